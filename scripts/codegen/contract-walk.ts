@@ -1,0 +1,188 @@
+/**
+ * Reads the bundled contracts into flat lists of "things to validate": per REST operation its
+ * query, path and body schemas and one schema per JSON response; per SSE message its payload.
+ * Both the validator generator and the index generator consume these lists, so they can never
+ * disagree about names.
+ */
+import { isObject, type Json, type JsonObject } from './bundle-spec.ts';
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+const JSON_MEDIA_TYPES = ['application/json', 'application/problem+json'];
+
+interface ResponseTarget {
+  readonly status: string;
+  /** null for a response without a body (204). */
+  readonly contentType: string | null;
+  /** Export name of the body validator; null when there is no JSON body. */
+  readonly validator: string | null;
+  readonly schema: Json | null;
+}
+
+interface OperationTarget {
+  readonly operationId: string;
+  readonly method: (typeof HTTP_METHODS)[number];
+  readonly path: string;
+  /** Security requirement names, in the spec's order; empty for public operations. */
+  readonly security: readonly string[];
+  readonly query: { readonly validator: string; readonly schema: JsonObject };
+  readonly pathParams: { readonly validator: string; readonly schema: JsonObject } | null;
+  readonly body: { readonly validator: string; readonly schema: Json; readonly contentType: string } | null;
+  readonly responses: readonly ResponseTarget[];
+}
+
+interface MessageTarget {
+  /** The SSE `event:` name. */
+  readonly event: string;
+  /** The component key (`Metrics`), used to name the payload type. */
+  readonly component: string;
+  readonly validator: string;
+  readonly schema: Json;
+  /** Channel keys the message is used on, in document order. */
+  readonly channels: readonly string[];
+}
+
+interface ChannelTarget {
+  readonly key: string;
+  readonly address: string;
+  readonly events: readonly string[];
+}
+
+/** Resolves a local `#/a/b` reference inside `document`. */
+function resolvePointer(document: JsonObject, ref: string): Json {
+  if (!ref.startsWith('#/')) throw new Error(`unexpected non-local $ref "${ref}" after bundling`);
+  let node: Json = document;
+  for (const raw of ref.slice(2).split('/')) {
+    const key = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (!isObject(node) || !(key in node)) throw new Error(`$ref "${ref}" does not resolve`);
+    node = node[key] as Json;
+  }
+  return node;
+}
+
+/** Follows `$ref` chains of OpenAPI components (parameters, responses), not of schemas. */
+function deref(document: JsonObject, node: Json): JsonObject {
+  let current = node;
+  for (let hops = 0; isObject(current) && typeof current.$ref === 'string'; hops++) {
+    if (hops > 10) throw new Error(`$ref cycle at ${current.$ref}`);
+    current = resolvePointer(document, current.$ref);
+  }
+  if (!isObject(current)) throw new Error('expected an object');
+  return current;
+}
+
+const camel = (text: string): string => text.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function parameterSchema(params: JsonObject[], location: 'query' | 'path'): JsonObject {
+  const properties: JsonObject = {};
+  const required: string[] = [];
+  for (const param of params.filter((p) => p.in === location)) {
+    const name = String(param.name);
+    properties[name] = param.schema ?? {};
+    if (param.required === true) required.push(name);
+  }
+  // Query parameters an operation does not define are refused (a misspelt filter must not be
+  // silently ignored), hence additionalProperties: false on every parameter set.
+  return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) };
+}
+
+function operationTargets(document: JsonObject): OperationTarget[] {
+  const targets: OperationTarget[] = [];
+  const paths = isObject(document.paths) ? document.paths : {};
+  const rootSecurity = Array.isArray(document.security) ? document.security : [];
+  for (const [path, rawItem] of Object.entries(paths)) {
+    const item = deref(document, rawItem);
+    const shared = (Array.isArray(item.parameters) ? item.parameters : []).map((p) => deref(document, p));
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!isObject(operation)) continue;
+      const operationId = operation.operationId;
+      if (typeof operationId !== 'string') throw new Error(`${method.toUpperCase()} ${path} has no operationId`);
+      const own = (Array.isArray(operation.parameters) ? operation.parameters : []).map((p) => deref(document, p));
+      const key = (p: JsonObject) => `${String(p.in)}:${String(p.name)}`;
+      const params = [...shared.filter((p) => !own.some((o) => key(o) === key(p))), ...own];
+      const hasPath = params.some((p) => p.in === 'path');
+
+      let body: OperationTarget['body'] = null;
+      if (operation.requestBody !== undefined) {
+        const content = deref(document, operation.requestBody).content;
+        const json = isObject(content) ? content['application/json'] : undefined;
+        if (!isObject(json)) throw new Error(`${operationId}: request bodies must be application/json`);
+        body = { validator: `${operationId}Body`, schema: json.schema ?? {}, contentType: 'application/json' };
+      }
+
+      const responses: ResponseTarget[] = [];
+      for (const [status, rawResponse] of Object.entries(isObject(operation.responses) ? operation.responses : {})) {
+        const content = deref(document, rawResponse).content;
+        const mediaTypes = isObject(content) ? Object.keys(content) : [];
+        if (mediaTypes.length > 1) throw new Error(`${operationId} ${status}: one media type per response`);
+        const contentType = mediaTypes[0] ?? null;
+        const media = contentType !== null && isObject(content) ? content[contentType] : undefined;
+        const isJson = contentType !== null && JSON_MEDIA_TYPES.includes(contentType);
+        responses.push({
+          status,
+          contentType,
+          validator: isJson ? `${operationId}Response${status}` : null,
+          schema: isJson && isObject(media) ? (media.schema ?? {}) : null,
+        });
+      }
+
+      const security = (Array.isArray(operation.security) ? operation.security : rootSecurity)
+        .filter(isObject)
+        .flatMap((requirement) => Object.keys(requirement));
+      targets.push({
+        operationId,
+        method,
+        path,
+        security,
+        query: { validator: `${operationId}Query`, schema: parameterSchema(params, 'query') },
+        pathParams: hasPath ? { validator: `${operationId}Path`, schema: parameterSchema(params, 'path') } : null,
+        body,
+        responses,
+      });
+    }
+  }
+  const ids = targets.map((t) => t.operationId);
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (duplicate !== undefined) throw new Error(`operationId "${duplicate}" is used twice`);
+  return targets;
+}
+
+function messageTargets(document: JsonObject): { messages: MessageTarget[]; channels: ChannelTarget[] } {
+  const components = isObject(document.components) ? document.components : {};
+  const messages = isObject(components.messages) ? components.messages : {};
+  const channels: ChannelTarget[] = [];
+  const channelsOf = new Map<string, string[]>();
+  for (const [key, rawChannel] of Object.entries(isObject(document.channels) ? document.channels : {})) {
+    const channel = deref(document, rawChannel);
+    const events: string[] = [];
+    for (const rawMessage of Object.values(isObject(channel.messages) ? channel.messages : {})) {
+      const ref = isObject(rawMessage) ? rawMessage.$ref : undefined;
+      const component = typeof ref === 'string' ? ref.replace('#/components/messages/', '') : '';
+      if (!(component in messages)) throw new Error(`channel ${key}: messages must reference #/components/messages`);
+      events.push(String(deref(document, messages[component] as Json).name));
+      channelsOf.set(component, [...(channelsOf.get(component) ?? []), key]);
+    }
+    channels.push({ key, address: String(channel.address), events });
+  }
+  const targets: MessageTarget[] = [];
+  for (const [component, rawMessage] of Object.entries(messages)) {
+    const message = deref(document, rawMessage);
+    const event = message.name;
+    // The event name becomes an SSE `event:` line: it must be a plain identifier.
+    if (typeof event !== 'string' || !/^[a-z][a-z0-9_]*$/.test(event)) {
+      throw new Error(`message ${component}: "name" must be a snake_case SSE event name`);
+    }
+    if (message['x-sse-event'] !== event) throw new Error(`message ${component}: x-sse-event must equal name`);
+    targets.push({
+      event,
+      component,
+      validator: `${camel(event)}Payload`,
+      schema: message.payload ?? {},
+      channels: channelsOf.get(component) ?? [],
+    });
+  }
+  return { messages: targets, channels };
+}
+
+export type { ChannelTarget, MessageTarget, OperationTarget, ResponseTarget };
+export { messageTargets, operationTargets, resolvePointer };
