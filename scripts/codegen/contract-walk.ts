@@ -70,13 +70,19 @@ function deref(document: JsonObject, node: Json): JsonObject {
   return current;
 }
 
+/** A field that must be a string; anything else is a spec error, never `[object Object]`. */
+function text(value: Json | undefined, what: string): string {
+  if (typeof value !== 'string') throw new Error(`${what} must be a string`);
+  return value;
+}
+
 const camel = (text: string): string => text.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 function parameterSchema(params: JsonObject[], location: 'query' | 'path'): JsonObject {
   const properties: JsonObject = {};
   const required: string[] = [];
   for (const param of params.filter((p) => p.in === location)) {
-    const name = String(param.name);
+    const name = text(param.name, 'a parameter name');
     properties[name] = param.schema ?? {};
     if (param.required === true) required.push(name);
   }
@@ -98,7 +104,7 @@ function operationTargets(document: JsonObject): OperationTarget[] {
       const operationId = operation.operationId;
       if (typeof operationId !== 'string') throw new Error(`${method.toUpperCase()} ${path} has no operationId`);
       const own = (Array.isArray(operation.parameters) ? operation.parameters : []).map((p) => deref(document, p));
-      const key = (p: JsonObject) => `${String(p.in)}:${String(p.name)}`;
+      const key = (p: JsonObject) => `${text(p.in, 'parameter in')}:${text(p.name, 'a parameter name')}`;
       const params = [...shared.filter((p) => !own.some((o) => key(o) === key(p))), ...own];
       const hasPath = params.some((p) => p.in === 'path');
 
@@ -159,10 +165,10 @@ function messageTargets(document: JsonObject): { messages: MessageTarget[]; chan
       const ref = isObject(rawMessage) ? rawMessage.$ref : undefined;
       const component = typeof ref === 'string' ? ref.replace('#/components/messages/', '') : '';
       if (!(component in messages)) throw new Error(`channel ${key}: messages must reference #/components/messages`);
-      events.push(String(deref(document, messages[component] as Json).name));
+      events.push(text(deref(document, messages[component] as Json).name, `message ${component} name`));
       channelsOf.set(component, [...(channelsOf.get(component) ?? []), key]);
     }
-    channels.push({ key, address: String(channel.address), events });
+    channels.push({ key, address: text(channel.address, `channel ${key} address`), events });
   }
   const targets: MessageTarget[] = [];
   for (const [component, rawMessage] of Object.entries(messages)) {

@@ -11,6 +11,7 @@
  */
 import Ajv, { type Options } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
+import type AjvCore from 'ajv/dist/core.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 import { isObject, type Json, type JsonObject } from './bundle-spec.ts';
@@ -48,7 +49,7 @@ function anchorRefs(node: Json, id: string): Json {
 }
 
 function emit(
-  ajv: Ajv.default,
+  ajv: AjvCore.default,
   id: string,
   schemas: JsonObject,
   targets: ReadonlyMap<string, Json>,
@@ -123,4 +124,4 @@ function generateAsyncApiValidators(document: JsonObject, messages: readonly Mes
 }
 
 export type { ValidatorModule };
-export { generateAsyncApiValidators, generateOpenApiValidators };
+export { anchorRefs, generateAsyncApiValidators, generateOpenApiValidators };

@@ -104,14 +104,14 @@ const routes = (Object.keys(operations) as OperationId[]).map((operationId) => {
       return '([^/]+)';
     })
     .join('');
-  return { operationId, method: method as string, names, pattern: new RegExp(`^${source}$`) };
+  return { operationId, method, names, pattern: new RegExp(`^${source}$`) };
 });
 
 /** The operation serving `method` on `pathname` (no query string), with its raw path parameters. */
 function matchOperation(method: string, pathname: string): OperationMatch | undefined {
   const wanted = method.toLowerCase();
   for (const route of routes) {
-    if (route.method !== wanted) continue;
+    if (route.method !== (wanted as HttpMethod)) continue;
     const match = route.pattern.exec(pathname);
     if (match === null) continue;
     const pathParams = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));

@@ -36,7 +36,8 @@ describe('the contracts cover the product brief', () => {
 
   it('documents every error as problem+json, including 503 at capacity on the streams', () => {
     for (const op of Object.values(operations)) {
-      for (const [status, response] of Object.entries(op.responses)) {
+      const responses: Record<string, { contentType: string | null }> = op.responses;
+      for (const [status, response] of Object.entries(responses)) {
         if (Number(status) >= 400)
           expect(response.contentType, `${op.path} ${status}`).toBe('application/problem+json');
       }
