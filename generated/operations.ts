@@ -204,3 +204,6 @@ export const operations = {
     },
   },
 } as const;
+
+/** The RFC 9457 problem body, for answers outside any operation (unknown route, 405). */
+export const problem = bodies.problem as Validator<import('./openapi/schema.d.ts').components['schemas']['Problem']>;

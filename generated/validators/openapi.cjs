@@ -3313,3 +3313,4 @@ exports.streamConfigurationResponse404 = exports.getHealthResponse400;
 exports.streamConfigurationResponse406 = exports.getHealthResponse400;
 exports.streamConfigurationResponse500 = exports.getHealthResponse400;
 exports.streamConfigurationResponse503 = exports.getHealthResponse400;
+exports.problem = exports.getHealthResponse400;

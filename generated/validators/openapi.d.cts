@@ -71,3 +71,4 @@ export declare const streamConfigurationResponse404: ValidateFunction;
 export declare const streamConfigurationResponse406: ValidateFunction;
 export declare const streamConfigurationResponse500: ValidateFunction;
 export declare const streamConfigurationResponse503: ValidateFunction;
+export declare const problem: ValidateFunction;

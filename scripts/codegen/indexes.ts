@@ -61,6 +61,9 @@ function generateOperationsIndex(operations: readonly OperationTarget[]): string
     ...entries,
     '} as const;',
     '',
+    '/** The RFC 9457 problem body, for answers outside any operation (unknown route, 405). */',
+    "export const problem = bodies.problem as Validator<import('./openapi/schema.d.ts').components['schemas']['Problem']>;",
+    '',
   ].join('\n');
 }
 

@@ -104,6 +104,8 @@ function generateOpenApiValidators(document: JsonObject, operations: readonly Op
       if (response.validator !== null && response.schema !== null) bodies.set(response.validator, response.schema);
     }
   }
+  // Answers outside any operation (unknown routes, 405) are problems too; tests check them with this.
+  bodies.set('problem', { $ref: '#/components/schemas/Problem' });
   const schemas = schemasOf(document);
   return {
     bodies: emit(new Ajv2020.default(baseOptions), OPENAPI_ID, schemas, bodies, 'specs/openapi.yaml'),

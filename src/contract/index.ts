@@ -19,6 +19,7 @@ export type {
   StatusOf,
 } from './rest.ts';
 export {
+  checkProblem,
   checkResponse,
   matchOperation,
   operations,

@@ -4,7 +4,7 @@
  */
 
 import type { components, operations as OperationTypes } from '../../generated/openapi/schema.d.ts';
-import { operations, type Validator } from '../../generated/operations.ts';
+import { operations, problem, type Validator } from '../../generated/operations.ts';
 import { type Parsed, toIssues } from './issues.ts';
 
 type Schemas = components['schemas'];
@@ -87,6 +87,11 @@ function checkResponse(
     : { ok: false, issues: toIssues('body', contract.validate.errors) };
 }
 
+/** Checks an RFC 9457 problem body (any error answer, including unknown routes). */
+function checkProblem(body: unknown): Parsed<Schemas['Problem']> {
+  return problem(body) ? { ok: true, value: body } : { ok: false, issues: toIssues('body', problem.errors) };
+}
+
 interface OperationMatch {
   readonly operationId: OperationId;
   readonly pathParams: Record<string, string>;
@@ -132,4 +137,13 @@ export type {
   Schemas,
   StatusOf,
 };
-export { checkResponse, matchOperation, operations, parseBody, parsePathParams, parseQuery, responseContract };
+export {
+  checkProblem,
+  checkResponse,
+  matchOperation,
+  operations,
+  parseBody,
+  parsePathParams,
+  parseQuery,
+  responseContract,
+};

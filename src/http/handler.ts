@@ -1,0 +1,25 @@
+/** What a REST handler receives and returns. Handlers never touch `res`: the app sends. */
+import type { Request } from 'express';
+import type { BodyOf, OperationId, PathParamsOf, QueryOf } from '../contract/index.ts';
+import type { Principal } from './authenticate.ts';
+
+interface HandlerContext<Op extends OperationId = OperationId> {
+  readonly query: QueryOf<Op>;
+  readonly pathParams: PathParamsOf<Op>;
+  readonly body: BodyOf<Op>;
+  readonly principal: Principal;
+  readonly request: Request;
+}
+
+interface HandlerResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+type OperationHandler<Op extends OperationId = OperationId> = (context: HandlerContext<Op>) => Promise<HandlerResult>;
+
+/** Handlers keyed by operationId, each typed for its operation. */
+type Handlers = { readonly [Op in OperationId]?: OperationHandler<Op> };
+
+export type { HandlerContext, HandlerResult, Handlers, OperationHandler };

@@ -1,0 +1,81 @@
+/**
+ * The one place any failure becomes an RFC 9457 problem response. Express's own errors (body
+ * parser) and store outages are recognised; anything else is a 500 whose details go to the log,
+ * never to the client.
+ */
+import type { Problem } from '../contract/index.ts';
+import { BadRequestError, HttpError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts';
+
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+interface ProblemResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Problem;
+  /** True when the failure is ours (500): the caller logs it with its cause. */
+  readonly unexpected: boolean;
+}
+
+/** body-parser marks its errors with `type` and `status`. */
+function bodyParserError(error: unknown): HttpError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  switch (error.type) {
+    case 'entity.too.large':
+      return new PayloadTooLargeError('The request body exceeds 1048576 bytes.');
+    case 'entity.parse.failed':
+      return new BadRequestError('The request body is not valid JSON.', undefined, {
+        type: '/problems/malformed-json',
+        title: 'Malformed JSON',
+      });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new BadRequestError('The request body must be UTF-8.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new BadRequestError('The request body was incomplete.');
+    default:
+      return undefined;
+  }
+}
+
+/** Store faults a client can retry: throttling, timeouts, the store being down. */
+function storeUnavailable(error: unknown): ServiceUnavailableError | undefined {
+  const name = error instanceof Error ? error.name : '';
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const retryable =
+    ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TimeoutError'].includes(
+      name,
+    ) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code);
+  return retryable ? new ServiceUnavailableError('The store is unavailable; try again shortly.', 2) : undefined;
+}
+
+function toProblem(error: unknown, instance: string, exposeDetails: boolean): ProblemResponse {
+  const known = error instanceof HttpError ? error : (bodyParserError(error) ?? storeUnavailable(error));
+  if (known !== undefined) {
+    const body: Problem = {
+      type: known.type,
+      title: known.title,
+      status: known.status,
+      ...(known.detail === undefined ? {} : { detail: known.detail.slice(0, 2000) }),
+      instance: instance.slice(0, 2048),
+      ...(known.issues === undefined ? {} : { errors: [...known.issues] }),
+    };
+    return { status: known.status, headers: known.headers, body, unexpected: false };
+  }
+  const detail = exposeDetails && error instanceof Error ? error.message.slice(0, 2000) : undefined;
+  return {
+    status: 500,
+    headers: {},
+    body: {
+      type: '/problems/internal',
+      title: 'Internal server error',
+      status: 500,
+      ...(detail === undefined ? {} : { detail }),
+      instance: instance.slice(0, 2048),
+    },
+    unexpected: true,
+  };
+}
+
+export type { ProblemResponse };
+export { PROBLEM_CONTENT_TYPE, toProblem };

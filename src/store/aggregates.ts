@@ -1,0 +1,140 @@
+/**
+ * Metrics and per-ticker aggregates from the hourly counters: the current hour and the 23
+ * before it, read as at most two Queries (counters are partitioned by day), never a scan.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Metrics, TickerAggregate } from '../contract/index.ts';
+import type { StoreContext } from './context.ts';
+import { counterPartition, HOUR_MS, hourStart, parseCounterKey } from './keys.ts';
+
+/** Hours in the window, the current one included. */
+const WINDOW_HOURS = 24;
+
+interface Counts {
+  total: number;
+  positive: number;
+  neutral: number;
+  negative: number;
+  scoreSum: number;
+}
+
+interface CounterRow {
+  readonly hourMs: number;
+  /** null for the all-tickers counter. */
+  readonly ticker: string | null;
+  readonly counts: Counts;
+}
+
+interface Aggregates {
+  readonly metrics: Metrics;
+  /** Per ticker with at least one item in the window, sorted by ticker. */
+  readonly tickers: readonly TickerAggregate[];
+}
+
+const zero = (): Counts => ({ total: 0, positive: 0, neutral: 0, negative: 0, scoreSum: 0 });
+
+function add(into: Counts, from: Counts, weight = 1): void {
+  into.total += from.total * weight;
+  into.positive += from.positive * weight;
+  into.neutral += from.neutral * weight;
+  into.negative += from.negative * weight;
+  into.scoreSum += from.scoreSum * weight;
+}
+
+async function readCounterRows(ctx: StoreContext, now: number): Promise<CounterRow[]> {
+  const first = hourStart(now) - (WINDOW_HOURS - 1) * HOUR_MS;
+  const partitions = [...new Set([counterPartition(first), counterPartition(now)])];
+  const rows: CounterRow[] = [];
+  for (const pk of partitions) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await ctx.documents.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'pk, sk, #total, positive, neutral, negative, score_sum',
+          ExpressionAttributeNames: { '#total': 'total' },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const raw of page.Items ?? []) {
+        const { hourMs, ticker } = parseCounterKey(String(raw.pk), String(raw.sk));
+        if (hourMs < first || hourMs > now) continue;
+        const num = (key: string): number => (typeof raw[key] === 'number' ? raw[key] : 0);
+        rows.push({
+          hourMs,
+          ticker,
+          counts: {
+            total: num('total'),
+            positive: num('positive'),
+            neutral: num('neutral'),
+            negative: num('negative'),
+            scoreSum: num('score_sum'),
+          },
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+  return rows;
+}
+
+/**
+ * Folds counter rows into the contract's shapes. With `tickers`, everything (including the
+ * totals) counts only those tickers: that is what a configuration's stream shows.
+ */
+function summarize(rows: readonly CounterRow[], now: number, tickers?: ReadonlySet<string>): Aggregates {
+  const asOf = new Date(now).toISOString();
+  const currentHour = hourStart(now);
+  // The previous hour still overlaps the last 60 minutes by this fraction.
+  const previousHourShare = 1 - (now - currentHour) / HOUR_MS;
+  const window = zero();
+  const lastHour = zero();
+  const perTicker = new Map<string, Counts>();
+  for (const row of rows) {
+    const isTotalRow = tickers === undefined ? row.ticker === null : row.ticker !== null && tickers.has(row.ticker);
+    if (isTotalRow) {
+      add(window, row.counts);
+      if (row.hourMs === currentHour) add(lastHour, row.counts);
+      else if (row.hourMs === currentHour - HOUR_MS) add(lastHour, row.counts, previousHourShare);
+    }
+    if (row.ticker !== null && (tickers === undefined || tickers.has(row.ticker))) {
+      const counts = perTicker.get(row.ticker) ?? zero();
+      add(counts, row.counts);
+      perTicker.set(row.ticker, counts);
+    }
+  }
+  const sorted = [...perTicker.entries()].filter(([, c]) => c.total > 0).sort(([a], [b]) => a.localeCompare(b));
+  return {
+    metrics: {
+      total: window.total,
+      positive: window.positive,
+      neutral: window.neutral,
+      negative: window.negative,
+      by_tag: Object.fromEntries(sorted.map(([ticker, c]) => [ticker, c.total])),
+      rate_last_hour: Math.round(lastHour.total),
+      rate_last_24h: window.total,
+      as_of: asOf,
+    },
+    tickers: sorted.map(([ticker, c]) => ({
+      ticker,
+      total: c.total,
+      positive: c.positive,
+      neutral: c.neutral,
+      negative: c.negative,
+      // Rounded so float noise in the summed scores does not look like a change.
+      average_score: c.total === 0 ? null : Math.max(-1, Math.min(1, Math.round((c.scoreSum / c.total) * 1000) / 1000)),
+      as_of: asOf,
+    })),
+  };
+}
+
+async function readAggregates(ctx: StoreContext, tickers?: ReadonlySet<string>): Promise<Aggregates> {
+  const now = ctx.now();
+  return summarize(await readCounterRows(ctx, now), now, tickers);
+}
+
+export type { Aggregates, CounterRow };
+export { readAggregates, readCounterRows, summarize, WINDOW_HOURS };

@@ -1,0 +1,15 @@
+/** What every store operation needs: the document client, the table and the clock. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+interface StoreContext {
+  readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Item retention (TTL), ms. */
+  readonly retentionMs: number;
+  /** The settle window of feed cursors (FEED_SETTLE_MS), ms. */
+  readonly settleMs: number;
+  /** Epoch ms; injectable so tests control time. */
+  readonly now: () => number;
+}
+
+export type { StoreContext };
