@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator, createStreamTokens } from '../auth/index.ts';
 import type { Config } from '../config.ts';
+import { seedDemoData } from '../demo/seed.ts';
 import { createApp } from '../http/app.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -29,6 +30,8 @@ interface LocalServer {
   /** Where the store lives: `embedded (memory)`, `embedded (<dir>)` or the endpoint. */
   readonly storeDescription: string;
   readonly tableCreated: boolean;
+  /** Demo items written at start (0 when the store already had them or seeding was off). */
+  readonly seeded: number;
   /** Stops accepting, ends open connections, closes the store; resolves when all is closed. */
   close(): Promise<void>;
 }
@@ -37,6 +40,8 @@ interface LocalServerOptions {
   readonly logger: Logger;
   /** Injectable clock for tests. */
   readonly now?: () => number;
+  /** Write a day of demo history into a store that has none (npm start). */
+  readonly seedDemoData?: boolean;
 }
 
 async function startLocalServer(config: Config, options: LocalServerOptions): Promise<LocalServer> {
@@ -55,6 +60,15 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       settleMs: config.feedSettleMs,
       now,
     });
+    const seeded = options.seedDemoData
+      ? await seedDemoData({
+          ...clients,
+          tableName: config.tableName,
+          retentionDays: config.itemRetentionDays,
+          settleMs: config.feedSettleMs,
+          now: now(),
+        })
+      : 0;
     const secrets = resolveSecrets(config);
     const authenticator = createAuthenticator({
       jwtSecret: config.authJwtSecret,
@@ -92,6 +106,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       storeDescription:
         embedded === undefined ? `${config.dynamodbEndpoint}` : `embedded dynalite (${config.dataDir ?? 'in memory'})`,
       tableCreated,
+      seeded,
       close: async () => {
         await new Promise<void>((resolve) => {
           httpServer.close(() => {
