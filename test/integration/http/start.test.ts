@@ -28,7 +28,11 @@ it('prints its URLs, ingest key and dev user, serves, and exits cleanly on SIGTE
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => { done(code); }));
+  const exited = new Promise<number | null>((done) =>
+    child.once('exit', (code) => {
+      done(code);
+    }),
+  );
 
   await expect.poll(() => output, { timeout: 30_000, interval: 100 }).toContain('tickerpulse is running');
   const url = /REST API\s+(http:\/\/[^/\s]+)/.exec(output)?.[1];
