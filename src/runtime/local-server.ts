@@ -58,6 +58,8 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       tableName: config.tableName,
       retentionDays: config.itemRetentionDays,
       settleMs: config.feedSettleMs,
+      // Metrics may lag other processes' writes by this much; the contract allows POLL_INTERVAL_MS + 1 s.
+      aggregatesMaxAgeMs: Math.min(1000, config.pollIntervalMs),
       now,
     });
     const seeded = options.seedDemoData

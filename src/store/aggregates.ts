@@ -131,10 +131,49 @@ function summarize(rows: readonly CounterRow[], now: number, tickers?: ReadonlyS
   };
 }
 
-async function readAggregates(ctx: StoreContext, tickers?: ReadonlySet<string>): Promise<Aggregates> {
-  const now = ctx.now();
-  return summarize(await readCounterRows(ctx, now), now, tickers);
+interface AggregatesReader {
+  /** Aggregates over all tickers, or only `tickers` (a configuration's view). */
+  read(tickers?: ReadonlySet<string>): Promise<Aggregates>;
+  /** Forgets cached counters; called after this process wrote to them. */
+  invalidate(): void;
 }
 
-export type { Aggregates, CounterRow };
-export { readAggregates, readCounterRows, summarize, WINDOW_HOURS };
+/**
+ * Reads counters through a short cache: rows at most `maxAgeMs` old (monotonic clock), concurrent
+ * readers sharing one Query, and this process's own writes invalidating at once. Other
+ * processes' writes show within `maxAgeMs`, inside the contract's POLL_INTERVAL_MS + 1 s.
+ * Filtered views are folded from the same rows, so a configuration's metrics cost no read.
+ */
+function createAggregatesReader(ctx: StoreContext, maxAgeMs: number): AggregatesReader {
+  let cached: { rows: Promise<CounterRow[]>; fetchedAt: number; generation: number } | undefined;
+  let generation = 0;
+  const rows = (now: number): Promise<CounterRow[]> => {
+    const current = cached;
+    if (
+      current !== undefined &&
+      current.generation === generation &&
+      performance.now() - current.fetchedAt < maxAgeMs
+    ) {
+      return current.rows;
+    }
+    const pending = readCounterRows(ctx, now);
+    cached = { rows: pending, fetchedAt: performance.now(), generation };
+    // A failed read must not be served from the cache.
+    pending.catch(() => {
+      if (cached?.rows === pending) cached = undefined;
+    });
+    return pending;
+  };
+  return {
+    read: async (tickers) => {
+      const now = ctx.now();
+      return summarize(await rows(now), now, tickers);
+    },
+    invalidate: () => {
+      generation += 1;
+    },
+  };
+}
+
+export type { Aggregates, AggregatesReader, CounterRow };
+export { createAggregatesReader, readCounterRows, summarize, WINDOW_HOURS };

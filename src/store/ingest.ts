@@ -11,6 +11,8 @@
  *    its condition instead of counting twice.
  * 4. Marker `done`, then the pending attributes are removed (they only matter while pending).
  *
+ * Steps 2-4 run once per batch for all the items it owns (see `complete`).
+ *
  * A re-post of a `done` item is a duplicate (or a conflict if the content differs) and writes
  * nothing. A re-post of a `pending` item whose owner's lease ran out (the owner died mid-way)
  * claims the lease with a conditional update and finishes steps 2-4; the guards make step 3
@@ -19,7 +21,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Item, ItemInput } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
 import { counterKey, DAY_MS, feedKey, markerKey, parseFeedSortKey, tickerIndexKey, ttlSeconds } from './keys.ts';
@@ -50,7 +52,10 @@ function contentHash(input: ItemInput): string {
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
-async function ingestItem(ctx: StoreContext, input: ItemInput): Promise<IngestStatus> {
+type Claim = { readonly status: IngestStatus; readonly owned?: Owned };
+
+/** Step 1 for one item: whether this request owns it (and must complete it) or what it is. */
+async function claimItem(ctx: StoreContext, input: ItemInput): Promise<Claim> {
   const now = ctx.now();
   const hash = contentHash(input);
   const item: Item = { ...input, ingested_at: new Date(now).toISOString() };
@@ -79,20 +84,19 @@ async function ingestItem(ctx: StoreContext, input: ItemInput): Promise<IngestSt
     if (!isConditionFailure(error)) throw error;
     return handleExisting(ctx, input.item_id, hash);
   }
-  await complete(ctx, marker, owner);
-  return 'created';
+  return { status: 'created', owned: { marker, owner } };
 }
 
-async function handleExisting(ctx: StoreContext, itemId: string, hash: string): Promise<IngestStatus> {
+async function handleExisting(ctx: StoreContext, itemId: string, hash: string): Promise<Claim> {
   const { Item: existing } = await ctx.documents.send(
     new GetCommand({ TableName: ctx.tableName, Key: markerKey(itemId), ConsistentRead: true }),
   );
   const marker = existing as Marker | undefined;
   // Deleted between the two calls (TTL): the caller's retry will create it afresh.
-  if (marker === undefined) return 'duplicate';
-  if (marker.hash !== hash) return 'conflict';
+  if (marker === undefined) return { status: 'duplicate' };
+  if (marker.hash !== hash) return { status: 'conflict' };
   const now = ctx.now();
-  if (marker.state === 'done' || (marker.lease_until ?? 0) > now) return 'duplicate';
+  if (marker.state === 'done' || (marker.lease_until ?? 0) > now) return { status: 'duplicate' };
   // The owner died mid-way: take the lease over and finish its work.
   const owner = randomUUID();
   try {
@@ -112,11 +116,10 @@ async function handleExisting(ctx: StoreContext, itemId: string, hash: string): 
       }),
     );
   } catch (error) {
-    if (isConditionFailure(error)) return 'duplicate';
+    if (isConditionFailure(error)) return { status: 'duplicate' };
     throw error;
   }
-  await complete(ctx, await repositionIfMissing(ctx, marker, owner), owner);
-  return 'duplicate';
+  return { status: 'duplicate', owned: { marker: await repositionIfMissing(ctx, marker, owner), owner } };
 }
 
 /**
@@ -142,75 +145,134 @@ async function repositionIfMissing(ctx: StoreContext, marker: Marker, owner: str
   return { ...marker, feed_pk: position.pk, feed_sk: position.sk };
 }
 
-async function complete(ctx: StoreContext, marker: Marker, owner: string): Promise<void> {
-  const { item } = marker;
-  const expiresAt = ttlSeconds(parseFeedSortKey(marker.feed_sk).arrivalMs + ctx.retentionMs);
-  await ctx.documents.send(
-    new PutCommand({
-      TableName: ctx.tableName,
-      Item: {
-        pk: marker.feed_pk,
-        sk: marker.feed_sk,
-        gsi1pk: tickerIndexKey(item.ticker),
-        gsi1sk: marker.feed_sk,
-        item,
-        ttl: expiresAt,
-      },
-    }),
-  );
-  const counters = [counterKey(marker.arrival_ms, 'all'), counterKey(marker.arrival_ms, { ticker: item.ticker })];
-  const pending = `p_${item.item_id}`;
-  await Promise.all(
-    counters.map(async (key) => {
-      try {
-        await ctx.documents.send(
-          new UpdateCommand({
-            TableName: ctx.tableName,
-            Key: key,
-            UpdateExpression: 'ADD #total :one, #sentiment :one, score_sum :score SET #pending = :owner, #ttl = :ttl',
-            ConditionExpression: 'attribute_not_exists(#pending)',
-            ExpressionAttributeNames: {
-              '#total': 'total',
-              '#sentiment': item.sentiment,
-              '#pending': pending,
-              '#ttl': 'ttl',
-            },
-            ExpressionAttributeValues: {
-              ':one': 1,
-              ':score': item.score,
-              ':owner': owner,
-              // Counters outlive their hour by the retention plus a day of slack for the window.
-              ':ttl': ttlSeconds(marker.arrival_ms + ctx.retentionMs + DAY_MS),
-            },
-          }),
-        );
-      } catch (error) {
-        // A previous owner already counted it here.
-        if (!isConditionFailure(error)) throw error;
-      }
-    }),
-  );
+interface Owned {
+  readonly marker: Marker;
+  readonly owner: string;
+}
+
+/** BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed (throttling). */
+async function batchPut(ctx: StoreContext, rows: readonly Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 25) {
+    let requests: { PutRequest: { Item: Record<string, unknown> } }[] = rows
+      .slice(i, i + 25)
+      .map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt === 8) throw new Error('BatchWriteItem left items unprocessed after 8 attempts');
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      const { UnprocessedItems } = await ctx.documents.send(
+        new BatchWriteCommand({ RequestItems: { [ctx.tableName]: requests } }),
+      );
+      requests = (UnprocessedItems?.[ctx.tableName] ?? []) as typeof requests;
+    }
+  }
+}
+
+/** Adds `items` to one counter, guarded per item; false when any of them was counted there before. */
+async function addToCounter(
+  ctx: StoreContext,
+  key: { pk: string; sk: string },
+  entries: readonly Owned[],
+  ttl: number,
+): Promise<boolean> {
+  const names: Record<string, string> = { '#total': 'total', '#ttl': 'ttl' };
+  const values: Record<string, unknown> = { ':total': entries.length, ':score': 0, ':ttl': ttl };
+  const sets = ['#ttl = :ttl'];
+  const guards: string[] = [];
+  const bySentiment = new Map<string, number>();
+  entries.forEach(({ marker, owner }, i) => {
+    names[`#p${i}`] = `p_${marker.item.item_id}`;
+    values[`:o${i}`] = owner;
+    sets.push(`#p${i} = :o${i}`);
+    guards.push(`attribute_not_exists(#p${i})`);
+    values[':score'] = (values[':score'] as number) + marker.item.score;
+    bySentiment.set(marker.item.sentiment, (bySentiment.get(marker.item.sentiment) ?? 0) + 1);
+  });
+  const adds = ['#total :total', 'score_sum :score'];
+  for (const [sentiment, count] of bySentiment) {
+    names[`#${sentiment}`] = sentiment;
+    values[`:${sentiment}`] = count;
+    adds.push(`#${sentiment} :${sentiment}`);
+  }
+  try {
+    await ctx.documents.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: key,
+        UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
+        ConditionExpression: guards.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+async function removePending(
+  ctx: StoreContext,
+  key: { pk: string; sk: string },
+  entries: readonly Owned[],
+): Promise<void> {
+  const names = Object.fromEntries(entries.map(({ marker }, i) => [`#p${i}`, `p_${marker.item.item_id}`]));
   await ctx.documents.send(
     new UpdateCommand({
       TableName: ctx.tableName,
-      Key: markerKey(item.item_id),
-      UpdateExpression: 'SET #state = :done REMOVE lease_until',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':done': 'done' },
+      Key: key,
+      UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+      ExpressionAttributeNames: names,
     }),
   );
-  await Promise.all(
-    counters.map((key) =>
-      ctx.documents.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: key,
-          UpdateExpression: 'REMOVE #pending',
-          ExpressionAttributeNames: { '#pending': pending },
-        }),
-      ),
-    ),
+}
+
+/**
+ * Steps 2-4 for items this request owns, batched: feed entries and `done` markers as
+ * BatchWrites, one guarded ADD per counter for the whole batch. A counter whose guard fails
+ * (a previous owner got there for one of the items) is retried item by item, so each item is
+ * counted there exactly once.
+ */
+async function complete(ctx: StoreContext, owned: readonly Owned[]): Promise<void> {
+  if (owned.length === 0) return;
+  await batchPut(
+    ctx,
+    owned.map(({ marker }) => ({
+      pk: marker.feed_pk,
+      sk: marker.feed_sk,
+      gsi1pk: tickerIndexKey(marker.item.ticker),
+      gsi1sk: marker.feed_sk,
+      item: marker.item,
+      ttl: ttlSeconds(parseFeedSortKey(marker.feed_sk).arrivalMs + ctx.retentionMs),
+    })),
   );
+  const counters = new Map<string, { key: { pk: string; sk: string }; entries: Owned[]; ttl: number }>();
+  for (const entry of owned) {
+    const { arrival_ms: arrival, item } = entry.marker;
+    // Counters outlive their hour by the retention plus a day of slack for the window.
+    const ttl = ttlSeconds(arrival + ctx.retentionMs + DAY_MS);
+    for (const key of [counterKey(arrival, 'all'), counterKey(arrival, { ticker: item.ticker })]) {
+      const id = `${key.pk}/${key.sk}`;
+      const group = counters.get(id) ?? { key, entries: [], ttl };
+      group.entries.push(entry);
+      counters.set(id, group);
+    }
+  }
+  await Promise.all(
+    [...counters.values()].map(async ({ key, entries, ttl }) => {
+      if (await addToCounter(ctx, key, entries, ttl)) return;
+      for (const entry of entries) await addToCounter(ctx, key, [entry], ttl);
+    }),
+  );
+  await batchPut(
+    ctx,
+    owned.map(({ marker }) => {
+      const { lease_until: _lease, ...rest } = marker;
+      return { ...rest, state: 'done', ttl: ttlSeconds(marker.arrival_ms + ctx.retentionMs) };
+    }),
+  );
+  // Pending attributes only matter until the markers say `done`.
+  await Promise.all([...counters.values()].map(({ key, entries }) => removePending(ctx, key, entries)));
 }
 
 /** Ingests a validated batch; one status per item, in order. Items of one batch run concurrently. */
@@ -222,11 +284,15 @@ async function ingestItems(ctx: StoreContext, items: readonly ItemInput[]): Prom
   });
   const firsts = [...firstAt.values()];
   const statuses = new Map<number, IngestStatus>();
+  const owned: Owned[] = [];
   await Promise.all(
     firsts.map(async (position) => {
-      statuses.set(position, await ingestItem(ctx, items[position] as ItemInput));
+      const claim = await claimItem(ctx, items[position] as ItemInput);
+      statuses.set(position, claim.status);
+      if (claim.owned !== undefined) owned.push(claim.owned);
     }),
   );
+  await complete(ctx, owned);
   const results = items.map((item, position): IngestStatus => {
     const first = firstAt.get(item.item_id) ?? position;
     if (first === position) return statuses.get(position) ?? 'duplicate';

@@ -6,7 +6,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Configuration, ConfigurationInput, ItemInput } from '../contract/index.ts';
-import { type Aggregates, readAggregates } from './aggregates.ts';
+import { type Aggregates, createAggregatesReader } from './aggregates.ts';
 import {
   type ConfigurationWrite,
   createConfiguration,
@@ -29,6 +29,8 @@ interface StoreOptions {
   readonly retentionDays: number;
   /** FEED_SETTLE_MS */
   readonly settleMs: number;
+  /** How stale metrics may be (ms); 0 reads the counters every time. Default 0. */
+  readonly aggregatesMaxAgeMs?: number;
   readonly now?: () => number;
 }
 
@@ -66,12 +68,19 @@ function createStore(options: StoreOptions): Store {
     settleMs: options.settleMs,
     now: options.now ?? Date.now,
   };
+  const aggregates = createAggregatesReader(ctx, options.aggregatesMaxAgeMs ?? 0);
   return {
-    ingest: (items) => ingestItems(ctx, items),
+    ingest: async (items) => {
+      try {
+        return await ingestItems(ctx, items);
+      } finally {
+        aggregates.invalidate();
+      }
+    },
     readAfter: (cursor, limit) => readAfter(ctx, cursor, limit),
     headCursor: () => headCursor(ctx),
     readNewest: (readOptions) => readNewest(ctx, readOptions),
-    aggregates: (tickers) => readAggregates(ctx, tickers),
+    aggregates: (tickers) => aggregates.read(tickers),
     parseCursor: (text) => {
       const cursor = decodeCursor(text);
       if (cursor === null) return { ok: false, reason: 'malformed' };

@@ -1,0 +1,67 @@
+/**
+ * Runs `src/main.ts` as its own process for benchmarks, so the load generator never shares the
+ * server's event loop, and reads its URL from what it prints.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+interface ServerProcess {
+  readonly url: string;
+  readonly ingestApiKey: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+const root = resolve(import.meta.dirname, '../..');
+
+async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const ingestApiKey = 'bench-ingest-key-000000000000';
+  const child: ChildProcess = spawn(process.execPath, [resolve(root, 'src/main.ts')], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SIMULATE: '0',
+      INGEST_API_KEY: ingestApiKey,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((done, fail) => {
+    const timer = setTimeout(() => {
+      fail(new Error(`server did not start: ${output}`));
+    }, 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /REST API\s+(http:\/\/[^/\s]+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        done(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      fail(new Error(`server exited with ${code}: ${output}`));
+    });
+  });
+  return {
+    url,
+    ingestApiKey,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) {
+          done();
+          return;
+        }
+        child.once('exit', () => {
+          done();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export type { ServerProcess };
+export { startServerProcess };
