@@ -309,7 +309,7 @@ export interface components {
         };
         /**
          * Metrics
-         * @description Dashboard metrics over the trailing 24 hours ending at `as_of`. `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_hour` and `rate_last_24h` are the numbers of items ingested in the last hour and the last 24 hours. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.
+         * @description Dashboard metrics over the last 24 hours ending at `as_of`: the current hour and the 23 before it (hourly counters). `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_24h` is the number of items in the window, and `rate_last_hour` the items of the last 60 minutes, estimated from the current and previous hour's counters. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.
          * @example {
          *       "total": 1482,
          *       "positive": 701,
@@ -336,9 +336,9 @@ export interface components {
             by_tag: {
                 [key: string]: number;
             };
-            /** @description Items ingested in the last hour. */
+            /** @description Items ingested in the last 60 minutes (estimated from hourly counters). */
             rate_last_hour: number;
-            /** @description Items ingested in the last 24 hours. */
+            /** @description Items ingested in the window (the current hour and the 23 before it). */
             rate_last_24h: number;
             /**
              * Format: date-time
