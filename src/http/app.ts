@@ -43,6 +43,19 @@ function createApp(options: AppOptions): express.Express {
   app.set('etag', false);
   // Query strings are parsed flat (`a[b]=c` stays a key): the contract has no nested parameters.
   app.set('query parser', 'simple');
+  // One line per request at debug level. The path only: query strings can carry stream tokens.
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      options.logger.debug('request', {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
+    next();
+  });
   options.extend?.(app);
 
   const jsonBody = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
