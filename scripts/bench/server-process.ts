@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { stopChild } from '../lib/child-process.ts';
 
 interface ServerProcess {
   readonly url: string;
@@ -49,17 +50,7 @@ async function startServerProcess(env: Record<string, string>): Promise<ServerPr
     url,
     ingestApiKey,
     pid: child.pid ?? 0,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) {
-          done();
-          return;
-        }
-        child.once('exit', () => {
-          done();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
 

@@ -103,6 +103,38 @@ function decodePageToken(text: string): PageToken | null {
   }
 }
 
+interface Partition {
+  readonly index?: string;
+  readonly pkName: string;
+  readonly skName: string;
+  readonly pk: string;
+}
+
+/** Appends one partition's rows, newest first, strictly below `below` and not before `oldest`, until `rows` holds `want`. */
+async function collectNewest(
+  ctx: StoreContext,
+  rows: Row[],
+  want: number,
+  partition: Partition,
+  oldest: string,
+  below: string | undefined,
+): Promise<void> {
+  const range = below === undefined ? `${partition.skName} >= :lo` : `${partition.skName} BETWEEN :lo AND :hi`;
+  const pages = query(ctx, {
+    ...(partition.index === undefined ? {} : { IndexName: partition.index }),
+    KeyConditionExpression: `${partition.pkName} = :pk AND ${range}`,
+    ExpressionAttributeValues: { ':pk': partition.pk, ':lo': oldest, ...(below === undefined ? {} : { ':hi': below }) },
+    ScanIndexForward: false,
+    Limit: want - rows.length + 1,
+  });
+  for await (const row of pages) {
+    // BETWEEN includes the bound, which the previous page already returned.
+    if (row.sk === below) continue;
+    rows.push(row);
+    if (rows.length === want) return;
+  }
+}
+
 interface NewestPage {
   readonly items: readonly Item[];
   readonly nextPage: string | null;
@@ -122,41 +154,17 @@ async function readNewest(
   if (options.ticker !== undefined) {
     // The per-ticker index: one partition per ticker, sorted like the feed (eventually consistent,
     // which is fine for browsing; cursors never read it).
-    const pages = query(ctx, {
-      IndexName: TABLE_KEYS.tickerIndex,
-      KeyConditionExpression:
-        below === undefined ? 'gsi1pk = :pk AND gsi1sk >= :lo' : 'gsi1pk = :pk AND gsi1sk BETWEEN :lo AND :hi',
-      ExpressionAttributeValues: {
-        ':pk': tickerIndexKey(options.ticker),
-        ':lo': oldest,
-        ...(below === undefined ? {} : { ':hi': below }),
-      },
-      ScanIndexForward: false,
-      Limit: want + 1,
-    });
-    for await (const row of pages) {
-      if (row.sk === below) continue;
-      rows.push(row);
-      if (rows.length === want) break;
-    }
+    const partition = {
+      index: TABLE_KEYS.tickerIndex,
+      pkName: 'gsi1pk',
+      skName: 'gsi1sk',
+      pk: tickerIndexKey(options.ticker),
+    };
+    await collectNewest(ctx, rows, want, partition, oldest, below);
   } else {
     const first = below === undefined ? hourStart(now) : hourStart(parseFeedSortKey(below).arrivalMs);
-    outer: for (let bucket = first; bucket >= hourStart(now - ctx.retentionMs); bucket -= HOUR_MS) {
-      const pages = query(ctx, {
-        KeyConditionExpression: below === undefined ? 'pk = :pk AND sk >= :lo' : 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: {
-          ':pk': feedPartition(bucket),
-          ':lo': oldest,
-          ...(below === undefined ? {} : { ':hi': below }),
-        },
-        ScanIndexForward: false,
-        Limit: want + 1,
-      });
-      for await (const row of pages) {
-        if (row.sk === below) continue;
-        rows.push(row);
-        if (rows.length === want) break outer;
-      }
+    for (let bucket = first; bucket >= hourStart(now - ctx.retentionMs) && rows.length < want; bucket -= HOUR_MS) {
+      await collectNewest(ctx, rows, want, { pkName: 'pk', skName: 'sk', pk: feedPartition(bucket) }, oldest, below);
     }
   }
   const page = rows.slice(0, options.limit);

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { stopChild } from '../../scripts/lib/child-process.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -74,17 +75,7 @@ async function startPrismProxy(upstream: string): Promise<PrismProxy> {
   }
   return {
     url,
-    close: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) {
-          done();
-          return;
-        }
-        child.once('exit', () => {
-          done();
-        });
-        child.kill('SIGTERM');
-      }),
+    close: () => stopChild(child),
   };
 }
 
