@@ -27,6 +27,19 @@ export const operations = {
       500: { contentType: "application/problem+json", validate: bodies.getHealthResponse500 as Validator<Ops["getHealth"]['responses'][500]['content']["application/problem+json"]> },
     },
   },
+  getServiceMetrics: {
+    method: "get",
+    path: "/metrics",
+    security: [],
+    query: params.getServiceMetricsQuery as Validator<Record<string, never>>,
+    pathParams: null,
+    body: null,
+    responses: {
+      200: { contentType: "text/plain", validate: null },
+      400: { contentType: "application/problem+json", validate: bodies.getServiceMetricsResponse400 as Validator<Ops["getServiceMetrics"]['responses'][400]['content']["application/problem+json"]> },
+      500: { contentType: "application/problem+json", validate: bodies.getServiceMetricsResponse500 as Validator<Ops["getServiceMetrics"]['responses'][500]['content']["application/problem+json"]> },
+    },
+  },
   getMetrics: {
     method: "get",
     path: "/api/v2/metrics",

@@ -3255,6 +3255,8 @@ validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 
 exports.getHealthResponse500 = exports.getHealthResponse400;
+exports.getServiceMetricsResponse400 = exports.getHealthResponse400;
+exports.getServiceMetricsResponse500 = exports.getHealthResponse400;
 exports.getMetricsResponse400 = exports.getHealthResponse400;
 exports.getMetricsResponse500 = exports.getHealthResponse400;
 exports.getMetricsResponse503 = exports.getHealthResponse400;

@@ -5,6 +5,8 @@ import type { ValidateFunction } from 'ajv';
 export declare const getHealthResponse200: ValidateFunction;
 export declare const getHealthResponse400: ValidateFunction;
 export declare const getHealthResponse500: ValidateFunction;
+export declare const getServiceMetricsResponse400: ValidateFunction;
+export declare const getServiceMetricsResponse500: ValidateFunction;
 export declare const getMetricsResponse200: ValidateFunction;
 export declare const getMetricsResponse400: ValidateFunction;
 export declare const getMetricsResponse500: ValidateFunction;

@@ -135,12 +135,27 @@ function operationTargets(document: JsonObject): OperationTarget[] {
       const security = (Array.isArray(operation.security) ? operation.security : rootSecurity)
         .filter(isObject)
         .flatMap((requirement) => Object.keys(requirement));
+      const query = parameterSchema(params, 'query');
+      // An apiKey carried in the query (the stream token) is a query parameter the operation accepts.
+      const schemes =
+        isObject(document.components) && isObject(document.components.securitySchemes)
+          ? document.components.securitySchemes
+          : {};
+      for (const name of security) {
+        const scheme = schemes[name];
+        if (isObject(scheme) && scheme.type === 'apiKey' && scheme.in === 'query') {
+          (query.properties as JsonObject)[text(scheme.name, `securityScheme ${name} name`)] = {
+            type: 'string',
+            maxLength: 4096,
+          };
+        }
+      }
       targets.push({
         operationId,
         method,
         path,
         security,
-        query: { validator: `${operationId}Query`, schema: parameterSchema(params, 'query') },
+        query: { validator: `${operationId}Query`, schema: query },
         pathParams: hasPath ? { validator: `${operationId}Path`, schema: parameterSchema(params, 'path') } : null,
         body,
         responses,

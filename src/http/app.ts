@@ -23,7 +23,9 @@ interface AppOptions {
   readonly logger: Logger;
   /** Puts internal error messages in 500 problems; development only. */
   readonly exposeErrors?: boolean;
-  /** Extra routes mounted before the contract's (e.g. the SSE streams, static files). */
+  /** The SSE operations, served by the stream engine (GET, and HEAD with headers only). */
+  readonly streamRoutes?: Partial<Record<OperationId, express.RequestHandler>>;
+  /** Extra routes mounted before the contract's (e.g. static files). */
   readonly extend?: (app: express.Express) => void;
 }
 
@@ -33,7 +35,8 @@ const expressPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1'
 function send(res: Response, result: HandlerResult): void {
   res.status(result.status);
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
-  if (result.body === undefined) res.end();
+  if (result.text !== undefined) res.type(result.text.contentType).send(result.text.content);
+  else if (result.body === undefined) res.end();
   else res.json(result.body);
 }
 
@@ -66,6 +69,11 @@ function createApp(options: AppOptions): express.Express {
     const handler = options.handlers[operationId];
     const path = expressPath(operation.path);
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
+    const streamRoute = options.streamRoutes?.[operationId];
+    if (streamRoute !== undefined) {
+      app.get(path, streamRoute);
+      continue;
+    }
     if (handler === undefined) continue;
     const middleware = operation.body === null ? [] : [requireJson, jsonBody];
     app[operation.method](path, ...middleware, async (req: Request, res: Response, next: NextFunction) => {

@@ -13,7 +13,10 @@ interface HandlerContext<Op extends OperationId = OperationId> {
 
 interface HandlerResult {
   readonly status: number;
+  /** Sent as JSON. */
   readonly body?: unknown;
+  /** Sent as is, with this content type, instead of a JSON body. */
+  readonly text?: { readonly contentType: string; readonly content: string };
   readonly headers?: Readonly<Record<string, string>>;
 }
 

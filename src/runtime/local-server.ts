@@ -10,6 +10,10 @@ import type { Config } from '../config.ts';
 import { seedDemoData } from '../demo/seed.ts';
 import { createApp } from '../http/app.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
+import { createStreamRoutes } from '../http/streams.ts';
+import { createPrometheusMetrics } from '../observability/stream-metrics.ts';
+import { createFeedPoller } from '../stream/feed-poller.ts';
+import { createHub, type Hub } from '../stream/hub.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   createDynamoClients,
@@ -32,6 +36,8 @@ interface LocalServer {
   readonly tableCreated: boolean;
   /** Demo items written at start (0 when the store already had them or seeding was off). */
   readonly seeded: number;
+  /** The stream engine's fan-out (tests inspect its size). */
+  readonly hub: Hub;
   /** Stops accepting, ends open connections, closes the store; resolves when all is closed. */
   close(): Promise<void>;
 }
@@ -50,6 +56,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
   if (config.dynamodbEndpoint === undefined) embedded = await startEmbeddedDynalite({ dataDir: config.dataDir });
   const endpoint = config.dynamodbEndpoint ?? embedded?.endpoint;
   const clients = createDynamoClients(endpoint);
+  let pollerClients: ReturnType<typeof createDynamoClients> | undefined;
   let server: Server | undefined;
   try {
     const tableCreated = await ensureTable(clients.client, config.tableName);
@@ -72,6 +79,44 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
         })
       : 0;
     const secrets = resolveSecrets(config);
+    const metrics = createPrometheusMetrics();
+    // The poller gets its own client so that its store requests can be counted exactly: reads per
+    // poll must not grow with the number of connections, and the benchmark checks that.
+    pollerClients = createDynamoClients(endpoint);
+    pollerClients.client.middlewareStack.add(
+      (next) => (args) => {
+        metrics.storeRequest();
+        return next(args);
+      },
+      { step: 'initialize', name: 'countFeedPollerRequests' },
+    );
+    const pollerStore = createStore({
+      ...pollerClients,
+      tableName: config.tableName,
+      retentionDays: config.itemRetentionDays,
+      settleMs: config.feedSettleMs,
+      // One counter read serves every view of a tick.
+      aggregatesMaxAgeMs: Math.min(500, config.pollIntervalMs / 2),
+      now,
+    });
+    const poller = createFeedPoller({
+      store: pollerStore,
+      intervalMs: config.pollIntervalMs,
+      logger: options.logger,
+      metrics,
+      now,
+    });
+    await poller.start();
+    const hub = createHub({
+      poller,
+      store: pollerStore,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      retryMs: config.retryMs,
+      maxConnections: config.maxConnections,
+      metrics,
+      logger: options.logger,
+      now,
+    });
     const authenticator = createAuthenticator({
       jwtSecret: config.authJwtSecret,
       jwksUrl: config.authJwksUrl,
@@ -85,9 +130,25 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       ttlSeconds: config.streamTokenTtlS,
       now,
     });
+    const auth = { authenticator, ingestApiKey: secrets.ingestApiKey };
     const app = createApp({
-      handlers: createRestHandlers({ store, streamTokens, version: VERSION, now }),
-      auth: { authenticator, ingestApiKey: secrets.ingestApiKey },
+      handlers: createRestHandlers({
+        store,
+        streamTokens,
+        version: VERSION,
+        now,
+        serviceMetrics: () => metrics.registry.metrics(),
+      }),
+      streamRoutes: createStreamRoutes({
+        hub,
+        store: pollerStore,
+        auth,
+        streamTokens,
+        metrics,
+        logger: options.logger,
+        retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
+      }),
+      auth,
       logger: options.logger,
       exposeErrors: config.logLevel === 'debug',
     });
@@ -109,20 +170,31 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
         embedded === undefined ? `${config.dynamodbEndpoint}` : `embedded dynalite (${config.dataDir ?? 'in memory'})`,
       tableCreated,
       seeded,
+      hub,
       close: async () => {
+        // Streams first: each gets a reconnect hint, then the server stops accepting.
+        poller.stop();
+        hub.closeAll('shutdown');
+        hub.stop();
         await new Promise<void>((resolve) => {
           httpServer.close(() => {
             resolve();
           });
           httpServer.closeIdleConnections();
+          // Whatever is still open after the hint (a stuck client) is cut.
+          setTimeout(() => {
+            httpServer.closeAllConnections();
+          }, 1000).unref();
         });
         clients.client.destroy();
+        pollerClients?.client.destroy();
         await embedded?.close();
       },
     };
   } catch (error) {
     server?.close();
     clients.client.destroy();
+    pollerClients?.client.destroy();
     await embedded?.close();
     throw error;
   }

@@ -21,7 +21,11 @@ interface FeedRow {
 interface FeedRead {
   /** Oldest first. */
   readonly items: readonly Item[];
+  /** The same items with their feed positions (arrival stamps), for per-event cursors. */
+  readonly entries: readonly FeedRow[];
   readonly cursor: FeedCursor;
+  /** When the read started (store clock, epoch ms). */
+  readonly readAt: number;
   /** True when the read stopped at `limit`; more may follow right away. */
   readonly full: boolean;
 }
@@ -66,7 +70,9 @@ async function readAfter(ctx: StoreContext, cursor: FeedCursor, limit: number): 
   const upTo = full && last !== undefined ? last.arrivalMs - 1 : Number.POSITIVE_INFINITY;
   return {
     items: rows.map((row) => row.item),
+    entries: rows,
     cursor: advanceCursor(cursor, delivered, readAt, ctx.settleMs, upTo),
+    readAt,
     full,
   };
 }
@@ -175,5 +181,5 @@ async function readNewest(
   };
 }
 
-export type { FeedRead, NewestPage, PageToken };
+export type { FeedRead, FeedRow, NewestPage, PageToken };
 export { decodePageToken, headCursor, readAfter, readNewest };

@@ -2,13 +2,13 @@
 export type { Aggregates } from './aggregates.ts';
 export type { ConfigurationWrite } from './configurations.ts';
 export { MAX_CONFIGURATIONS } from './configurations.ts';
-export type { FeedCursor } from './cursor.ts';
+export type { Delivered, FeedCursor } from './cursor.ts';
 export { advanceCursor, decodeCursor, encodeCursor } from './cursor.ts';
 export type { DynamoClients } from './dynamo-client.ts';
 export { createDynamoClients } from './dynamo-client.ts';
 export type { EmbeddedDynalite } from './embedded-dynalite.ts';
 export { startEmbeddedDynalite } from './embedded-dynalite.ts';
-export type { FeedRead, NewestPage, PageToken } from './feed.ts';
+export type { FeedRead, FeedRow, NewestPage, PageToken } from './feed.ts';
 export { decodePageToken } from './feed.ts';
 export type { IngestStatus } from './ingest.ts';
 export type { CursorParse, Store, StoreOptions } from './store.ts';

@@ -16,7 +16,7 @@ import {
   replaceConfiguration,
 } from './configurations.ts';
 import type { StoreContext } from './context.ts';
-import { decodeCursor, encodeCursor, type FeedCursor } from './cursor.ts';
+import { advanceCursor, type Delivered, decodeCursor, encodeCursor, type FeedCursor } from './cursor.ts';
 import { type FeedRead, headCursor, type NewestPage, type PageToken, readAfter, readNewest } from './feed.ts';
 import { type IngestStatus, ingestItems } from './ingest.ts';
 import { DAY_MS } from './keys.ts';
@@ -51,6 +51,11 @@ interface Store {
   /** Parses a cursor from a client; expired when older than the retention. */
   parseCursor(text: string): CursorParse;
   encodeCursor(cursor: FeedCursor): string;
+  /**
+   * The cursor after delivering `items` from a read at `readAt`, never past `upToMs`, with this
+   * store's settle window (for per-event cursors inside one read).
+   */
+  advanceCursor(cursor: FeedCursor, items: readonly Delivered[], readAt: number, upToMs?: number): FeedCursor;
   listConfigurations(userId: string): Promise<Configuration[]>;
   getConfiguration(userId: string, configId: string): Promise<Configuration | null>;
   createConfiguration(userId: string, input: ConfigurationInput): Promise<ConfigurationWrite>;
@@ -88,6 +93,7 @@ function createStore(options: StoreOptions): Store {
       return { ok: true, cursor };
     },
     encodeCursor,
+    advanceCursor: (cursor, items, readAt, upToMs) => advanceCursor(cursor, items, readAt, ctx.settleMs, upToMs),
     listConfigurations: (userId) => listConfigurations(ctx, userId),
     getConfiguration: (userId, configId) => getConfiguration(ctx, userId, configId),
     createConfiguration: (userId, input) => createConfiguration(ctx, userId, input),

@@ -8,6 +8,8 @@ interface HandlerDeps {
   /** The running version, for /health. */
   readonly version: string;
   readonly now: () => number;
+  /** Prometheus text of the service's metrics (GET /metrics). */
+  readonly serviceMetrics: () => Promise<string>;
 }
 
 /** The authenticated user of a handler whose operation requires one. */

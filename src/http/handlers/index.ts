@@ -11,6 +11,7 @@ import {
 import type { HandlerDeps } from './deps.ts';
 import { getHealth } from './get-health.ts';
 import { getMetrics } from './get-metrics.ts';
+import { getServiceMetrics } from './get-service-metrics.ts';
 import { ingestItems } from './ingest-items.ts';
 import { listItems } from './list-items.ts';
 
@@ -18,6 +19,7 @@ function createRestHandlers(deps: HandlerDeps): Handlers {
   return {
     getHealth: getHealth(deps),
     getMetrics: getMetrics(deps),
+    getServiceMetrics: getServiceMetrics(deps),
     listItems: listItems(deps),
     ingestItems: ingestItems(deps),
     listConfigurations: listConfigurations(deps),

@@ -1,0 +1,167 @@
+/**
+ * One open stream: writes chunks to its sink, honouring backpressure with a bounded queue.
+ *
+ * - When `write()` returns false, later chunks wait in a queue until `drain`.
+ * - `metrics` frames coalesce while waiting: only the newest is kept.
+ * - Items are never dropped. A queue past its byte limit disconnects the client (logged and
+ *   counted); it reconnects with its last event id and the cursor fills the gap.
+ */
+import type { Logger } from '../observability/logger.ts';
+import type { CloseReason, StreamKind, StreamMetrics } from '../observability/stream-metrics.ts';
+import type { SseSink } from './sink.ts';
+
+interface SubscriberOptions {
+  readonly connectionId: string;
+  /** Who is connected: the user id, or the client address for the public stream. */
+  readonly clientId: string;
+  readonly stream: StreamKind;
+  readonly configId?: string | undefined;
+  readonly maxQueuedBytes: number;
+  readonly metrics: StreamMetrics;
+  readonly logger: Logger;
+  readonly onClosed: (subscriber: Subscriber) => void;
+}
+
+/** What a resumed subscriber already received during replay, so live batches skip it. */
+interface Replayed {
+  readonly itemIds: Set<string>;
+  /** Once a live cursor's watermark passes this, no replayed item can come again. */
+  readonly maxArrivalMs: number;
+}
+
+class Subscriber {
+  readonly connectionId: string;
+  readonly clientId: string;
+  readonly stream: StreamKind;
+  readonly configId: string | undefined;
+  /** `replaying` while catching up from a cursor: live batches are not for it yet. */
+  state: 'replaying' | 'live' | 'closed' = 'replaying';
+  replayed: Replayed | undefined;
+  private readonly sink: SseSink;
+  private readonly options: SubscriberOptions;
+  private readonly openedAt = performance.now();
+  private eventsSent = 0;
+  private blocked = false;
+  private queue: { chunk: string; events: number }[] = [];
+  private queuedBytes = 0;
+  private pendingMetrics: string | undefined;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(sink: SseSink, options: SubscriberOptions) {
+    this.sink = sink;
+    this.options = options;
+    this.connectionId = options.connectionId;
+    this.clientId = options.clientId;
+    this.stream = options.stream;
+    this.configId = options.configId;
+    sink.onDrain(() => {
+      this.flush();
+    });
+    sink.onClose(() => {
+      this.close('client_closed');
+    });
+    options.metrics.connectionOpened(options.stream);
+    options.logger.info('stream opened', this.logFields());
+  }
+
+  /** A method, not `state === 'closed'`, so a check after an await is not narrowed away. */
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  /** Writes a chunk of `events` complete events, or queues it behind earlier ones. */
+  send(chunk: string, events: number): void {
+    if (this.state === 'closed' || chunk === '') return;
+    if (!this.blocked) {
+      this.write(chunk, events);
+      return;
+    }
+    this.queue.push({ chunk, events });
+    this.queuedBytes += chunk.length;
+    if (this.queuedBytes > this.options.maxQueuedBytes) this.close('slow_consumer');
+  }
+
+  /** A metrics frame: while blocked, only the newest waits. */
+  sendMetrics(frame: string): void {
+    if (this.state === 'closed') return;
+    if (this.blocked) this.pendingMetrics = frame;
+    else this.write(frame, 1);
+  }
+
+  /** Resolves when the sink can take more (replay pages wait on this). */
+  async writable(): Promise<void> {
+    if (!this.blocked || this.state === 'closed') return;
+    await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /**
+   * Ends the stream. `finalFrame` (a reconnect hint or stream_closed) is written first when the
+   * connection can still take it; a slow consumer is cut off at once.
+   */
+  close(reason: CloseReason, finalFrame?: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (reason === 'slow_consumer') {
+      this.sink.destroy();
+    } else if (reason !== 'client_closed') {
+      if (finalFrame !== undefined && !this.blocked) {
+        this.sink.write(finalFrame);
+        this.eventsSent += 1;
+      }
+      this.sink.end();
+    }
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+    this.options.metrics.connectionClosed(this.stream, reason);
+    const level = reason === 'slow_consumer' ? 'warn' : 'info';
+    this.options.logger[level]('stream closed', {
+      ...this.logFields(),
+      duration_ms: Math.round(performance.now() - this.openedAt),
+      events_sent: this.eventsSent,
+      close_reason: reason,
+    });
+    this.options.onClosed(this);
+  }
+
+  /** Writes to the sink; false (and blocked) when the sink wants us to wait for `drain`. */
+  private write(chunk: string, events: number): boolean {
+    this.eventsSent += events;
+    const accepted = this.sink.write(chunk);
+    this.blocked = !accepted;
+    return accepted;
+  }
+
+  private flush(): void {
+    let open = true;
+    while (open && this.queue.length > 0) {
+      const next = this.queue.shift();
+      if (next === undefined) break;
+      this.queuedBytes -= next.chunk.length;
+      open = this.write(next.chunk, next.events);
+    }
+    if (open && this.pendingMetrics !== undefined) {
+      const frame = this.pendingMetrics;
+      this.pendingMetrics = undefined;
+      open = this.write(frame, 1);
+    }
+    this.blocked = !open;
+    if (open) for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  private logFields() {
+    return {
+      connection_id: this.connectionId,
+      client_id: this.clientId,
+      stream: this.stream,
+      ...(this.configId === undefined ? {} : { config_id: this.configId }),
+    };
+  }
+}
+
+export type { Replayed, SubscriberOptions };
+export { Subscriber };
