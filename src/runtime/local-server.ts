@@ -109,7 +109,8 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
     await poller.start();
     const hub = createHub({
       poller,
-      store: pollerStore,
+      pollStore: pollerStore,
+      store,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       retryMs: config.retryMs,
       maxConnections: config.maxConnections,
@@ -141,7 +142,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       }),
       streamRoutes: createStreamRoutes({
         hub,
-        store: pollerStore,
+        store,
         auth,
         streamTokens,
         metrics,

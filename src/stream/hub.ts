@@ -42,7 +42,9 @@ interface ConnectRequest {
 
 interface HubOptions {
   readonly poller: FeedPoller;
-  /** For replays, aggregates and configuration lookups. */
+  /** Per batch: aggregates and configuration refreshes (the poller's store, counted per poll). */
+  readonly pollStore: Store;
+  /** Per connection: the opening snapshot and replays (kept out of the per-poll count). */
   readonly store: Store;
   readonly heartbeatIntervalMs: number;
   readonly retryMs: number;
@@ -76,7 +78,7 @@ const metricsKey = (aggregates: Aggregates): string => {
 const tickerKey = ({ as_of: _asOf, ...rest }: TickerAggregate): string => JSON.stringify(rest);
 
 function createHub(options: HubOptions): Hub {
-  const { poller, store, metrics, logger } = options;
+  const { poller, pollStore, store, metrics, logger } = options;
   const now = options.now ?? Date.now;
   const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
   const views = new Map<string, View>();
@@ -105,8 +107,8 @@ function createHub(options: HubOptions): Hub {
     return view;
   };
 
-  const aggregatesOf = (view: View): Promise<Aggregates> =>
-    view.tickers === null ? store.aggregates() : store.aggregates(view.tickers);
+  const aggregatesOf = (view: View, from: Store): Promise<Aggregates> =>
+    view.tickers === null ? from.aggregates() : from.aggregates(view.tickers);
 
   const metricsFrame = (aggregates: Aggregates, id: string) =>
     frameEvent({ event: 'metrics', id, data: JSON.stringify(aggregates.metrics) });
@@ -114,7 +116,7 @@ function createHub(options: HubOptions): Hub {
 
   async function refreshConfiguration(view: View): Promise<void> {
     if (view.owner === undefined) return;
-    const current = await store.getConfiguration(view.owner.userId, view.owner.configId);
+    const current = await pollStore.getConfiguration(view.owner.userId, view.owner.configId);
     if (current === null) {
       const frame = frameEvent({
         event: 'stream_closed',
@@ -152,7 +154,7 @@ function createHub(options: HubOptions): Hub {
       await refreshConfiguration(view);
       if (!views.has(view.key)) continue;
       const items = view.tickers === null ? batch.items : batch.items.filter((e) => view.tickers?.has(e.item.ticker));
-      const aggregates = await aggregatesOf(view);
+      const aggregates = await aggregatesOf(view, pollStore);
       const itemsPart = items.map(frameOf).join('');
       let aggregatesPart = '';
       let aggregateEvents = 0;
@@ -260,7 +262,7 @@ function createHub(options: HubOptions): Hub {
     subscriber.replayed = { itemIds, maxArrivalMs };
     subscriber.state = 'live';
     // Metrics may have moved while replaying; the client gets the current ones.
-    const aggregates = await aggregatesOf(view);
+    const aggregates = await aggregatesOf(view, store);
     subscriber.sendMetrics(metricsFrame(aggregates, store.encodeCursor(cursor)));
   }
 
@@ -289,7 +291,7 @@ function createHub(options: HubOptions): Hub {
       });
       view.subscribers.add(subscriber);
       const startId = parsed?.ok === true ? store.encodeCursor(parsed.cursor) : lastCursor;
-      const aggregates = await aggregatesOf(view);
+      const aggregates = await aggregatesOf(view, store);
       let opening = frameRetry(options.retryMs);
       opening += frameEvent({
         event: 'stream_open',
