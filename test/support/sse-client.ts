@@ -63,7 +63,7 @@ async function openStream(
     ended = Promise.resolve();
   } else {
     const decoder = new TextDecoder();
-    const reader = response.body.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     ended = (async () => {
       try {
         for (;;) {
