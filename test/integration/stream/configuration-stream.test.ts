@@ -132,7 +132,7 @@ describe("a configuration's stream", () => {
       ['a token with a line break', () => [`/api/v2/configurations/${owned}/stream?token=a.b%0Aevent:%20x.c`, {}], 401],
       [
         'a user JWT as a stream token',
-        () => [`/api/v2/configurations/${owned}/stream?token=${'e30.e30.e30'}`, {}],
+        () => [`/api/v2/configurations/${owned}/stream?token=e30.e30.e30`, {}],
         401,
       ],
     ] as const)('answers %s with a problem', async (_name, make, status) => {
