@@ -130,11 +130,7 @@ describe("a configuration's stream", () => {
       ['a token for another configuration', () => [`/api/v2/configurations/${other}/stream?token=${token}`, {}], 401],
       ['a forged token', () => [`/api/v2/configurations/${owned}/stream?token=${token.slice(0, -4)}AAAA`, {}], 401],
       ['a token with a line break', () => [`/api/v2/configurations/${owned}/stream?token=a.b%0Aevent:%20x.c`, {}], 401],
-      [
-        'a user JWT as a stream token',
-        () => [`/api/v2/configurations/${owned}/stream?token=e30.e30.e30`, {}],
-        401,
-      ],
+      ['a user JWT as a stream token', () => [`/api/v2/configurations/${owned}/stream?token=e30.e30.e30`, {}], 401],
     ] as const)('answers %s with a problem', async (_name, make, status) => {
       const [path, headers] = make();
       const response = await api.request(path, { headers: { accept: 'text/event-stream', ...headers } });

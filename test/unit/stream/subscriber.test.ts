@@ -1,0 +1,132 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/observability/logger.ts';
+import type { CloseReason, StreamMetrics } from '../../../src/observability/stream-metrics.ts';
+import type { SseSink } from '../../../src/stream/sink.ts';
+import { Subscriber } from '../../../src/stream/subscriber.ts';
+
+/** A real Writable that takes `capacity` bytes and then stops reading until `release()`. */
+function stalledSink(capacity: number) {
+  const written: string[] = [];
+  const pending: (() => void)[] = [];
+  let destroyed = false;
+  let ended = false;
+  const writable = new Writable({
+    highWaterMark: capacity,
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk.toString());
+      // Holding the callback is how a client that stopped reading looks from the server.
+      pending.push(() => {
+        callback();
+      });
+    },
+  });
+  const sink: SseSink = {
+    write: (chunk) => writable.write(chunk),
+    end: () => {
+      ended = true;
+    },
+    destroy: () => {
+      destroyed = true;
+      writable.destroy();
+    },
+    onDrain: (listener) => writable.on('drain', listener),
+    onClose: () => undefined,
+  };
+  return {
+    sink,
+    written,
+    /** The client reads everything again: every held write completes, including ones it unblocks. */
+    release: () => {
+      while (pending.length > 0) pending.shift()?.();
+    },
+    isDestroyed: () => destroyed,
+    isEnded: () => ended,
+  };
+}
+
+function recordingMetrics() {
+  const closed: CloseReason[] = [];
+  const metrics: StreamMetrics = {
+    connectionOpened: () => undefined,
+    connectionClosed: (_stream, reason) => closed.push(reason),
+    eventsSent: () => undefined,
+    rejected: () => undefined,
+    deliveryLag: () => undefined,
+    pollCompleted: () => undefined,
+    pollFailed: () => undefined,
+    storeRequest: () => undefined,
+    feedLag: () => undefined,
+  };
+  return { metrics, closed };
+}
+
+const subscriberOn = (sink: SseSink, metrics: StreamMetrics, maxQueuedBytes = 1000) =>
+  new Subscriber(sink, {
+    connectionId: 'c1',
+    clientId: 'test',
+    stream: 'global',
+    maxQueuedBytes,
+    metrics,
+    logger: createLogger('silent'),
+    onClosed: () => undefined,
+  });
+
+describe('Subscriber backpressure', () => {
+  it('queues behind a full socket and writes the queue in order on drain', () => {
+    const s = stalledSink(10);
+    const { metrics } = recordingMetrics();
+    const subscriber = subscriberOn(s.sink, metrics);
+
+    subscriber.send('a'.repeat(20), 1); // fills the socket's buffer
+    subscriber.send('second', 1);
+    subscriber.send('third', 1);
+    expect(subscriber.isBlocked).toBe(true);
+    expect(s.written).toEqual(['a'.repeat(20)]);
+
+    s.release();
+
+    expect(s.written).toEqual(['a'.repeat(20), 'second', 'third']);
+  });
+
+  it('keeps only the newest metrics frame while blocked, after the queued items', () => {
+    const s = stalledSink(10);
+    const { metrics } = recordingMetrics();
+    const subscriber = subscriberOn(s.sink, metrics);
+    subscriber.send('x'.repeat(20), 1);
+
+    subscriber.sendMetrics('metrics-1');
+    subscriber.send('item', 1);
+    subscriber.sendMetrics('metrics-2');
+    s.release();
+
+    expect(s.written.slice(1)).toEqual(['item', 'metrics-2']);
+  });
+
+  it('disconnects a client whose queue outgrows the limit, instead of growing memory', () => {
+    const s = stalledSink(10);
+    const { metrics, closed } = recordingMetrics();
+    const subscriber = subscriberOn(s.sink, metrics, 1000);
+    subscriber.send('x'.repeat(20), 1);
+
+    for (let i = 0; i < 100; i++) subscriber.send('y'.repeat(50), 1);
+
+    expect(subscriber.state).toBe('closed');
+    expect(s.isDestroyed()).toBe(true);
+    expect(closed).toEqual(['slow_consumer']);
+  });
+
+  it('writes a final frame and ends politely when it can, never after closing', () => {
+    const s = stalledSink(1000);
+    const { metrics, closed } = recordingMetrics();
+    const subscriber = subscriberOn(s.sink, metrics);
+    subscriber.state = 'live';
+
+    subscriber.close('shutdown', 'event: reconnect\n\n');
+    subscriber.send('late', 1);
+
+    expect(s.written).toEqual(['event: reconnect\n\n']);
+    expect(s.isEnded()).toBe(true);
+    expect(closed).toEqual(['shutdown']);
+  });
+});
