@@ -169,20 +169,22 @@ function createHub(options: HubOptions): Hub {
       const metricsPart = key === view.lastMetrics ? undefined : metricsFrame(aggregates, batch.cursor);
       view.lastMetrics = key;
       const body = itemsPart + aggregatesPart;
+      // Built once per view: each subscriber gets the whole batch in one write.
+      const combined = metricsPart === undefined ? body : body + metricsPart;
       const events = items.length + aggregateEvents + (metricsPart === undefined ? 0 : 1);
       let delivered = 0;
       for (const subscriber of view.subscribers) {
         if (subscriber.state !== 'live') continue;
         const replayed = subscriber.replayed;
         if (replayed === undefined) {
-          subscriber.send(body, items.length + aggregateEvents);
+          subscriber.sendBatch(combined, body, items.length + aggregateEvents, metricsPart);
         } else {
           // Rare path, right after a replay: skip the items the replay already sent.
           const fresh = items.filter((entry) => !replayed.itemIds.has(entry.item.item_id));
-          subscriber.send(fresh.map(frameOf).join('') + aggregatesPart, fresh.length + aggregateEvents);
+          const own = fresh.map(frameOf).join('') + aggregatesPart;
+          subscriber.sendBatch(own + (metricsPart ?? ''), own, fresh.length + aggregateEvents, metricsPart);
           if (batch.feedCursor.watermark >= replayed.maxArrivalMs) subscriber.replayed = undefined;
         }
-        if (metricsPart !== undefined) subscriber.sendMetrics(metricsPart);
         delivered += 1;
       }
       if (delivered > 0) {

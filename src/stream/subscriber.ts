@@ -85,6 +85,20 @@ class Subscriber {
     if (this.queuedBytes > this.options.maxQueuedBytes) this.close('slow_consumer');
   }
 
+  /**
+   * One batch: `combined` (= `body` + `metrics`, built once per view) in a single write when the
+   * socket is free; when blocked, `body` queues and `metrics` coalesces.
+   */
+  sendBatch(combined: string, body: string, bodyEvents: number, metrics: string | undefined): void {
+    if (this.state === 'closed') return;
+    if (!this.blocked) {
+      if (combined !== '') this.write(combined, bodyEvents + (metrics === undefined ? 0 : 1));
+      return;
+    }
+    this.send(body, bodyEvents);
+    if (metrics !== undefined) this.pendingMetrics = metrics;
+  }
+
   /** A metrics frame: while blocked, only the newest waits. */
   sendMetrics(frame: string): void {
     if (this.state === 'closed') return;

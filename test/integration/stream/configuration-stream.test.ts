@@ -118,7 +118,8 @@ describe("a configuration's stream", () => {
       expect(token).not.toBe('');
     });
 
-    it.each([
+    type Refusal = [name: string, make: () => [path: string, headers: Record<string, string>], status: number];
+    const refusals: Refusal[] = [
       ['no credentials', () => [`/api/v2/configurations/${owned}/stream`, {}], 401],
       ["someone else's configuration", () => [`/api/v2/configurations/${owned}/stream`, asUser('tom')], 404],
       [
@@ -131,7 +132,8 @@ describe("a configuration's stream", () => {
       ['a forged token', () => [`/api/v2/configurations/${owned}/stream?token=${token.slice(0, -4)}AAAA`, {}], 401],
       ['a token with a line break', () => [`/api/v2/configurations/${owned}/stream?token=a.b%0Aevent:%20x.c`, {}], 401],
       ['a user JWT as a stream token', () => [`/api/v2/configurations/${owned}/stream?token=e30.e30.e30`, {}], 401],
-    ] as const)('answers %s with a problem', async (_name, make, status) => {
+    ];
+    it.each(refusals)('answers %s with a problem', async (_name, make, status) => {
       const [path, headers] = make();
       const response = await api.request(path, { headers: { accept: 'text/event-stream', ...headers } });
       expect(response.status).toBe(status);

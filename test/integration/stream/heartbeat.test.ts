@@ -18,7 +18,7 @@ beforeEach(async () => {
   t = await startTestStore();
   const metrics = createPrometheusMetrics();
   const logger = createLogger('silent');
-  poller = createFeedPoller({ store: t.store, intervalMs: 60_000, logger, metrics, now: t.now });
+  poller = createFeedPoller({ store: t.store, intervalMs: 60_000, logger, metrics, now: () => t.now() });
   await poller.start();
   hub = createHub({
     poller,
@@ -29,7 +29,7 @@ beforeEach(async () => {
     maxConnections: 10,
     metrics,
     logger,
-    now: t.now,
+    now: () => t.now(),
   });
 });
 afterEach(async () => {

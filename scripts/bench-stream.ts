@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: SSE fan-out of tickerpulse against a minimal node:http floor, on loopback.
+ *
+ * Starts each server in turn (the floor, then tickerpulse on the embedded store), opens N stream
+ * clients from several 127.0.0.x source addresses, publishes E items at a steady rate and prints
+ * a Markdown table: time to connect all, server memory per connection, server CPU per delivery,
+ * fan-out and latency, store queries per poll, lost and duplicated events, and tickerpulse's
+ * figures as ratios to the floor. It prints figures and asserts nothing about timing.
+ *
+ * Every phase is bounded, and the whole run has a hard deadline after which it kills the servers
+ * it started and exits non-zero. Options: --clients (10000), --events (10), --rate (1 per s),
+ * --deadline-s (480), --only floor|tickerpulse.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { runCleanup } from './bench/cleanup.ts';
+import { launchFloor } from './bench/floor-target.ts';
+import { formatReport, type TickerpulseResult } from './bench/report.ts';
+import { measureStream, type RunSettings, type StreamFigures } from './bench/stream-run.ts';
+import { launchTickerpulse, type LaunchedTickerpulse } from './bench/tickerpulse-target.ts';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '10000' },
+    events: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '1' },
+    'deadline-s': { type: 'string', default: '480' },
+    only: { type: 'string' },
+  },
+  strict: true,
+});
+
+/** `text` as a number within [min, max], or exit with a usage error. */
+function bounded(name: string, text: string, min: number, max: number, integer: boolean): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    process.stderr.write(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${text}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// Each client is one socket in this process and one in the server, both under the 20,000
+// open-files limit, with room left for the store, the publisher and stdio.
+const clients = bounded('clients', values.clients, 1, 18_000, true);
+const events = bounded('events', values.events, 1, 1000, true);
+const rate = bounded('rate', values.rate, 0.1, 100, false);
+const deadlineS = bounded('deadline-s', values['deadline-s'], 10, 3600, false);
+const only = values.only;
+if (only !== undefined && only !== 'floor' && only !== 'tickerpulse') {
+  process.stderr.write(`--only must be floor or tickerpulse, got ${only}\n`);
+  process.exit(2);
+}
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 24) {
+  // The servers are spawned with this process's Node and run .ts files natively, which needs 24.
+  process.stderr.write(`Node ${process.versions.node}: run with Node 24 (npm run bench uses node_modules/.bin/node)\n`);
+  process.exit(2);
+}
+
+/** Soft limit on open files of this process, from /proc (Node has no getrlimit). */
+function openFilesLimit(): number | undefined {
+  const match = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+const started = performance.now();
+function log(line: string): void {
+  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+}
+
+/** Cleans up (bounded) and exits with `code`; later calls do nothing. */
+let exiting = false;
+function abort(reason: string, code: number): void {
+  if (exiting) return;
+  exiting = true;
+  log(`${reason}: stopping servers and clients`);
+  void runCleanup(20_000).finally(() => {
+    process.exit(code);
+  });
+}
+
+const deadlineMs = deadlineS * 1000;
+const deadline = setTimeout(() => {
+  abort(`deadline of ${deadlineS} s reached`, 3);
+}, deadlineMs);
+process.once('SIGINT', () => {
+  abort('SIGINT', 130);
+});
+process.once('SIGTERM', () => {
+  abort('SIGTERM', 143);
+});
+process.on('uncaughtException', (error) => {
+  log(`uncaught: ${error.stack ?? String(error)}`);
+  abort('uncaught exception', 1);
+});
+process.on('unhandledRejection', (error) => {
+  log(`unhandled rejection: ${String(error)}`);
+  abort('unhandled rejection', 1);
+});
+
+const openFiles = openFilesLimit();
+if (openFiles !== undefined && openFiles < clients + 100) {
+  log(`warning: open-files limit ${openFiles} is below ${clients} clients + headroom; expect EMFILE failures`);
+}
+
+const localAddresses = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 1}`);
+const settingsFor = (): RunSettings => ({
+  clients,
+  events,
+  rate,
+  localAddresses,
+  connectConcurrency: 500,
+  connectTimeoutMs: 15_000,
+  // Leave time for the remaining phases of both servers within the deadline.
+  connectBudgetMs: Math.max(10_000, Math.min(180_000, (deadlineMs - (performance.now() - started)) / 3)),
+  runTag: `${process.pid}-${Date.now().toString(36)}`,
+  log,
+});
+
+let floor: StreamFigures | undefined;
+let tickerpulse: TickerpulseResult = { kind: 'skipped' };
+
+if (only !== 'tickerpulse') {
+  log('floor: starting');
+  const launched = await launchFloor();
+  try {
+    floor = await measureStream(launched.target, settingsFor());
+  } finally {
+    log('floor: stopping');
+    await launched.stop();
+  }
+}
+
+if (only !== 'floor') {
+  log('tickerpulse: starting (embedded store, seeding demo items)');
+  let launched: LaunchedTickerpulse | undefined;
+  try {
+    launched = await launchTickerpulse();
+  } catch (error) {
+    log(`tickerpulse: server did not start: ${String(error)}`);
+    tickerpulse = { kind: 'unavailable', reason: 'server did not start (see log)' };
+  }
+  if (launched !== undefined) {
+    try {
+      if (launched.available) {
+        if (!launched.hasFeedCounters)
+          log('tickerpulse: GET /metrics has no feed counters; queries/poll not available');
+        tickerpulse = { kind: 'measured', figures: await measureStream(launched.target, settingsFor()) };
+      } else {
+        log(`tickerpulse: not available (${launched.reason})`);
+        tickerpulse = { kind: 'unavailable', reason: launched.reason };
+      }
+    } finally {
+      log('tickerpulse: stopping');
+      await launched.stop();
+    }
+  }
+}
+
+clearTimeout(deadline);
+await runCleanup(10_000);
+const args = process.argv.slice(2).join(' ');
+const command =
+  process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${args === '' ? '' : ` -- ${args}`}`
+    : `tsx scripts/bench-stream.ts ${args}`.trim();
+process.stdout.write(
+  formatReport({
+    command,
+    nodeVersion: process.versions.node,
+    clients,
+    events,
+    rate,
+    localAddresses,
+    openFilesLimit: openFiles,
+    floor,
+    tickerpulse,
+  }),
+  () => {
+    // Keep-alive sockets of fetch would otherwise hold the process open for a few seconds.
+    process.exit(0);
+  },
+);
