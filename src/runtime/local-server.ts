@@ -48,6 +48,8 @@ interface LocalServerOptions {
   readonly now?: () => number;
   /** Write a day of demo history into a store that has none (npm start). */
   readonly seedDemoData?: boolean;
+  /** Per-stream queue limit in bytes (default 1 MiB); tests lower it to reach it quickly. */
+  readonly maxQueuedBytes?: number;
 }
 
 async function startLocalServer(config: Config, options: LocalServerOptions): Promise<LocalServer> {
@@ -117,6 +119,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       metrics,
       logger: options.logger,
       now,
+      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
     });
     const authenticator = createAuthenticator({
       jwtSecret: config.authJwtSecret,
