@@ -8,7 +8,7 @@ const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdefghijklmnop';
 
 async function startTestServer(
   env: Record<string, string> = {},
-  options: { now?: () => number } = {},
+  options: { now?: () => number; maxQueuedBytes?: number } = {},
 ): Promise<LocalServer> {
   const config = loadConfig({
     PORT: '0',
