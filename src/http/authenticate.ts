@@ -2,6 +2,7 @@
  * Applies an operation's security requirements (from the contract) to a request: the ingest key
  * for ingest, a user for configurations. Stream tokens are checked by the stream routes.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request } from 'express';
 import { type Authenticator, KeySetUnavailableError, safeEqual } from '../auth/index.ts';
 import { type OperationId, operations } from '../contract/index.ts';
@@ -21,9 +22,9 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(value) ? undefined : value;
 };
 
-async function authenticateUser(auth: RequestAuth, req: Request): Promise<Principal> {
+async function authenticateUser(auth: RequestAuth, headers: IncomingHttpHeaders): Promise<Principal> {
   try {
-    const outcome = await auth.authenticator.authenticate(req.headers);
+    const outcome = await auth.authenticator.authenticate(headers);
     if (outcome.ok) return { kind: 'user', userId: outcome.userId };
     throw new UnauthorizedError(
       outcome.reason === 'missing'
@@ -48,7 +49,7 @@ async function authenticateRequest(auth: RequestAuth, operationId: OperationId, 
     if (!safeEqual(key, auth.ingestApiKey)) throw new UnauthorizedError('The ingest key is not valid.');
     return { kind: 'pipeline' };
   }
-  return authenticateUser(auth, req);
+  return authenticateUser(auth, req.headers);
 }
 
 export type { Principal, RequestAuth };

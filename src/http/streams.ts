@@ -13,9 +13,9 @@ import type { Store } from '../store/index.ts';
 import { SSE_HEADERS } from '../stream/constants.ts';
 import type { Hub } from '../stream/hub.ts';
 import type { SseSink } from '../stream/sink.ts';
-import { authenticateUser, type RequestAuth } from './authenticate.ts';
-import { NotAcceptableError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
-import { parseRequest } from './request.ts';
+import type { RequestAuth } from './authenticate.ts';
+import { ServiceUnavailableError } from './errors.ts';
+import { authorizeStream, type StreamRequest } from './stream-access.ts';
 
 interface StreamRouteDeps {
   readonly hub: Hub;
@@ -41,20 +41,6 @@ function responseSink(res: Response): SseSink {
     onDrain: (listener) => res.on('drain', listener),
     onClose: (listener) => res.on('close', listener),
   };
-}
-
-/** EventSource sends `Accept: text/event-stream`; a client that accepts none of it gets 406. */
-function acceptsEventStream(req: Request): boolean {
-  const accept = req.headers.accept;
-  if (accept === undefined || accept.trim() === '') return true;
-  return req.accepts('text/event-stream') !== false;
-}
-
-function lastEventIdOf(req: Request, query: { last_event_id?: string | undefined }): string | undefined {
-  const header = req.headers['last-event-id'];
-  // The header wins (the browser sends it on reconnect, newer than the URL's first-connect id).
-  if (typeof header === 'string' && header !== '') return header;
-  return query.last_event_id;
 }
 
 function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, RequestHandler>> {
@@ -86,51 +72,23 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
     await deps.hub.connect(connect());
   };
 
-  const streamGlobal: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-    void (async () => {
-      const { query } = parseRequest('streamGlobal', req) as { query: { last_event_id?: string } };
-      if (!acceptsEventStream(req)) throw new NotAcceptableError('This endpoint only produces text/event-stream.');
-      await open(req, res, () => ({
-        sink: responseSink(res),
-        clientId: `ip:${req.socket.remoteAddress ?? 'unknown'}`,
-        lastEventId: lastEventIdOf(req, query),
-      }));
-    })().catch(next);
-  };
+  const route =
+    (operationId: StreamRequest['operationId']): RequestHandler =>
+    (req: Request, res: Response, next: NextFunction) => {
+      void (async () => {
+        const access = await authorizeStream(deps, {
+          operationId,
+          query: req.query,
+          pathParams: req.params as Record<string, string>,
+          headers: req.headers,
+          remoteAddress: req.socket.remoteAddress,
+        });
+        await open(req, res, () => ({ sink: responseSink(res), ...access }));
+      })().catch(next);
+    };
 
-  const streamConfiguration: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-    void (async () => {
-      const { query, pathParams } = parseRequest('streamConfiguration', req) as {
-        query: { last_event_id?: string; token?: string };
-        pathParams: { config_id: string };
-      };
-      if (!acceptsEventStream(req)) throw new NotAcceptableError('This endpoint only produces text/event-stream.');
-      let userId: string;
-      if (query.token !== undefined) {
-        const verified = await deps.streamTokens.verify(query.token, pathParams.config_id);
-        if (!verified.ok) {
-          throw new UnauthorizedError(
-            verified.reason === 'expired'
-              ? 'The stream token has expired; mint a new one.'
-              : 'The stream token is not valid for this configuration.',
-          );
-        }
-        userId = verified.userId;
-      } else {
-        const principal = await authenticateUser(deps.auth, req);
-        if (principal.kind !== 'user') throw new UnauthorizedError('A user is required.');
-        userId = principal.userId;
-      }
-      const configuration = await deps.store.getConfiguration(userId, pathParams.config_id);
-      if (configuration === null) throw new NotFoundError(`No configuration ${pathParams.config_id}.`);
-      await open(req, res, () => ({
-        sink: responseSink(res),
-        clientId: userId,
-        lastEventId: lastEventIdOf(req, query),
-        configuration: { userId, value: configuration },
-      }));
-    })().catch(next);
-  };
+  const streamGlobal = route('streamGlobal');
+  const streamConfiguration = route('streamConfiguration');
 
   return { streamGlobal, streamConfiguration };
 }

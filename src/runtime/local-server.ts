@@ -5,7 +5,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthenticator, createStreamTokens } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import { seedDemoData } from '../demo/seed.ts';
 import { createApp } from '../http/app.ts';
@@ -23,6 +22,7 @@ import {
   startEmbeddedDynalite,
   type Store,
 } from '../store/index.ts';
+import { authFromConfig } from './auth-from-config.ts';
 import { resolveSecrets, type RuntimeSecrets } from './secrets.ts';
 import { VERSION } from './version.ts';
 
@@ -121,20 +121,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       now,
       ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
     });
-    const authenticator = createAuthenticator({
-      jwtSecret: config.authJwtSecret,
-      jwksUrl: config.authJwksUrl,
-      issuer: config.authJwtIssuer,
-      audience: config.authJwtAudience,
-      trustUserIdHeader: config.authTrustUserIdHeader,
-      now,
-    });
-    const streamTokens = createStreamTokens({
-      secret: secrets.streamTokenSecret,
-      ttlSeconds: config.streamTokenTtlS,
-      now,
-    });
-    const auth = { authenticator, ingestApiKey: secrets.ingestApiKey };
+    const { auth, streamTokens } = authFromConfig(config, secrets, now);
     const app = createApp({
       handlers: createRestHandlers({
         store,

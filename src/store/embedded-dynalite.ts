@@ -14,12 +14,13 @@ interface EmbeddedDynalite {
 }
 
 type DynaliteFactory = (options: Record<string, unknown>) => Server;
-// dynalite is CommonJS and ships no types.
-const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
 
 async function startEmbeddedDynalite(
   options: { dataDir?: string | undefined; port?: number } = {},
 ): Promise<EmbeddedDynalite> {
+  // Required here, not at import: Lambda bundles import this module's siblings and have no
+  // dynalite. dynalite is CommonJS and ships no types.
+  const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
   const server = dynalite({
     ...(options.dataDir === undefined ? {} : { path: options.dataDir }),
     createTableMs: 0,

@@ -46,6 +46,11 @@ class Subscriber {
   private queuedBytes = 0;
   private pendingMetrics: string | undefined;
   private drainWaiters: (() => void)[] = [];
+  private closedWith: ((reason: CloseReason) => void) | undefined;
+  /** Resolves with the reason once the stream has ended, whoever ended it. */
+  readonly closed: Promise<CloseReason> = new Promise((resolve) => {
+    this.closedWith = resolve;
+  });
 
   constructor(sink: SseSink, options: SubscriberOptions) {
     this.sink = sink;
@@ -140,6 +145,7 @@ class Subscriber {
       close_reason: reason,
     });
     this.options.onClosed(this);
+    this.closedWith?.(reason);
   }
 
   /** Writes to the sink; false (and blocked) when the sink wants us to wait for `drain`. */

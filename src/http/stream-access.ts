@@ -1,0 +1,85 @@
+/**
+ * Who may open which stream, decided before any stream byte, independent of the transport: the
+ * express routes and the Lambda stream handler both call this and turn its errors into problems.
+ * Query parameters (400), Accept (406), credentials or stream token (401), the configuration (404).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { StreamTokens } from '../auth/index.ts';
+import { type Configuration, parsePathParams, parseQuery, type ValidationIssue } from '../contract/index.ts';
+import type { Store } from '../store/index.ts';
+import { authenticateUser, type RequestAuth } from './authenticate.ts';
+import { BadRequestError, NotAcceptableError, NotFoundError, UnauthorizedError } from './errors.ts';
+
+interface StreamRequest {
+  readonly operationId: 'streamGlobal' | 'streamConfiguration';
+  readonly query: Record<string, unknown>;
+  readonly pathParams: Record<string, string>;
+  /** Lower-cased names, as Node gives them. */
+  readonly headers: IncomingHttpHeaders;
+  readonly remoteAddress: string | undefined;
+}
+
+interface StreamAccess {
+  readonly clientId: string;
+  /** Last-Event-ID header, else the `last_event_id` query parameter; anything (client input). */
+  readonly lastEventId: string | undefined;
+  readonly configuration?: { readonly userId: string; readonly value: Configuration };
+}
+
+interface StreamAccessDeps {
+  readonly store: Store;
+  readonly auth: RequestAuth;
+  readonly streamTokens: StreamTokens;
+}
+
+/** EventSource sends `Accept: text/event-stream`; a client that accepts none of it gets 406. */
+function acceptsEventStream(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  return accept
+    .split(',')
+    .map((part) => part.split(';')[0]?.trim().toLowerCase())
+    .some((type) => type === 'text/event-stream' || type === 'text/*' || type === '*/*');
+}
+
+async function authorizeStream(deps: StreamAccessDeps, request: StreamRequest): Promise<StreamAccess> {
+  const issues: ValidationIssue[] = [];
+  const query = parseQuery(request.operationId, request.query);
+  if (!query.ok) issues.push(...query.issues);
+  let configId: string | undefined;
+  if (request.operationId === 'streamConfiguration') {
+    const path = parsePathParams('streamConfiguration', request.pathParams);
+    if (path.ok) configId = path.value.config_id;
+    else issues.push(...path.issues);
+  }
+  if (issues.length > 0) throw new BadRequestError('The request does not match the contract.', issues);
+  if (!acceptsEventStream(request.headers.accept))
+    throw new NotAcceptableError('This endpoint only produces text/event-stream.');
+  const values = (query.ok ? query.value : {}) as { last_event_id?: string; token?: string };
+  const header = request.headers['last-event-id'];
+  // The header wins: the browser sends it on reconnect, newer than the URL's first-connect id.
+  const lastEventId = typeof header === 'string' && header !== '' ? header : values.last_event_id;
+  if (configId === undefined) return { clientId: `ip:${request.remoteAddress ?? 'unknown'}`, lastEventId };
+
+  let userId: string;
+  if (values.token !== undefined) {
+    const verified = await deps.streamTokens.verify(values.token, configId);
+    if (!verified.ok) {
+      throw new UnauthorizedError(
+        verified.reason === 'expired'
+          ? 'The stream token has expired; mint a new one.'
+          : 'The stream token is not valid for this configuration.',
+      );
+    }
+    userId = verified.userId;
+  } else {
+    const principal = await authenticateUser(deps.auth, request.headers);
+    if (principal.kind !== 'user') throw new UnauthorizedError('A user is required.');
+    userId = principal.userId;
+  }
+  const configuration = await deps.store.getConfiguration(userId, configId);
+  if (configuration === null) throw new NotFoundError(`No configuration ${configId}.`);
+  return { clientId: userId, lastEventId, configuration: { userId, value: configuration } };
+}
+
+export type { StreamAccess, StreamAccessDeps, StreamRequest };
+export { acceptsEventStream, authorizeStream };

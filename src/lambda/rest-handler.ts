@@ -1,0 +1,41 @@
+/**
+ * The REST Lambda (Function URL, BUFFERED): the same express app as the local server, behind
+ * @codegenie/serverless-express for payload format 2.0 events. Exported as a 2-parameter
+ * function on purpose: nodejs24.x refuses handlers declaring 3 or more parameters
+ * (Runtime.CallbackHandlerDeprecated), and the adapter's own handler declares 3.
+ */
+import { configure } from '@codegenie/serverless-express';
+import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { createApp } from '../http/app.ts';
+import { createRestHandlers } from '../http/handlers/index.ts';
+import { VERSION } from '../runtime/version.ts';
+import { coldStart } from './cold-start.ts';
+
+type Proxy = (event: LambdaFunctionURLEvent, context: Context, callback: never) => Promise<LambdaFunctionURLResult>;
+
+async function createProxy(env: Readonly<Record<string, string | undefined>>): Promise<Proxy> {
+  const runtime = await coldStart(env);
+  const app = createApp({
+    handlers: createRestHandlers({
+      store: runtime.store,
+      streamTokens: runtime.streamTokens,
+      version: VERSION,
+      now: Date.now,
+      // The stream engine runs in the other function; its figures go to CloudWatch (EMF).
+      serviceMetrics: () => Promise.resolve(''),
+    }),
+    auth: runtime.auth,
+    logger: runtime.logger,
+  });
+  return configure({ app }) as unknown as Proxy;
+}
+
+let proxy: Promise<Proxy> | undefined;
+
+/** Built on the first event and reused by every later one in this execution environment. */
+const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
+  proxy ??= createProxy(process.env);
+  return (await proxy)(event, context, undefined as never);
+};
+
+export { createProxy, handler };
