@@ -25,6 +25,7 @@ const ENV = Object.freeze({
   STREAM_TOKEN_SECRET: 'STREAM_TOKEN_SECRET',
   STREAM_TOKEN_TTL_S: 'STREAM_TOKEN_TTL_S',
   STREAM_DEADLINE_MARGIN_MS: 'STREAM_DEADLINE_MARGIN_MS',
+  STREAM_FLUSH_PADDING_BYTES: 'STREAM_FLUSH_PADDING_BYTES',
   SIMULATE: 'SIMULATE',
   LOG_LEVEL: 'LOG_LEVEL',
   ITEM_RETENTION_DAYS: 'ITEM_RETENTION_DAYS',
@@ -90,6 +91,11 @@ type Config = {
    * `STREAM_DEADLINE_MARGIN_MS`: how long before the Lambda deadline a stream is closed with a
    * `reconnect` event. Default 10000.
    */
+  /**
+   * `STREAM_FLUSH_PADDING_BYTES`: an SSE comment of this many bytes after each write of the Lambda
+   * stream handler, for when the service holds back small writes (unverified). Default 0 (off).
+   */
+  readonly streamFlushPaddingBytes: number;
   readonly streamDeadlineMarginMs: number;
   /** `SIMULATE`: generate simulated items so a fresh install shows live data. Default true. */
   readonly simulate: boolean;
@@ -253,6 +259,7 @@ function loadConfig(env: Readonly<Record<string, string | undefined>>, profile: 
     streamTokenSecret: read(ENV.STREAM_TOKEN_SECRET, secret(32), { secret: true }),
     streamTokenTtlS: read(ENV.STREAM_TOKEN_TTL_S, integer(30, 3600)) ?? 300,
     streamDeadlineMarginMs: read(ENV.STREAM_DEADLINE_MARGIN_MS, integer(1000, 600_000)) ?? 10_000,
+    streamFlushPaddingBytes: read(ENV.STREAM_FLUSH_PADDING_BYTES, integer(0, 262_144)) ?? 0,
     simulate: read(ENV.SIMULATE, boolean) ?? true,
     logLevel: read(ENV.LOG_LEVEL, logLevel) ?? 'info',
     itemRetentionDays: read(ENV.ITEM_RETENTION_DAYS, integer(1, 365)) ?? 7,

@@ -21,9 +21,6 @@ interface AwsLambdaGlobal {
   HttpResponseStream: { from(stream: Writable, prelude: Prelude): Writable };
 }
 
-// @types/aws-lambda declares the global with its own types; ours is the subset we use.
-const runtime = (globalThis as unknown as { awslambda?: AwsLambdaGlobal }).awslambda;
-
 /** The 8 NUL bytes that separate the prelude from the body. */
 const PRELUDE_SEPARATOR = Buffer.alloc(8);
 
@@ -41,7 +38,10 @@ const localAwsLambda: AwsLambdaGlobal = {
         write(chunk: Buffer, _encoding, callback) {
           // Honour the underlying stream's backpressure, as the runtime's stream does.
           if (stream.write(Buffer.concat([head(), chunk]))) callback();
-          else stream.once('drain', () => { callback(); });
+          else
+            stream.once('drain', () => {
+              callback();
+            });
         },
         final(callback) {
           const rest = head();
@@ -53,7 +53,23 @@ const localAwsLambda: AwsLambdaGlobal = {
   },
 };
 
-const awslambda: AwsLambdaGlobal = runtime ?? localAwsLambda;
+/**
+ * The runtime's API when it is really there. Checked per use, and for the functions themselves:
+ * @aws/lambda-invoke-store (pulled in by the AWS SDK) sets `globalThis.awslambda = {}` outside
+ * Lambda, so the global's mere presence proves nothing.
+ */
+function current(): AwsLambdaGlobal {
+  // @types/aws-lambda declares the global with its own types; ours is the subset we use.
+  const candidate = (globalThis as unknown as { awslambda?: Partial<AwsLambdaGlobal> }).awslambda;
+  return typeof candidate?.streamifyResponse === 'function' && typeof candidate.HttpResponseStream?.from === 'function'
+    ? (candidate as AwsLambdaGlobal)
+    : localAwsLambda;
+}
+
+const awslambda: AwsLambdaGlobal = {
+  streamifyResponse: (handler) => current().streamifyResponse(handler),
+  HttpResponseStream: { from: (stream, prelude) => current().HttpResponseStream.from(stream, prelude) },
+};
 
 export type { AwsLambdaGlobal, Prelude, StreamingHandler };
 export { awslambda, PRELUDE_SEPARATOR };

@@ -1,0 +1,150 @@
+/**
+ * The SSE Lambda (Function URL, RESPONSE_STREAM): the stream engine with one connection per
+ * invocation. Facts it is built around (see ../shared/notes/lambda-streaming.md):
+ * - status and headers leave with the first write, so every refusal is decided before it
+ *   and goes out as a problem+json prelude;
+ * - there is no client-disconnect signal and billing runs until the end, so every stream ends
+ *   on its own, STREAM_DEADLINE_MARGIN_MS before the deadline, with `event: reconnect` and
+ *   `retry:` (the client resumes by cursor, so nothing is lost);
+ * - the runtime complains about a stream that was never ended, so it is always ended, in `finally`.
+ * Three parameters are fine here: nodejs24.x exempts streaming handlers from its arity rule.
+ */
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import { matchOperation } from '../contract/index.ts';
+import { MethodNotAllowedError, NotFoundError } from '../http/errors.ts';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem.ts';
+import { authorizeStream } from '../http/stream-access.ts';
+import { createEmfMetrics } from '../observability/emf-metrics.ts';
+import { SSE_HEADERS } from '../stream/constants.ts';
+import { createFeedPoller, type FeedPoller } from '../stream/feed-poller.ts';
+import { frameComment, frameEvent, frameRetry } from '../stream/frame.ts';
+import { createHub, type Hub } from '../stream/hub.ts';
+import type { SseSink } from '../stream/sink.ts';
+import { awslambda } from './awslambda.ts';
+import { coldStart, type LambdaRuntime } from './cold-start.ts';
+import { requestParts } from './function-url-event.ts';
+
+const STREAM_OPERATIONS = new Set(['streamGlobal', 'streamConfiguration']);
+const STREAM_PATH = /^\/api\/v2\/(stream|configurations\/[^/]+\/stream)$/;
+
+/** The response stream as the engine's sink; optional padding after each write (see config). */
+function lambdaSink(stream: Writable, paddingBytes: number): SseSink {
+  const padding = paddingBytes > 0 ? frameComment(' '.repeat(paddingBytes)) : '';
+  return {
+    write: (chunk) => stream.write(padding === '' ? chunk : chunk + padding),
+    end: () => {
+      if (!stream.writableEnded) stream.end();
+    },
+    destroy: () => {
+      stream.destroy();
+    },
+    onDrain: (listener) => stream.on('drain', listener),
+    // Fires only after our own end(): Lambda gives no signal when the client leaves.
+    onClose: (listener) => stream.on('close', listener),
+  };
+}
+
+/** Function URL query strings arrive raw; repeated keys become arrays (and fail validation). */
+function queryOf(raw: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    const previous = query[key];
+    query[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return query;
+}
+
+let runtime: Promise<LambdaRuntime> | undefined;
+
+async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, context: Context): Promise<void> {
+  const request = requestParts(event);
+  const { path, method } = request;
+  const metrics = createEmfMetrics();
+  let out: Writable | undefined;
+  const respond = (statusCode: number, headers: Record<string, string>): Writable => {
+    out = awslambda.HttpResponseStream.from(responseStream, { statusCode, headers });
+    return out;
+  };
+  let poller: FeedPoller | undefined;
+  let hub: Hub | undefined;
+  let logger: LambdaRuntime['logger'] | undefined;
+  try {
+    runtime ??= coldStart(process.env);
+    const rt = await runtime;
+    logger = rt.logger;
+    rt.logger.addContext(context);
+    const match = matchOperation(method === 'HEAD' ? 'GET' : method, path);
+    if (match === undefined || !STREAM_OPERATIONS.has(match.operationId)) {
+      if (STREAM_PATH.test(path)) throw new MethodNotAllowedError(['GET', 'HEAD']);
+      throw new NotFoundError(`No stream at ${path}; this function serves only the SSE endpoints.`);
+    }
+    const access = await authorizeStream(rt, {
+      operationId: match.operationId as 'streamGlobal' | 'streamConfiguration',
+      query: queryOf(request.rawQueryString),
+      pathParams: match.pathParams,
+      headers: request.headers,
+      remoteAddress: request.sourceIp,
+    });
+    const stream = respond(200, { ...SSE_HEADERS });
+    if (method === 'HEAD') return;
+    const budgetMs = context.getRemainingTimeInMillis() - rt.config.streamDeadlineMarginMs;
+    if (budgetMs <= 0) {
+      // Invoked too close to the deadline to stream: tell the client to come back, at once.
+      const parsed = access.lastEventId === undefined ? undefined : rt.store.parseCursor(access.lastEventId);
+      const id =
+        parsed?.ok === true ? rt.store.encodeCursor(parsed.cursor) : rt.store.encodeCursor(await rt.store.headCursor());
+      const retry = rt.config.retryMs;
+      stream.write(
+        frameRetry(retry) +
+          frameEvent({ event: 'reconnect', id, retry, data: JSON.stringify({ reason: 'deadline', retry_ms: retry }) }),
+      );
+      return;
+    }
+    poller = createFeedPoller({ store: rt.store, intervalMs: rt.config.pollIntervalMs, logger: rt.logger, metrics });
+    await poller.start();
+    hub = createHub({
+      poller,
+      pollStore: rt.store,
+      store: rt.store,
+      heartbeatIntervalMs: rt.config.heartbeatIntervalMs,
+      retryMs: rt.config.retryMs,
+      maxConnections: 1,
+      metrics,
+      logger: rt.logger,
+    });
+    const subscriber = await hub.connect({ sink: lambdaSink(stream, rt.config.streamFlushPaddingBytes), ...access });
+    const deadline = new AbortController();
+    await Promise.race([
+      subscriber.closed,
+      sleep(budgetMs, undefined, { signal: deadline.signal }).catch(() => undefined),
+    ]);
+    deadline.abort();
+    hub.closeAll('deadline');
+  } catch (error) {
+    const problem = toProblem(error, path, false);
+    if (problem.unexpected) logger?.error('stream handler failed', { error: error as Error });
+    if (out === undefined) {
+      respond(problem.status, { 'Content-Type': PROBLEM_CONTENT_TYPE, ...problem.headers }).write(
+        JSON.stringify(problem.body),
+      );
+    }
+  } finally {
+    poller?.stop();
+    hub?.stop();
+    metrics.publish();
+    const stream = out ?? respond(500, { 'Content-Type': PROBLEM_CONTENT_TYPE });
+    if (!stream.writableEnded) {
+      await new Promise<void>((resolve) => {
+        stream.end(() => {
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+const handler = awslambda.streamifyResponse(serve);
+
+export { handler };

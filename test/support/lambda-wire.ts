@@ -1,0 +1,94 @@
+/**
+ * The Lambda streaming wire format decoded, as a Function URL does: a JSON prelude, exactly 8 NUL
+ * bytes, then the body. Tests hand handlers a collecting Writable as the response stream.
+ */
+import { Writable } from 'node:stream';
+import type { Context } from 'aws-lambda';
+
+interface CollectedResponse {
+  readonly stream: Writable;
+  /** Resolves when the handler ended the stream. */
+  readonly finished: Promise<void>;
+  decode(): { prelude: { statusCode: number; headers?: Record<string, string> }; body: string };
+}
+
+function collectingResponse(): CollectedResponse {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(Buffer.from(chunk));
+      callback();
+    },
+  });
+  const finished = new Promise<void>((resolve) => {
+    stream.once('finish', () => {
+      resolve();
+    });
+  });
+  return {
+    stream,
+    finished,
+    decode() {
+      const all = Buffer.concat(chunks);
+      const separator = all.indexOf(Buffer.alloc(8));
+      if (separator < 0) throw new Error('no prelude separator (8 NUL bytes) in the response');
+      return {
+        prelude: JSON.parse(all.subarray(0, separator).toString('utf8')) as {
+          statusCode: number;
+          headers?: Record<string, string>;
+        },
+        body: all.subarray(separator + 8).toString('utf8'),
+      };
+    },
+  };
+}
+
+/** A Context whose deadline is `remainingMs` from now. */
+function contextWithDeadline(remainingMs: number): Context {
+  const deadline = Date.now() + remainingMs;
+  // The deprecated callback members (done/fail/succeed) are left out: nothing may call them.
+  const context = {
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    awsRequestId: 'test-request',
+    functionName: 'tickerpulse-stream',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:tickerpulse-stream',
+    memoryLimitInMB: '512',
+    logGroupName: '/aws/lambda/tickerpulse-stream',
+    logStreamName: 'test',
+    callbackWaitsForEmptyEventLoop: false,
+  };
+  return context as unknown as Context;
+}
+
+/** A Function URL event (payload format 2.0). */
+function functionUrlEvent(
+  method: string,
+  path: string,
+  options: { query?: string; headers?: Record<string, string>; body?: string; base64?: boolean } = {},
+) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: options.query ?? '',
+    headers: { host: 'abc.lambda-url.eu-west-1.on.aws', ...options.headers },
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'abc',
+      domainName: 'abc.lambda-url.eu-west-1.on.aws',
+      domainPrefix: 'abc',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
+      requestId: 'req-1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '21/Nov/2026:09:00:00 +0000',
+      timeEpoch: 0,
+    },
+    isBase64Encoded: options.base64 ?? false,
+    ...(options.body === undefined ? {} : { body: options.body }),
+  };
+}
+
+export type { CollectedResponse };
+export { collectingResponse, contextWithDeadline, functionUrlEvent };
