@@ -45,7 +45,7 @@ function storeUnavailable(error: unknown): ServiceUnavailableError | undefined {
   const retryable =
     ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TimeoutError'].includes(
       name,
-    ) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code);
+    ) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
   return retryable ? new ServiceUnavailableError('The store is unavailable; try again shortly.', 2) : undefined;
 }
 

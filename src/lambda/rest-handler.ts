@@ -10,6 +10,7 @@ import { createApp } from '../http/app.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import { VERSION } from '../runtime/version.ts';
 import { coldStart } from './cold-start.ts';
+import { normalizeFunctionUrlEvent } from './function-url-event.ts';
 
 type Proxy = (event: LambdaFunctionURLEvent, context: Context, callback: never) => Promise<LambdaFunctionURLResult>;
 
@@ -35,7 +36,7 @@ let proxy: Promise<Proxy> | undefined;
 /** Built on the first event and reused by every later one in this execution environment. */
 const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
   proxy ??= createProxy(process.env);
-  return (await proxy)(event, context, undefined as never);
+  return (await proxy)(normalizeFunctionUrlEvent(event), context, undefined as never);
 };
 
 export { createProxy, handler };
