@@ -38,7 +38,8 @@ type EnvName = (typeof ENV)[keyof typeof ENV];
  * Where the process runs: `local` is one Node process on the embedded store (default), `lambda`
  * is the AWS deployment, where authentication and the ingest key are mandatory.
  */
-type Profile = 'local' | 'lambda';
+/** `lambda`: the REST function; `lambda-stream`: the SSE function, which never ingests. */
+type Profile = 'local' | 'lambda' | 'lambda-stream';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -273,14 +274,21 @@ function loadConfig(env: Readonly<Record<string, string | undefined>>, profile: 
   if (jwtSecretSet && jwksUrlSet) {
     problems.push(`set one of ${ENV.AUTH_JWT_SECRET} or ${ENV.AUTH_JWKS_URL}, not both`);
   }
-  if (profile === 'lambda') {
+  if (profile !== 'local') {
     if (!jwtSecretSet && !jwksUrlSet && !config.authTrustUserIdHeader) {
       problems.push(
         `${ENV.AUTH_JWT_SECRET} or ${ENV.AUTH_JWKS_URL} is required for the lambda profile, unless ${ENV.AUTH_TRUST_USER_ID_HEADER} is true`,
       );
     }
-    if (valueOf(ENV.INGEST_API_KEY) === undefined) {
+    if (profile === 'lambda' && valueOf(ENV.INGEST_API_KEY) === undefined) {
       problems.push(`${ENV.INGEST_API_KEY} is required for the lambda profile`);
+    }
+    // One function mints stream tokens and the other checks them: a per-process random secret
+    // (the local fallback) would make every token invalid.
+    if (valueOf(ENV.STREAM_TOKEN_SECRET) === undefined && !jwtSecretSet) {
+      problems.push(
+        `${ENV.STREAM_TOKEN_SECRET} or ${ENV.AUTH_JWT_SECRET} is required in Lambda (stream tokens cross functions)`,
+      );
     }
   }
 

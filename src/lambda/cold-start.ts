@@ -18,8 +18,11 @@ interface LambdaRuntime extends ConfiguredAuth {
   readonly tracer: Tracer;
 }
 
-async function coldStart(env: Readonly<Record<string, string | undefined>>): Promise<LambdaRuntime> {
-  const config = loadConfig(await withSecretParameters(env), 'lambda');
+async function coldStart(
+  env: Readonly<Record<string, string | undefined>>,
+  profile: 'lambda' | 'lambda-stream',
+): Promise<LambdaRuntime> {
+  const config = loadConfig(await withSecretParameters(env), profile);
   const logger = createLogger(config.logLevel);
   // Disables itself outside Lambda (no X-Ray daemon locally).
   const tracer = new Tracer({ serviceName: 'tickerpulse' });

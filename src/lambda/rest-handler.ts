@@ -15,7 +15,7 @@ import { normalizeFunctionUrlEvent } from './function-url-event.ts';
 type Proxy = (event: LambdaFunctionURLEvent, context: Context, callback: never) => Promise<LambdaFunctionURLResult>;
 
 async function createProxy(env: Readonly<Record<string, string | undefined>>): Promise<Proxy> {
-  const runtime = await coldStart(env);
+  const runtime = await coldStart(env, 'lambda');
   const app = createApp({
     handlers: createRestHandlers({
       store: runtime.store,

@@ -71,7 +71,7 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
   let hub: Hub | undefined;
   let logger: LambdaRuntime['logger'] | undefined;
   try {
-    runtime ??= coldStart(process.env);
+    runtime ??= coldStart(process.env, 'lambda-stream');
     const rt = await runtime;
     logger = rt.logger;
     rt.logger.addContext(context);

@@ -48,7 +48,8 @@ async function readStream(url: string, ms: number, headers: Record<string, strin
   });
   const decoder = new TextDecoder();
   try {
-    const reader = response.body?.getReader();
+    // fetch types its body loosely; a byte stream is what an HTTP response carries.
+    const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
     for (;;) {
       if (reader === undefined) break;
       const { done, value } = await reader.read();

@@ -73,7 +73,11 @@ describe('loadConfig defaults', () => {
 
   it('returns the same defaults for lambda, except that the user-id header is not trusted', () => {
     // Prepare: the lambda profile refuses an empty environment, so set only what it requires.
-    const env = { INGEST_API_KEY: INGEST_KEY, AUTH_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json' };
+    const env = {
+      INGEST_API_KEY: INGEST_KEY,
+      AUTH_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+      STREAM_TOKEN_SECRET: JWT_SECRET,
+    };
 
     // Act
     const config = loadConfig(env, 'lambda');
@@ -84,10 +88,11 @@ describe('loadConfig defaults', () => {
       authTrustUserIdHeader: false,
       ingestApiKey: INGEST_KEY,
       authJwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+      streamTokenSecret: JWT_SECRET,
     });
   });
 
-  it('refuses an empty environment for lambda, naming both missing requirements', () => {
+  it('refuses an empty environment for lambda, naming every missing requirement', () => {
     // Act
     const error = configErrorOf({}, 'lambda');
 
@@ -95,6 +100,7 @@ describe('loadConfig defaults', () => {
     expect(error.problems).toEqual([
       'AUTH_JWT_SECRET or AUTH_JWKS_URL is required for the lambda profile, unless AUTH_TRUST_USER_ID_HEADER is true',
       'INGEST_API_KEY is required for the lambda profile',
+      'STREAM_TOKEN_SECRET or AUTH_JWT_SECRET is required in Lambda (stream tokens cross functions)',
     ]);
   });
 });
@@ -326,6 +332,7 @@ describe('loadConfig empty and whitespace values', () => {
     expect(error.problems).toEqual([
       'AUTH_JWT_SECRET or AUTH_JWKS_URL is required for the lambda profile, unless AUTH_TRUST_USER_ID_HEADER is true',
       'INGEST_API_KEY is required for the lambda profile',
+      'STREAM_TOKEN_SECRET or AUTH_JWT_SECRET is required in Lambda (stream tokens cross functions)',
     ]);
   });
 
@@ -389,16 +396,30 @@ describe('loadConfig cross-field rules', () => {
   const authRequired =
     'AUTH_JWT_SECRET or AUTH_JWKS_URL is required for the lambda profile, unless AUTH_TRUST_USER_ID_HEADER is true';
   const ingestRequired = 'INGEST_API_KEY is required for the lambda profile';
+  const tokenSecretRequired =
+    'STREAM_TOKEN_SECRET or AUTH_JWT_SECRET is required in Lambda (stream tokens cross functions)';
   const jwks = 'https://auth.example.com/jwks.json';
 
   it.each<[string, Profile, Record<string, string>, string[]]>([
-    ['lambda without auth', 'lambda', { INGEST_API_KEY: INGEST_KEY }, [authRequired]],
+    ['lambda without auth', 'lambda', { INGEST_API_KEY: INGEST_KEY }, [authRequired, tokenSecretRequired]],
+    [
+      'lambda-stream without auth (no ingest key needed there)',
+      'lambda-stream',
+      {},
+      [authRequired, tokenSecretRequired],
+    ],
+    [
+      'lambda with JWKS but no secret to sign stream tokens',
+      'lambda',
+      { INGEST_API_KEY: INGEST_KEY, AUTH_JWKS_URL: jwks },
+      [tokenSecretRequired],
+    ],
     ['lambda without an ingest key', 'lambda', { AUTH_JWT_SECRET: JWT_SECRET }, [ingestRequired]],
     [
       'lambda trusting the header explicitly set to false',
       'lambda',
       { INGEST_API_KEY: INGEST_KEY, AUTH_TRUST_USER_ID_HEADER: 'false' },
-      [authRequired],
+      [authRequired, tokenSecretRequired],
     ],
     [
       'both JWT mechanisms in lambda',
@@ -416,7 +437,7 @@ describe('loadConfig cross-field rules', () => {
     [
       'a short ingest key in lambda once, as too short rather than also missing',
       'lambda',
-      { INGEST_API_KEY: 'hunter2', AUTH_JWKS_URL: jwks },
+      { INGEST_API_KEY: 'hunter2', AUTH_JWKS_URL: jwks, STREAM_TOKEN_SECRET: JWT_SECRET },
       ['INGEST_API_KEY is not valid: expected at least 16 characters (got 7)'],
     ],
     [
@@ -426,6 +447,7 @@ describe('loadConfig cross-field rules', () => {
       [
         'AUTH_TRUST_USER_ID_HEADER="maybe" is not valid: expected one of true, false, 1, 0, yes, no, on, off',
         authRequired,
+        tokenSecretRequired,
       ],
     ],
   ])('reports %s', (_name, profile, env, problems) => {
@@ -438,10 +460,14 @@ describe('loadConfig cross-field rules', () => {
 
   it.each<[string, Record<string, string>, Partial<Config>]>([
     ['a JWT secret', { INGEST_API_KEY: INGEST_KEY, AUTH_JWT_SECRET: JWT_SECRET }, { authJwtSecret: JWT_SECRET }],
-    ['a JWKS URL', { INGEST_API_KEY: INGEST_KEY, AUTH_JWKS_URL: jwks }, { authJwksUrl: jwks }],
+    [
+      'a JWKS URL and a stream token secret',
+      { INGEST_API_KEY: INGEST_KEY, AUTH_JWKS_URL: jwks, STREAM_TOKEN_SECRET: JWT_SECRET },
+      { authJwksUrl: jwks },
+    ],
     [
       'a trusted user-id header instead of JWTs',
-      { INGEST_API_KEY: INGEST_KEY, AUTH_TRUST_USER_ID_HEADER: 'yes' },
+      { INGEST_API_KEY: INGEST_KEY, AUTH_TRUST_USER_ID_HEADER: 'yes', STREAM_TOKEN_SECRET: JWT_SECRET },
       { authTrustUserIdHeader: true },
     ],
   ])('accepts lambda with an ingest key and %s', (_name, env, expected) => {

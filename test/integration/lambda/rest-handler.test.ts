@@ -21,6 +21,7 @@ beforeAll(async () => {
     DYNAMODB_ENDPOINT: store.endpoint,
     INGEST_API_KEY: TEST_INGEST_KEY,
     AUTH_TRUST_USER_ID_HEADER: 'true',
+    STREAM_TOKEN_SECRET: 'lambda-test-stream-token-secret-000000000000',
     LOG_LEVEL: 'silent',
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
@@ -46,7 +47,8 @@ it('is a 2-parameter function (nodejs24.x refuses 3)', () => {
   expect(handler.length).toBeLessThanOrEqual(2);
 });
 
-it.each([
+type Options = { headers?: Record<string, string>; body?: string; base64?: boolean; query?: string };
+const cases: [name: string, method: string, path: string, options: Options, status: number][] = [
   [
     'a valid ingest',
     'POST',
@@ -99,18 +101,18 @@ it.each([
   ['query junk', 'GET', '/api/v2/items', { query: 'tickr=AAPL' }, 400],
   ['no credentials', 'GET', '/api/v2/configurations', {}, 401],
   ['metrics', 'GET', '/api/v2/metrics', {}, 200],
-] as const)('answers %s exactly as the local server does', async (_name, method, path, options, status) => {
+];
+
+it.each(cases)('answers %s exactly as the local server does', async (_name, method, path, options, status) => {
   const event = functionUrlEvent(method, path, options);
-  const lambda = await handler(event as unknown as LambdaFunctionURLEvent, contextWithDeadline(10_000));
+  const lambda = await handler(event, contextWithDeadline(10_000));
   const body =
-    options.base64 === true
+    options.base64 === true && options.body !== undefined
       ? Buffer.from(options.body, 'base64').toString('utf8')
-      : 'body' in options
-        ? options.body
-        : undefined;
-  const direct = await fetch(`${local.url}${path}${'query' in options ? `?${options.query}` : ''}`, {
+      : options.body;
+  const direct = await fetch(`${local.url}${path}${options.query === undefined ? '' : `?${options.query}`}`, {
     method,
-    headers: 'headers' in options ? options.headers : {},
+    headers: options.headers ?? {},
     ...(body === undefined ? {} : { body }),
   });
   const directBody = await direct.text();

@@ -13,8 +13,8 @@ beforeAll(async () => {
   const env: Record<string, string> = {
     DYNAMODB_ENDPOINT: t.dynalite.endpoint,
     TABLE_NAME: t.tableName,
-    INGEST_API_KEY: 'lambda-test-ingest-key-0001',
     AUTH_TRUST_USER_ID_HEADER: 'true',
+    STREAM_TOKEN_SECRET: 'lambda-test-stream-token-secret-000000000000',
     POLL_INTERVAL_MS: '200',
     HEARTBEAT_INTERVAL_MS: '1000',
     RETRY_MS: '2000',

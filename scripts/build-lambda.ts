@@ -1,0 +1,99 @@
+/**
+ * `npm run build`: the two Lambda bundles, `dist/lambda/rest/index.mjs` and
+ * `dist/lambda/stream/index.mjs`, each exporting `handler`. esbuild, ESM, Node 24; the AWS SDK
+ * stays external (the runtime provides it); validators are already compiled (generated/), so
+ * nothing compiles a schema at cold start. Then, per bundle, its size and the time a fresh
+ * Node process takes to import and initialise it, against the targets (≤ 1 MiB, ≤ 300 ms).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '..');
+const MAX_BYTES = 1024 * 1024;
+const MAX_INIT_MS = 300;
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+
+const bundles = [
+  { name: 'rest', entry: 'src/lambda/rest-handler.ts' },
+  { name: 'stream', entry: 'src/lambda/stream-handler.ts' },
+] as const;
+
+interface BuiltBundle {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** Bundles both handlers into `outDir/<name>/index.mjs`. */
+async function buildBundles(outDir: string): Promise<BuiltBundle[]> {
+  rmSync(outDir, { recursive: true, force: true });
+  const built: BuiltBundle[] = [];
+  for (const bundle of bundles) {
+    const outfile = join(outDir, bundle.name, 'index.mjs');
+    mkdirSync(join(outDir, bundle.name), { recursive: true });
+    await build({
+      entryPoints: [join(root, bundle.entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      minify: true,
+      sourcemap: 'external',
+      mainFields: ['module', 'main'],
+      external: ['@aws-sdk/*'],
+      // CommonJS dependencies (the ajv validators, express) call require(); ESM has none.
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      legalComments: 'none',
+      define: { __TICKERPULSE_VERSION__: JSON.stringify(version) },
+      // UTF-8 only, like the contract: see src/lambda/iconv-utf8.ts (481 KiB less).
+      alias: { 'iconv-lite': join(root, 'src/lambda/iconv-utf8.ts') },
+      logLevel: 'warning',
+    });
+    built.push({ name: bundle.name, file: outfile, bytes: statSync(outfile).size });
+  }
+  return built;
+}
+
+/** Import + initialisation of a bundle in a fresh process, median of 5 runs. */
+function initMs(file: string): number {
+  const script = `const t = performance.now(); const m = await import(${JSON.stringify(file)}); if (typeof m.handler !== 'function') process.exit(3); process.stdout.write(String(performance.now() - t));`;
+  const runs = Array.from({ length: 5 }, () =>
+    Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: root })),
+  ).sort((a, b) => a - b);
+  return runs[2] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  let failed = false;
+  for (const bundle of await buildBundles(join(root, 'dist/lambda'))) {
+    const ms = initMs(bundle.file);
+    const ok = bundle.bytes <= MAX_BYTES && ms <= MAX_INIT_MS;
+    failed ||= !ok;
+    rows.push(
+      `| ${bundle.name} | dist/lambda/${bundle.name}/index.mjs | ${(bundle.bytes / 1024).toFixed(0)} KiB | ${ms.toFixed(0)} ms | ${ok ? 'yes' : 'NO'} |`,
+    );
+  }
+  process.stdout.write(
+    [
+      `Lambda bundles (Node ${process.versions.node}; init = import + module initialisation in a fresh process, median of 5)`,
+      '',
+      '| bundle | file | size | init | within ≤ 1 MiB and ≤ 300 ms |',
+      '|---|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+  if (failed) process.exitCode = 1;
+}
+
+// Run as `npm run build`; tests import buildBundles().
+if (process.argv[1] === import.meta.filename) await main();
+
+export type { BuiltBundle };
+export { buildBundles };
