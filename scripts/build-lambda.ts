@@ -4,6 +4,8 @@
  * stays external (the runtime provides it); validators are already compiled (generated/), so
  * nothing compiles a schema at cold start. Then, per bundle, its size and the time a fresh
  * Node process takes to import and initialise it, against the targets (≤ 1 MiB, ≤ 300 ms).
+ * Only the size fails the build: it is deterministic, while init time is a measurement that
+ * a loaded machine can blur, so it is printed, never asserted.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -73,18 +75,17 @@ async function main(): Promise<void> {
   let failed = false;
   for (const bundle of await buildBundles(join(root, 'dist/lambda'))) {
     const ms = initMs(bundle.file);
-    const ok = bundle.bytes <= MAX_BYTES && ms <= MAX_INIT_MS;
-    failed ||= !ok;
-    rows.push(
-      `| ${bundle.name} | dist/lambda/${bundle.name}/index.mjs | ${(bundle.bytes / 1024).toFixed(0)} KiB | ${ms.toFixed(0)} ms | ${ok ? 'yes' : 'NO'} |`,
-    );
+    failed ||= bundle.bytes > MAX_BYTES;
+    const size = `${(bundle.bytes / 1024).toFixed(0)} KiB${bundle.bytes > MAX_BYTES ? ' (over 1 MiB)' : ''}`;
+    const init = `${ms.toFixed(0)} ms${ms > MAX_INIT_MS ? ' (over the 300 ms target)' : ''}`;
+    rows.push(`| ${bundle.name} | dist/lambda/${bundle.name}/index.mjs | ${size} | ${init} |`);
   }
   process.stdout.write(
     [
       `Lambda bundles (Node ${process.versions.node}; init = import + module initialisation in a fresh process, median of 5)`,
       '',
-      '| bundle | file | size | init | within ≤ 1 MiB and ≤ 300 ms |',
-      '|---|---|---|---|---|',
+      '| bundle | file | size (target ≤ 1 MiB) | init (target ≤ 300 ms) |',
+      '|---|---|---|---|',
       ...rows,
       '',
     ].join('\n'),
