@@ -7,7 +7,8 @@ import { type Config, loadConfig } from '../config.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { authFromConfig, type ConfiguredAuth } from '../runtime/auth-from-config.ts';
 import { resolveSecrets } from '../runtime/secrets.ts';
-import { createDynamoClients, createStore, type DynamoClients, type Store } from '../store/index.ts';
+import { storeFromConfig } from '../runtime/store-from-config.ts';
+import { createDynamoClients, type DynamoClients, type Store } from '../store/index.ts';
 import { withSecretParameters } from './secrets.ts';
 
 interface LambdaRuntime extends ConfiguredAuth {
@@ -28,13 +29,7 @@ async function coldStart(
   const tracer = new Tracer({ serviceName: 'tickerpulse' });
   const clients = createDynamoClients(config.dynamodbEndpoint);
   tracer.captureAWSv3Client(clients.client);
-  const store = createStore({
-    ...clients,
-    tableName: config.tableName,
-    retentionDays: config.itemRetentionDays,
-    settleMs: config.feedSettleMs,
-    aggregatesMaxAgeMs: Math.min(1000, config.pollIntervalMs),
-  });
+  const store = storeFromConfig(config, clients);
   return { config, clients, store, logger, tracer, ...authFromConfig(config, resolveSecrets(config), Date.now) };
 }
 

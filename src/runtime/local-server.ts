@@ -5,6 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
 import type { Config } from '../config.ts';
 import { seedDemoData } from '../demo/seed.ts';
 import { createApp } from '../http/app.ts';
@@ -16,7 +18,6 @@ import { createHub, type Hub } from '../stream/hub.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   createDynamoClients,
-  createStore,
   type EmbeddedDynalite,
   ensureTable,
   startEmbeddedDynalite,
@@ -24,6 +25,7 @@ import {
 } from '../store/index.ts';
 import { authFromConfig } from './auth-from-config.ts';
 import { resolveSecrets, type RuntimeSecrets } from './secrets.ts';
+import { storeFromConfig } from './store-from-config.ts';
 import { VERSION } from './version.ts';
 
 interface LocalServer {
@@ -62,15 +64,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
   let server: Server | undefined;
   try {
     const tableCreated = await ensureTable(clients.client, config.tableName);
-    const store = createStore({
-      ...clients,
-      tableName: config.tableName,
-      retentionDays: config.itemRetentionDays,
-      settleMs: config.feedSettleMs,
-      // Metrics may lag other processes' writes by this much; the contract allows POLL_INTERVAL_MS + 1 s.
-      aggregatesMaxAgeMs: Math.min(1000, config.pollIntervalMs),
-      now,
-    });
+    const store = storeFromConfig(config, clients, { now });
     const seeded = options.seedDemoData
       ? await seedDemoData({
           ...clients,
@@ -92,12 +86,8 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       },
       { step: 'initialize', name: 'countFeedPollerRequests' },
     );
-    const pollerStore = createStore({
-      ...pollerClients,
-      tableName: config.tableName,
-      retentionDays: config.itemRetentionDays,
-      settleMs: config.feedSettleMs,
-      // One counter read serves every view of a tick.
+    // One counter read serves every view of a tick.
+    const pollerStore = storeFromConfig(config, pollerClients, {
       aggregatesMaxAgeMs: Math.min(500, config.pollIntervalMs / 2),
       now,
     });
@@ -142,6 +132,18 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       auth,
       logger: options.logger,
       exposeErrors: config.logLevel === 'debug',
+      // The dashboard (static files, no build step) at `/`. `/api/*` is never looked up on disk,
+      // so the API routes and their problem+json 404s stay as they are.
+      extend: (app) => {
+        const dashboard = express.static(fileURLToPath(new URL('../dashboard/', import.meta.url)), {
+          index: 'index.html',
+          fallthrough: true,
+        });
+        app.use((req, res, next) => {
+          if (req.path.startsWith('/api/')) next();
+          else dashboard(req, res, next);
+        });
+      },
     });
     const httpServer = createServer(app);
     server = httpServer;

@@ -9,7 +9,6 @@
  */
 import { createParser } from 'eventsource-parser';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -20,6 +19,7 @@ import { assertNoRemoteResources, findRemoteResources, RemoteResourceError } fro
 import { startPrismMock } from '../../scripts/mock/prism.ts';
 import { type MockSseServer, startMockSseServer } from '../../scripts/mock/sse-server.ts';
 import { type ChannelKey, parseEvent, type RawFrame } from '../../src/contract/index.ts';
+import { freePort } from '../support/free-port.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -70,20 +70,6 @@ const violations = (frames: readonly RawFrame[], channel: ChannelKey): string[] 
     const parsed = parseEvent(frame, channel);
     return parsed.ok ? [] : [`${frame.event} ${frame.id ?? ''}: ${JSON.stringify(parsed.issues)}`];
   });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => {
-        resolvePort(port);
-      });
-    });
-  });
-}
 
 describe('npm run mock: the SSE server', () => {
   let server: MockSseServer;

@@ -4,25 +4,11 @@
  * forwarded unchecked (`--validate-request=false`) so the server's own 400s are what is tested.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { stopChild } from '../../scripts/lib/child-process.ts';
+import { freePort } from './free-port.ts';
 
 const root = resolve(import.meta.dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => {
-        resolvePort(port);
-      });
-    });
-  });
-}
 
 interface PrismProxy {
   readonly url: string;

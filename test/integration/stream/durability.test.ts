@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
@@ -10,6 +9,7 @@ import { startEmbeddedDynalite } from '../../../src/store/index.ts';
 import { createApiClient } from '../../support/api-client.ts';
 import { itemIds, openStream } from '../../support/sse-client.ts';
 import { startTestServer, TEST_INGEST_KEY } from '../../support/test-server.ts';
+import { freePort } from '../../support/free-port.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -20,17 +20,6 @@ const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
-}
 
 let sequence = 0;
 async function ingest(url: string, count: number): Promise<void> {
