@@ -4,6 +4,7 @@
  * function on purpose: nodejs24.x refuses handlers declaring 3 or more parameters
  * (Runtime.CallbackHandlerDeprecated), and the adapter's own handler declares 3.
  */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { configure } from '@codegenie/serverless-express';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { createApp } from '../http/app.ts';
@@ -32,11 +33,20 @@ async function createProxy(env: Readonly<Record<string, string | undefined>>): P
 }
 
 let proxy: Promise<Proxy> | undefined;
+// EMF on stdout, nothing sent from here; CloudWatch reads it from the log stream.
+const metrics = new Metrics({ namespace: 'Tickerpulse', serviceName: 'tickerpulse' });
 
 /** Built on the first event and reused by every later one in this execution environment. */
 const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
+  const started = performance.now();
   proxy ??= createProxy(process.env);
-  return (await proxy)(normalizeFunctionUrlEvent(event), context, undefined as never);
+  const result = await (await proxy)(normalizeFunctionUrlEvent(event), context, undefined as never);
+  const status = typeof result === 'string' ? 200 : (result.statusCode ?? 200);
+  metrics.addDimension('statusClass', `${String(status).charAt(0)}xx`);
+  metrics.addMetric('Requests', MetricUnit.Count, 1);
+  metrics.addMetric('RequestLatency', MetricUnit.Milliseconds, performance.now() - started);
+  metrics.publishStoredMetrics();
+  return result;
 };
 
 export { createProxy, handler };

@@ -23,6 +23,7 @@ beforeAll(async () => {
     AUTH_TRUST_USER_ID_HEADER: 'true',
     STREAM_TOKEN_SECRET: 'lambda-test-stream-token-secret-000000000000',
     LOG_LEVEL: 'silent',
+    POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
