@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `tickerpulse is running (${Math.round(performance.now() - started)} ms to start)`,
+    `  dashboard       ${server.url}/`,
     `  REST API        ${server.url}/api/v2/metrics   ${server.url}/api/v2/items`,
     `  live stream     ${server.url}/api/v2/stream   (SSE; configurations: /api/v2/configurations/{id}/stream)`,
     `  health          ${server.url}/health   metrics ${server.url}/metrics`,
