@@ -18,7 +18,7 @@ interface StreamMetrics {
   rejected(reason: RejectReason): void;
   /** Item stamp → written to the clients of one view, in ms. */
   deliveryLag(ms: number): void;
-  pollCompleted(durationMs: number, storeRequests: number): void;
+  pollCompleted(durationMs: number): void;
   pollFailed(): void;
   /** Store requests made by the shared poller (whatever their outcome). */
   storeRequest(): void;

@@ -101,7 +101,7 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
       lastPollAt = now();
       if (failing) logger.info('feed poll recovered', { lag_ms: lastPollAt - startedAt });
       failing = false;
-      metrics.pollCompleted(performance.now() - started, 0);
+      metrics.pollCompleted(performance.now() - started);
       const batch: PollBatch = { readAt, cursor: encoded, feedCursor: cursor, items };
       for (const listener of listeners) listener(batch);
     } catch (error) {
