@@ -81,6 +81,14 @@ export interface paths {
          *
          *     `cursor` is always the feed position the answer reflects: pass it as `after` to poll, or as
          *     `last_event_id` to open a stream that continues exactly where this answer ends.
+         *
+         *     One request reads a bounded span of the feed, whatever position it is given (at most 24
+         *     store queries per read). So a page may hold fewer than `limit` items, even none, while
+         *     more are stored further on: with `page`, keep following `next_cursor` until it is `null`;
+         *     with `after`, poll again with the answer's `cursor` (it has moved past what was read).
+         *     A cursor or page token must be one this service issued, for the same listing, and lie
+         *     within the item retention; anything else is refused with `400` before the feed is read
+         *     (`/problems/cursor-expired` when it is older than the retention).
          */
         get: operations["listItems"];
         put?: never;
@@ -90,6 +98,15 @@ export interface paths {
          *     (in a retry or twice in one batch) is accepted and counted once. The first write wins; a
          *     re-post whose content differs is reported as `conflict` and changes nothing. The whole
          *     batch is validated before anything is stored, so an invalid batch stores nothing.
+         *
+         *     **A 200 means every item of the batch is stored and counted exactly once** (`created`,
+         *     `duplicate`) or that its id is, with the first content (`conflict`). Anything that cannot
+         *     be confirmed yet gets a retryable answer with `Retry-After`, never `duplicate`: `409`
+         *     (`/problems/ingest-in-progress`) while an earlier request, for instance one cut off by a
+         *     crash, still holds some item, and `503` when the store failed or was too slow. Retrying
+         *     the same batch after `Retry-After` seconds is always safe and, once the earlier
+         *     request's hold on its items has run out (30 s at most), the retry finishes its work
+         *     itself. A pipeline should retry the same batch until it gets a 200.
          */
         post: operations["ingestItems"];
         delete?: never;
@@ -352,7 +369,7 @@ export interface components {
             positive: number;
             neutral: number;
             negative: number;
-            /** @description Items per ticker symbol in the window. */
+            /** @description Items per ticker symbol in the window, for the 100 tickers with the most items (ties by symbol): the size of this object does not grow with the number of tickers. */
             by_tag: {
                 [key: string]: number;
             };
@@ -381,7 +398,7 @@ export interface components {
         Ticker: string;
         /**
          * PageToken
-         * @description An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`).
+         * @description An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.
          */
         PageToken: string;
         /**
@@ -583,6 +600,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Some items of the batch are held by an earlier request that has not finished them (it may have crashed). The other items are stored and counted; nothing was counted twice. Retry the same batch after `Retry-After` seconds, when that request's hold has run out and the retry can finish its work. */
+        IngestInProgress: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The body is over 1 MiB; nothing was read or changed. */
         PayloadTooLarge: {
             headers: {
@@ -592,7 +619,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /** @description The body is not `application/json` in UTF-8 (no `charset`, or `charset=utf-8`), or it is compressed (any `Content-Encoding` but `identity`); nothing was read or changed. */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -726,17 +753,17 @@ export interface operations {
                  */
                 ticker?: components["schemas"]["Ticker"];
                 /**
-                 * @description A stream cursor; only items stored after it. Not combinable with `page`.
+                 * @description A stream cursor (a stream event `id` or an answer's `cursor`); only items stored after it. Not combinable with `page`. Refused with `400` when it is not one this service issued, lies in the future, or is older than the item retention.
                  * @example 1.mhx3k9q0.Qm9vYW
                  */
                 after?: components["schemas"]["Cursor"];
                 /**
-                 * @description The `next_cursor` of a previous answer, for the next (older) page.
-                 * @example eyJ0IjoiMjAyNi0xMS0yMVQwOToxNCJ9
+                 * @description The `next_cursor` of a previous answer with the same `ticker` (or none), for the next (older) page. Refused with `400` when it was issued for another listing, is not one this service issued, or is older than the item retention.
+                 * @example eyJrIjoiMTc5NTI1MjQ0NTg3MSNyZXV0ZXJzLTIwMjYtMTEtMjEtYWFwbC0wMDQyIiwicyI6IioifQ
                  */
                 page?: components["schemas"]["PageToken"];
                 /**
-                 * @description Maximum number of items in the answer.
+                 * @description Maximum number of items in the answer, in plain decimal digits (`20`; not `0x14`, `2e1` or `+20`).
                  * @example 20
                  */
                 limit?: number;
@@ -774,7 +801,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The batch was processed; one result per posted item, in order. */
+            /** @description Every item of the batch is stored and counted exactly once; one result per posted item, in order. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -785,6 +812,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["IngestInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -837,6 +865,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConfigurationList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

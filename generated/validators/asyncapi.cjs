@@ -200,17 +200,20 @@ return errors === 0;
 
 exports.metricsPayload = validate25;
 const schema9 = {"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Metrics","$id":"urn:tickerpulse:asyncapi:validator:metricsPayload"};
-const schema10 = {"title":"Metrics","description":"Dashboard metrics over the last 24 hours ending at `as_of`: the current hour and the 23 before it (hourly counters). `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_24h` is the number of items in the window, and `rate_last_hour` the items of the last 60 minutes, estimated from the current and previous hour's counters. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.","type":"object","additionalProperties":false,"required":["total","positive","neutral","negative","by_tag","rate_last_hour","rate_last_24h","as_of"],"properties":{"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"by_tag":{"description":"Items per ticker symbol in the window.","type":"object","propertyNames":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Ticker"},"additionalProperties":{"type":"integer","minimum":0}},"rate_last_hour":{"description":"Items ingested in the last 60 minutes (estimated from hourly counters).","type":"integer","minimum":0},"rate_last_24h":{"description":"Items ingested in the window (the current hour and the 23 before it).","type":"integer","minimum":0},"as_of":{"description":"End of the window (server clock).","type":"string","format":"date-time"}},"examples":[{"total":1482,"positive":701,"neutral":498,"negative":283,"by_tag":{"AAPL":412,"MSFT":365,"NVDA":318,"TSLA":244,"AMZN":143},"rate_last_hour":61,"rate_last_24h":1482,"as_of":"2026-11-21T09:15:00.000Z"}]};
-const schema11 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$","examples":["AAPL","BRK.B"]};
+const schema10 = {"title":"Metrics","description":"Dashboard metrics over the last 24 hours ending at `as_of`: the current hour and the 23 before it (hourly counters). `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_24h` is the number of items in the window, and `rate_last_hour` the items of the last 60 minutes, estimated from the current and previous hour's counters. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.","type":"object","additionalProperties":false,"required":["total","positive","neutral","negative","by_tag","rate_last_hour","rate_last_24h","as_of"],"properties":{"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"by_tag":{"description":"Items per ticker symbol in the window, for the 100 tickers with the most items (ties by symbol): the size of this object does not grow with the number of tickers.","maxProperties":100,"type":"object","propertyNames":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Ticker"},"additionalProperties":{"type":"integer","minimum":0}},"rate_last_hour":{"description":"Items ingested in the last 60 minutes (estimated from hourly counters).","type":"integer","minimum":0},"rate_last_24h":{"description":"Items ingested in the window (the current hour and the 23 before it).","type":"integer","minimum":0},"as_of":{"description":"End of the window (server clock).","type":"string","format":"date-time"}},"examples":[{"total":1482,"positive":701,"neutral":498,"negative":283,"by_tag":{"AAPL":412,"MSFT":365,"NVDA":318,"TSLA":244,"AMZN":143},"rate_last_hour":61,"rate_last_24h":1482,"as_of":"2026-11-21T09:15:00.000Z"}]};
+const schema11 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"examples":["AAPL","BRK.B"],"if":{"maxLength":10},"then":{"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$", "u");
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func2(data) > 10){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -219,8 +222,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func2(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -229,8 +246,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern0.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -239,14 +260,35 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func2(data) > 10){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+if(func2(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -454,15 +496,8 @@ errors++;
 if(data.by_tag !== undefined){
 let data4 = data.by_tag;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-const _errs12 = errors;
-if(!(validate27(key1, {instancePath:instancePath+"/by_tag",parentData:data4,parentDataProperty:"by_tag",rootData}))){
-vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs12 === errors;
-if(!valid1){
-const err17 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+if(Object.keys(data4).length > 100){
+const err17 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/maxProperties",keyword:"maxProperties",params:{limit: 100},message:"must NOT have more than 100 properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -471,11 +506,15 @@ vErrors.push(err17);
 }
 errors++;
 }
+for(const key1 in data4){
+const _errs12 = errors;
+if(!(validate27(key1, {instancePath:instancePath+"/by_tag",parentData:data4,parentDataProperty:"by_tag",rootData}))){
+vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+errors = vErrors.length;
 }
-for(const key2 in data4){
-let data5 = data4[key2];
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err18 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var valid1 = _errs12 === errors;
+if(!valid1){
+const err18 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -484,9 +523,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-const err19 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+for(const key2 in data4){
+let data5 = data4[key2];
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err19 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -495,11 +536,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+const err20 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -509,10 +548,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.rate_last_hour !== undefined){
-let data6 = data.rate_last_hour;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err21 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -521,9 +560,11 @@ vErrors.push(err21);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 0 || isNaN(data6)){
-const err22 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.rate_last_hour !== undefined){
+let data6 = data.rate_last_hour;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err22 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -532,12 +573,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-if(data.rate_last_24h !== undefined){
-let data7 = data.rate_last_24h;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err23 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
+const err23 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -546,9 +584,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 0 || isNaN(data7)){
-const err24 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.rate_last_24h !== undefined){
+let data7 = data.rate_last_24h;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err24 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -557,13 +598,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-if(data.as_of !== undefined){
-let data8 = data.as_of;
-if(typeof data8 === "string"){
-if(!(formats0.validate(data8))){
-const err25 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err25 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -573,8 +610,12 @@ vErrors.push(err25);
 errors++;
 }
 }
-else {
-const err26 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.as_of !== undefined){
+let data8 = data.as_of;
+if(typeof data8 === "string"){
+if(!(formats0.validate(data8))){
+const err26 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -584,14 +625,25 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err27 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -615,15 +667,18 @@ return errors === 0;
 exports.newItemPayload = validate30;
 const schema12 = {"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Item","$id":"urn:tickerpulse:asyncapi:validator:newItemPayload"};
 const schema13 = {"title":"Item","description":"An analyzed item as stored: what the pipeline posted plus `ingested_at`, the server's arrival stamp (it orders the feed; `ingested_at − timestamp` is the pipeline's delay).","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp","ingested_at"],"properties":{"item_id":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Source"},"ingested_at":{"description":"When tickerpulse stored the item (server clock).","type":"string","format":"date-time"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters","ingested_at":"2026-11-21T09:14:05.871Z"}]};
-const schema14 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$","examples":["reuters-2026-11-21-aapl-0042"]};
+const schema14 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"examples":["reuters-2026-11-21-aapl-0042"],"if":{"maxLength":128},"then":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"}};
 const pattern1 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", "u");
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func2(data) > 128){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -632,8 +687,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func2(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern1.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -642,8 +711,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern1.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -652,14 +725,35 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func2(data) > 128){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+if(func2(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -737,46 +831,17 @@ validate37.errors = vErrors;
 return errors === 0;
 }
 
-const schema17 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","format":"date-time","examples":["2026-11-21T09:14:03.120Z"]};
+const schema17 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"format":"date-time"}};
 
 function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-if(typeof data === "string"){
-if(!(formats0.validate(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-validate39.errors = vErrors;
-return errors === 0;
-}
-
-const schema18 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001F\\u007F]+$","examples":["reuters"]};
-const pattern2 = new RegExp("^[^\\u0000-\\u001F\\u007F]+$", "u");
-
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func2(data) > 64){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -785,8 +850,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func2(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!(formats0.validate(data))){
+const err1 = {instancePath,schemaPath:"#/then/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -795,8 +874,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern2.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001F\\u007F]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001F\\u007F]+$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -805,14 +888,119 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func2(data) > 64){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate39.errors = vErrors;
+return errors === 0;
+}
+
+const schema18 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"examples":["reuters"],"if":{"maxLength":64},"then":{"pattern":"^[^\\u0000-\\u001F\\u007F]+$"}};
+const pattern2 = new RegExp("^[^\\u0000-\\u001F\\u007F]+$", "u");
+
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(typeof data === "string"){
+if(func2(data) > 64){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern2.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001F\\u007F]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001F\\u007F]+$"+"\""};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(typeof data === "string"){
+if(func2(data) > 64){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func2(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -1493,7 +1681,7 @@ return errors === 0;
 
 exports.reconnectPayload = validate51;
 const schema23 = {"$ref":"urn:tickerpulse:asyncapi#/components/schemas/ReconnectPayload","$id":"urn:tickerpulse:asyncapi:validator:reconnectPayload"};
-const schema24 = {"title":"ReconnectPayload","description":"The server is about to end this stream on purpose. Reconnect after `retry_ms` with the last event id; nothing is lost.","type":"object","additionalProperties":false,"required":["reason","retry_ms"],"properties":{"reason":{"title":"ReconnectReason","description":"`deadline` (a serverless invocation is near its time limit), `shutdown` (the instance is stopping), `slow_consumer` (the client fell too far behind), `rotation` (periodic renewal).","type":"string","enum":["deadline","shutdown","slow_consumer","rotation"]},"retry_ms":{"type":"integer","minimum":0}}};
+const schema24 = {"title":"ReconnectPayload","description":"The server is about to end this stream on purpose. Reconnect after `retry_ms` with the last event id; nothing is lost.","type":"object","additionalProperties":false,"required":["reason","retry_ms"],"properties":{"reason":{"title":"ReconnectReason","description":"`deadline` (a serverless invocation is near its time limit), `shutdown` (the instance is stopping), `slow_consumer` (the client fell too far behind), `rotation` (periodic renewal), `store_unavailable` (the store failed while this stream was catching up from its cursor; the event's `id` is the last cursor delivered, so a resume repeats nothing).","type":"string","enum":["deadline","shutdown","slow_consumer","rotation","store_unavailable"]},"retry_ms":{"type":"integer","minimum":0}}};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1543,7 +1731,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!((((data0 === "deadline") || (data0 === "shutdown")) || (data0 === "slow_consumer")) || (data0 === "rotation"))){
+if(!(((((data0 === "deadline") || (data0 === "shutdown")) || (data0 === "slow_consumer")) || (data0 === "rotation")) || (data0 === "store_unavailable"))){
 const err4 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/enum",keyword:"enum",params:{allowedValues: schema24.properties.reason.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
@@ -1691,15 +1879,18 @@ return errors === 0;
 exports.sseFields = validate57;
 const schema27 = {"$ref":"urn:tickerpulse:asyncapi#/components/schemas/SseFields","$id":"urn:tickerpulse:asyncapi:validator:sseFields"};
 const schema28 = {"title":"SseFields","description":"SSE frame fields of the event (not HTTP headers). `id` is the stream cursor after this event; `retry`, when present, is the reconnection delay in milliseconds.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Cursor"},"retry":{"type":"integer","minimum":0,"maximum":600000}}};
-const schema29 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"pattern":"^[A-Za-z0-9._~-]+$","examples":["1.mhx3k9q0.Qm9vYW"]};
+const schema29 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
 const pattern3 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func2(data) > 1024){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1708,8 +1899,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func2(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern3.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1718,8 +1923,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern3.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1728,14 +1937,35 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func2(data) > 1024){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+if(func2(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }

@@ -44,7 +44,7 @@ validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.listItemsQuery = validate53;
 const schema20 = {"type":"object","additionalProperties":false,"properties":{"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"after":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"},"page":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":50}},"$id":"urn:tickerpulse:openapi:validator:listItemsQuery"};
-const schema22 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$","examples":["AAPL","BRK.B"]};
+const schema22 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"examples":["AAPL","BRK.B"],"if":{"maxLength":10},"then":{"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"}};
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const pattern3 = new RegExp("^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$", "u");
 
@@ -58,18 +58,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-let dataType0 = typeof data;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 == "number" || dataType0 == "boolean"){
-coerced0 = "" + data;
-}
-else if(data === null){
-coerced0 = "";
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(typeof data === "string"){
+if(func1(data) > 10){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -79,16 +73,21 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(coerced0 !== undefined){
-data = coerced0;
-if(parentData !== undefined){
-parentData[parentDataProperty] = coerced0;
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
 }
 }
-}
+if(_valid0){
+const _errs3 = errors;
 if(typeof data === "string"){
-if(func1(data) > 10){
-const err1 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters"};
+if(!pattern3.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -97,8 +96,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err2 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -107,8 +110,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern3.test(data)){
-const err3 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"+"\""};
+if(typeof data === "string"){
+if(func1(data) > 10){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -117,13 +121,33 @@ vErrors.push(err3);
 }
 errors++;
 }
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
 }
 validate55.errors = vErrors;
 return errors === 0;
 }
 validate55.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema23 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"pattern":"^[A-Za-z0-9._~-]+$","examples":["1.mhx3k9q0.Qm9vYW"]};
+const schema23 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
 const pattern4 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
 
 function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -136,18 +160,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-let dataType0 = typeof data;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 == "number" || dataType0 == "boolean"){
-coerced0 = "" + data;
-}
-else if(data === null){
-coerced0 = "";
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(typeof data === "string"){
+if(func1(data) > 1024){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -157,16 +175,21 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(coerced0 !== undefined){
-data = coerced0;
-if(parentData !== undefined){
-parentData[parentDataProperty] = coerced0;
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
 }
 }
-}
+if(_valid0){
+const _errs3 = errors;
 if(typeof data === "string"){
-if(func1(data) > 1024){
-const err1 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(!pattern4.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -175,8 +198,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err2 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -185,8 +212,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern4.test(data)){
-const err3 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
+if(typeof data === "string"){
+if(func1(data) > 1024){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -195,13 +223,33 @@ vErrors.push(err3);
 }
 errors++;
 }
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
 }
 validate57.errors = vErrors;
 return errors === 0;
 }
 validate57.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema24 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`).","type":"string","minLength":1,"maxLength":512,"pattern":"^[A-Za-z0-9_-]+$"};
+const schema24 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
 const pattern5 = new RegExp("^[A-Za-z0-9_-]+$", "u");
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -214,18 +262,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-let dataType0 = typeof data;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 == "number" || dataType0 == "boolean"){
-coerced0 = "" + data;
-}
-else if(data === null){
-coerced0 = "";
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(typeof data === "string"){
+if(func1(data) > 256){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -235,16 +277,21 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(coerced0 !== undefined){
-data = coerced0;
-if(parentData !== undefined){
-parentData[parentDataProperty] = coerced0;
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
 }
 }
-}
+if(_valid0){
+const _errs3 = errors;
 if(typeof data === "string"){
-if(func1(data) > 512){
-const err1 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(!pattern5.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -253,8 +300,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err2 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -263,8 +314,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern5.test(data)){
-const err3 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
+if(typeof data === "string"){
+if(func1(data) > 256){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -273,6 +325,26 @@ vErrors.push(err3);
 }
 errors++;
 }
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
 }
 validate59.errors = vErrors;
 return errors === 0;
@@ -327,14 +399,6 @@ errors = vErrors.length;
 }
 let data3 = data.limit;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-let dataType0 = typeof data3;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 === "boolean" || data3 === null
-              || (dataType0 === "string" && data3 && data3 == +data3 && !(data3 % 1))){
-coerced0 = +data3;
-}
-else {
 const err1 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err1];
@@ -343,14 +407,6 @@ else {
 vErrors.push(err1);
 }
 errors++;
-}
-}
-if(coerced0 !== undefined){
-data3 = coerced0;
-if(data !== undefined){
-data["limit"] = coerced0;
-}
-}
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 100 || isNaN(data3)){
@@ -418,18 +474,7 @@ errors++;
 }
 }
 if(data.last_event_id !== undefined){
-let data0 = data.last_event_id;
-if(typeof data0 !== "string"){
-let dataType0 = typeof data0;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 == "number" || dataType0 == "boolean"){
-coerced0 = "" + data0;
-}
-else if(data0 === null){
-coerced0 = "";
-}
-else {
+if(typeof data.last_event_id !== "string"){
 const err1 = {instancePath:instancePath+"/last_event_id",schemaPath:"#/properties/last_event_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err1];
@@ -438,14 +483,6 @@ else {
 vErrors.push(err1);
 }
 errors++;
-}
-}
-if(coerced0 !== undefined){
-data0 = coerced0;
-if(data !== undefined){
-data["last_event_id"] = coerced0;
-}
-}
 }
 }
 }
@@ -466,7 +503,7 @@ validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.getConfigurationPath = validate62;
 const schema26 = {"type":"object","additionalProperties":false,"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"}},"required":["config_id"],"$id":"urn:tickerpulse:openapi:validator:getConfigurationPath"};
-const schema27 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","format":"uuid"};
+const schema27 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -479,18 +516,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(typeof data !== "string"){
-let dataType0 = typeof data;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 == "number" || dataType0 == "boolean"){
-coerced0 = "" + data;
-}
-else if(data === null){
-coerced0 = "";
-}
-else {
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(typeof data === "string"){
+if(func1(data) > 36){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -500,16 +531,21 @@ vErrors.push(err0);
 errors++;
 }
 }
-if(coerced0 !== undefined){
-data = coerced0;
-if(parentData !== undefined){
-parentData[parentDataProperty] = coerced0;
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
 }
 }
-}
+if(_valid0){
+const _errs3 = errors;
 if(typeof data === "string"){
 if(!(formats0.test(data))){
-const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+const err1 = {instancePath,schemaPath:"#/then/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -518,6 +554,41 @@ vErrors.push(err1);
 }
 errors++;
 }
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(typeof data === "string"){
+if(func1(data) > 36){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 36},message:"must NOT have more than 36 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
 }
 validate63.errors = vErrors;
 return errors === 0;
@@ -609,18 +680,7 @@ errors++;
 }
 }
 if(data.last_event_id !== undefined){
-let data0 = data.last_event_id;
-if(typeof data0 !== "string"){
-let dataType0 = typeof data0;
-let coerced0 = undefined;
-if(!(coerced0 !== undefined)){
-if(dataType0 == "number" || dataType0 == "boolean"){
-coerced0 = "" + data0;
-}
-else if(data0 === null){
-coerced0 = "";
-}
-else {
+if(typeof data.last_event_id !== "string"){
 const err1 = {instancePath:instancePath+"/last_event_id",schemaPath:"#/properties/last_event_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err1];
@@ -631,28 +691,11 @@ vErrors.push(err1);
 errors++;
 }
 }
-if(coerced0 !== undefined){
-data0 = coerced0;
-if(data !== undefined){
-data["last_event_id"] = coerced0;
-}
-}
-}
-}
 if(data.token !== undefined){
 let data1 = data.token;
-if(typeof data1 !== "string"){
-let dataType1 = typeof data1;
-let coerced1 = undefined;
-if(!(coerced1 !== undefined)){
-if(dataType1 == "number" || dataType1 == "boolean"){
-coerced1 = "" + data1;
-}
-else if(data1 === null){
-coerced1 = "";
-}
-else {
-const err2 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data1 === "string"){
+if(func1(data1) > 4096){
+const err2 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -662,16 +705,8 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(coerced1 !== undefined){
-data1 = coerced1;
-if(data !== undefined){
-data["token"] = coerced1;
-}
-}
-}
-if(typeof data1 === "string"){
-if(func1(data1) > 4096){
-const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+else {
+const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -679,7 +714,6 @@ else {
 vErrors.push(err3);
 }
 errors++;
-}
 }
 }
 }

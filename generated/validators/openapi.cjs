@@ -266,7 +266,7 @@ validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.getHealthResponse400 = validate56;
 const schema22 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Problem","$id":"urn:tickerpulse:openapi:validator:getHealthResponse400"};
-const schema23 = {"title":"Problem","description":"An RFC 9457 problem details object (`application/problem+json`). Every error tickerpulse answers has this shape, with at least `type`, `title` and `status`. Validation failures list each offending input in `errors`.","type":"object","additionalProperties":false,"required":["type","title","status"],"properties":{"type":{"description":"A URI reference naming the kind of problem; stable, safe to branch on.","type":"string","format":"uri-reference","maxLength":200},"title":{"description":"A short, human-readable summary of the kind of problem; the same for every occurrence.","type":"string","maxLength":200},"status":{"description":"The HTTP status code of this response.","type":"integer","minimum":400,"maximum":599},"detail":{"description":"An explanation specific to this occurrence.","type":"string","maxLength":2000},"instance":{"description":"The request path this problem occurred on.","type":"string","format":"uri-reference","maxLength":2048},"errors":{"description":"One entry per invalid input (validation problems only).","type":"array","maxItems":100,"items":{"type":"object","additionalProperties":false,"required":["location","pointer","message"],"properties":{"location":{"description":"Which part of the request the input is in.","type":"string","enum":["body","query","path","header"]},"pointer":{"description":"JSON Pointer (RFC 6901) to the input within that part; empty for the whole part.","type":"string","maxLength":500},"message":{"type":"string","maxLength":500}}}}},"examples":[{"type":"/problems/invalid-request","title":"Invalid request","status":400,"detail":"The request body does not match the contract.","instance":"/api/v2/items","errors":[{"location":"body","pointer":"/items/0/score","message":"must be <= 1"}]}]};
+const schema23 = {"title":"Problem","description":"An RFC 9457 problem details object (`application/problem+json`). Every error tickerpulse answers has this shape, with at least `type`, `title` and `status`. Validation failures list each offending input in `errors`.","type":"object","additionalProperties":false,"required":["type","title","status"],"properties":{"type":{"description":"A URI reference naming the kind of problem; stable, safe to branch on.","type":"string","maxLength":200,"if":{"maxLength":200},"then":{"format":"uri-reference"}},"title":{"description":"A short, human-readable summary of the kind of problem; the same for every occurrence.","type":"string","maxLength":200},"status":{"description":"The HTTP status code of this response.","type":"integer","minimum":400,"maximum":599},"detail":{"description":"An explanation specific to this occurrence.","type":"string","maxLength":2000},"instance":{"description":"The request path this problem occurred on.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"format":"uri-reference"}},"errors":{"description":"One entry per invalid input (validation problems only).","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"type":"object","additionalProperties":false,"required":["location","pointer","message"],"properties":{"location":{"description":"Which part of the request the input is in.","type":"string","enum":["body","query","path","header"]},"pointer":{"description":"JSON Pointer (RFC 6901) to the input within that part; empty for the whole part.","type":"string","maxLength":500},"message":{"type":"string","maxLength":500}}}}}},"examples":[{"type":"/problems/invalid-request","title":"Invalid request","status":400,"detail":"The request body does not match the contract.","instance":"/api/v2/items","errors":[{"location":"body","pointer":"/items/0/score","message":"must be <= 1"}]}]};
 const formats2 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
 
 function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -324,9 +324,12 @@ errors++;
 }
 if(data.type !== undefined){
 let data0 = data.type;
+const _errs4 = errors;
+let valid1 = true;
+const _errs5 = errors;
 if(typeof data0 === "string"){
 if(func1(data0) > 200){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+const err4 = {};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -335,8 +338,22 @@ vErrors.push(err4);
 }
 errors++;
 }
+}
+var _valid0 = _errs5 === errors;
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs6 = errors;
+if(typeof data0 === "string"){
 if(!(formats2.test(data0))){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/then/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -346,8 +363,11 @@ vErrors.push(err5);
 errors++;
 }
 }
-else {
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs6 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -356,12 +376,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.title !== undefined){
-let data1 = data.title;
-if(typeof data1 === "string"){
-if(func1(data1) > 200){
-const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(typeof data0 === "string"){
+if(func1(data0) > 200){
+const err7 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -372,7 +389,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -382,10 +399,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data2 = data.status;
-if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.title !== undefined){
+let data1 = data.title;
+if(typeof data1 === "string"){
+if(func1(data1) > 200){
+const err9 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -394,9 +412,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if((typeof data2 == "number") && (isFinite(data2))){
-if(data2 > 599 || isNaN(data2)){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+}
+else {
+const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -405,8 +423,11 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data2 < 400 || isNaN(data2)){
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+}
+if(data.status !== undefined){
+let data2 = data.status;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -415,13 +436,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-if(data.detail !== undefined){
-let data3 = data.detail;
-if(typeof data3 === "string"){
-if(func1(data3) > 2000){
-const err12 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 599 || isNaN(data2)){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -430,9 +447,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2 < 400 || isNaN(data2)){
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -442,11 +458,12 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.instance !== undefined){
-let data4 = data.instance;
-if(typeof data4 === "string"){
-if(func1(data4) > 2048){
-const err14 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+}
+if(data.detail !== undefined){
+let data3 = data.detail;
+if(typeof data3 === "string"){
+if(func1(data3) > 2000){
+const err14 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -455,8 +472,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!(formats2.test(data4))){
-const err15 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
+}
+else {
+const err15 = {instancePath:instancePath+"/detail",schemaPath:"#/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -466,8 +484,14 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.instance !== undefined){
+let data4 = data.instance;
+const _errs15 = errors;
+let valid2 = true;
+const _errs16 = errors;
+if(typeof data4 === "string"){
+if(func1(data4) > 2048){
+const err16 = {};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -477,11 +501,21 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.errors !== undefined){
-let data5 = data.errors;
-if(Array.isArray(data5)){
-if(data5.length > 100){
-const err17 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+var _valid1 = _errs16 === errors;
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid1){
+const _errs17 = errors;
+if(typeof data4 === "string"){
+if(!(formats2.test(data4))){
+const err17 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/then/format",keyword:"format",params:{format: "uri-reference"},message:"must match format \""+"uri-reference"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -490,12 +524,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-const len0 = data5.length;
-for(let i0=0; i0<len0; i0++){
-let data6 = data5[i0];
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.location === undefined){
-const err18 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/required",keyword:"required",params:{missingProperty: "location"},message:"must have required property '"+"location"+"'"};
+}
+var _valid1 = _errs17 === errors;
+valid2 = _valid1;
+}
+if(!valid2){
+const err18 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -504,8 +538,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data6.pointer === undefined){
-const err19 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
+if(typeof data4 === "string"){
+if(func1(data4) > 2048){
+const err19 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -514,8 +549,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data6.message === undefined){
-const err20 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
+}
+else {
+const err20 = {instancePath:instancePath+"/instance",schemaPath:"#/properties/instance/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -524,9 +560,15 @@ vErrors.push(err20);
 }
 errors++;
 }
-for(const key1 in data6){
-if(!(((key1 === "location") || (key1 === "pointer")) || (key1 === "message"))){
-const err21 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data.errors !== undefined){
+let data5 = data.errors;
+const _errs20 = errors;
+let valid3 = true;
+const _errs21 = errors;
+if(Array.isArray(data5)){
+if(data5.length > 100){
+const err21 = {};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -536,10 +578,25 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data6.location !== undefined){
-let data7 = data6.location;
-if(typeof data7 !== "string"){
-const err22 = {instancePath:instancePath+"/errors/" + i0+"/location",schemaPath:"#/properties/errors/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid2 = _errs21 === errors;
+errors = _errs20;
+if(vErrors !== null){
+if(_errs20){
+vErrors.length = _errs20;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid2){
+const _errs22 = errors;
+if(Array.isArray(data5)){
+const len0 = data5.length;
+for(let i0=0; i0<len0; i0++){
+let data6 = data5[i0];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.location === undefined){
+const err22 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/then/items/required",keyword:"required",params:{missingProperty: "location"},message:"must have required property '"+"location"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -548,8 +605,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(!((((data7 === "body") || (data7 === "query")) || (data7 === "path")) || (data7 === "header"))){
-const err23 = {instancePath:instancePath+"/errors/" + i0+"/location",schemaPath:"#/properties/errors/items/properties/location/enum",keyword:"enum",params:{allowedValues: schema23.properties.errors.items.properties.location.enum},message:"must be equal to one of the allowed values"};
+if(data6.pointer === undefined){
+const err23 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/then/items/required",keyword:"required",params:{missingProperty: "pointer"},message:"must have required property '"+"pointer"+"'"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -558,12 +615,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data6.pointer !== undefined){
-let data8 = data6.pointer;
-if(typeof data8 === "string"){
-if(func1(data8) > 500){
-const err24 = {instancePath:instancePath+"/errors/" + i0+"/pointer",schemaPath:"#/properties/errors/items/properties/pointer/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(data6.message === undefined){
+const err24 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/then/items/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -572,9 +625,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/errors/" + i0+"/pointer",schemaPath:"#/properties/errors/items/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key1 in data6){
+if(!(((key1 === "location") || (key1 === "pointer")) || (key1 === "message"))){
+const err25 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/then/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -584,11 +637,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data6.message !== undefined){
-let data9 = data6.message;
-if(typeof data9 === "string"){
-if(func1(data9) > 500){
-const err26 = {instancePath:instancePath+"/errors/" + i0+"/message",schemaPath:"#/properties/errors/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
+if(data6.location !== undefined){
+let data7 = data6.location;
+if(typeof data7 !== "string"){
+const err26 = {instancePath:instancePath+"/errors/" + i0+"/location",schemaPath:"#/properties/errors/then/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -597,9 +649,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/errors/" + i0+"/message",schemaPath:"#/properties/errors/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((((data7 === "body") || (data7 === "query")) || (data7 === "path")) || (data7 === "header"))){
+const err27 = {instancePath:instancePath+"/errors/" + i0+"/location",schemaPath:"#/properties/errors/then/items/properties/location/enum",keyword:"enum",params:{allowedValues: schema23.properties.errors.then.items.properties.location.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -609,9 +660,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.pointer !== undefined){
+let data8 = data6.pointer;
+if(typeof data8 === "string"){
+if(func1(data8) > 500){
+const err28 = {instancePath:instancePath+"/errors/" + i0+"/pointer",schemaPath:"#/properties/errors/then/items/properties/pointer/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -621,9 +674,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
 else {
-const err29 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err29 = {instancePath:instancePath+"/errors/" + i0+"/pointer",schemaPath:"#/properties/errors/then/items/properties/pointer/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -633,14 +685,88 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
-else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.message !== undefined){
+let data9 = data6.message;
+if(typeof data9 === "string"){
+if(func1(data9) > 500){
+const err30 = {instancePath:instancePath+"/errors/" + i0+"/message",schemaPath:"#/properties/errors/then/items/properties/message/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/errors/" + i0+"/message",schemaPath:"#/properties/errors/then/items/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/errors/" + i0,schemaPath:"#/properties/errors/then/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+var _valid2 = _errs22 === errors;
+valid3 = _valid2;
+}
+if(!valid3){
+const err33 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+if(Array.isArray(data5)){
+if(data5.length > 100){
+const err34 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/errors",schemaPath:"#/properties/errors/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -672,8 +798,8 @@ validate56.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.getMetricsResponse200 = validate59;
 const schema24 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Metrics","$id":"urn:tickerpulse:openapi:validator:getMetricsResponse200"};
-const schema25 = {"title":"Metrics","description":"Dashboard metrics over the last 24 hours ending at `as_of`: the current hour and the 23 before it (hourly counters). `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_24h` is the number of items in the window, and `rate_last_hour` the items of the last 60 minutes, estimated from the current and previous hour's counters. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.","type":"object","additionalProperties":false,"required":["total","positive","neutral","negative","by_tag","rate_last_hour","rate_last_24h","as_of"],"properties":{"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"by_tag":{"description":"Items per ticker symbol in the window.","type":"object","propertyNames":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"additionalProperties":{"type":"integer","minimum":0}},"rate_last_hour":{"description":"Items ingested in the last 60 minutes (estimated from hourly counters).","type":"integer","minimum":0},"rate_last_24h":{"description":"Items ingested in the window (the current hour and the 23 before it).","type":"integer","minimum":0},"as_of":{"description":"End of the window (server clock).","type":"string","format":"date-time"}},"examples":[{"total":1482,"positive":701,"neutral":498,"negative":283,"by_tag":{"AAPL":412,"MSFT":365,"NVDA":318,"TSLA":244,"AMZN":143},"rate_last_hour":61,"rate_last_24h":1482,"as_of":"2026-11-21T09:15:00.000Z"}]};
-const schema26 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$","examples":["AAPL","BRK.B"]};
+const schema25 = {"title":"Metrics","description":"Dashboard metrics over the last 24 hours ending at `as_of`: the current hour and the 23 before it (hourly counters). `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_24h` is the number of items in the window, and `rate_last_hour` the items of the last 60 minutes, estimated from the current and previous hour's counters. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.","type":"object","additionalProperties":false,"required":["total","positive","neutral","negative","by_tag","rate_last_hour","rate_last_24h","as_of"],"properties":{"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"by_tag":{"description":"Items per ticker symbol in the window, for the 100 tickers with the most items (ties by symbol): the size of this object does not grow with the number of tickers.","maxProperties":100,"type":"object","propertyNames":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"additionalProperties":{"type":"integer","minimum":0}},"rate_last_hour":{"description":"Items ingested in the last 60 minutes (estimated from hourly counters).","type":"integer","minimum":0},"rate_last_24h":{"description":"Items ingested in the window (the current hour and the 23 before it).","type":"integer","minimum":0},"as_of":{"description":"End of the window (server clock).","type":"string","format":"date-time"}},"examples":[{"total":1482,"positive":701,"neutral":498,"negative":283,"by_tag":{"AAPL":412,"MSFT":365,"NVDA":318,"TSLA":244,"AMZN":143},"rate_last_hour":61,"rate_last_24h":1482,"as_of":"2026-11-21T09:15:00.000Z"}]};
+const schema26 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"examples":["AAPL","BRK.B"],"if":{"maxLength":10},"then":{"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"}};
 const pattern3 = new RegExp("^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$", "u");
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -686,9 +812,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func1(data) > 10){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -697,8 +826,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern3.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -707,8 +850,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern3.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -717,14 +864,35 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func1(data) > 10){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -940,15 +1108,8 @@ errors++;
 if(data.by_tag !== undefined){
 let data4 = data.by_tag;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-const _errs12 = errors;
-if(!(validate61(key1, {instancePath:instancePath+"/by_tag",parentData:data4,parentDataProperty:"by_tag",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-errors = vErrors.length;
-}
-var valid1 = _errs12 === errors;
-if(!valid1){
-const err17 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+if(Object.keys(data4).length > 100){
+const err17 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/maxProperties",keyword:"maxProperties",params:{limit: 100},message:"must NOT have more than 100 properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -957,11 +1118,15 @@ vErrors.push(err17);
 }
 errors++;
 }
+for(const key1 in data4){
+const _errs12 = errors;
+if(!(validate61(key1, {instancePath:instancePath+"/by_tag",parentData:data4,parentDataProperty:"by_tag",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+errors = vErrors.length;
 }
-for(const key2 in data4){
-let data5 = data4[key2];
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err18 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var valid1 = _errs12 === errors;
+if(!valid1){
+const err18 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -970,9 +1135,11 @@ vErrors.push(err18);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 0 || isNaN(data5)){
-const err19 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+for(const key2 in data4){
+let data5 = data4[key2];
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err19 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -981,11 +1148,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 0 || isNaN(data5)){
+const err20 = {instancePath:instancePath+"/by_tag/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/by_tag/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -995,10 +1160,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.rate_last_hour !== undefined){
-let data6 = data.rate_last_hour;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err21 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/by_tag",schemaPath:"#/properties/by_tag/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1007,9 +1172,11 @@ vErrors.push(err21);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 0 || isNaN(data6)){
-const err22 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.rate_last_hour !== undefined){
+let data6 = data.rate_last_hour;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err22 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1018,12 +1185,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-if(data.rate_last_24h !== undefined){
-let data7 = data.rate_last_24h;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err23 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
+const err23 = {instancePath:instancePath+"/rate_last_hour",schemaPath:"#/properties/rate_last_hour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1032,9 +1196,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 0 || isNaN(data7)){
-const err24 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+}
+if(data.rate_last_24h !== undefined){
+let data7 = data.rate_last_24h;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err24 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1043,13 +1210,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-if(data.as_of !== undefined){
-let data8 = data.as_of;
-if(typeof data8 === "string"){
-if(!(formats0.validate(data8))){
-const err25 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err25 = {instancePath:instancePath+"/rate_last_24h",schemaPath:"#/properties/rate_last_24h/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1059,8 +1222,12 @@ vErrors.push(err25);
 errors++;
 }
 }
-else {
-const err26 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.as_of !== undefined){
+let data8 = data.as_of;
+if(typeof data8 === "string"){
+if(!(formats0.validate(data8))){
+const err26 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1070,14 +1237,25 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err27 = {instancePath:instancePath+"/as_of",schemaPath:"#/properties/as_of/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -1109,9 +1287,9 @@ validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.listItemsResponse200 = validate64;
 const schema27 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemPage","$id":"urn:tickerpulse:openapi:validator:listItemsResponse200"};
-const schema28 = {"title":"ItemPage","type":"object","additionalProperties":false,"required":["items","next_cursor","cursor"],"properties":{"items":{"description":"Newest first.","type":"array","maxItems":100,"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Item"}},"next_cursor":{"description":"Pass as `page` for the next, older page; null when there is none (always null with `after`).","oneOf":[{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},{"type":"null"}]},"cursor":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"}}};
+const schema28 = {"title":"ItemPage","type":"object","additionalProperties":false,"required":["items","next_cursor","cursor"],"properties":{"items":{"description":"Newest first.","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Item"}}},"next_cursor":{"description":"Pass as `page` for the next, older page; null when there is none (always null with `after`).","oneOf":[{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},{"type":"null"}]},"cursor":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"}}};
 const schema29 = {"title":"Item","description":"An analyzed item as stored: what the pipeline posted plus `ingested_at`, the server's arrival stamp (it orders the feed; `ingested_at − timestamp` is the pipeline's delay).","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp","ingested_at"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"},"ingested_at":{"description":"When tickerpulse stored the item (server clock).","type":"string","format":"date-time"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters","ingested_at":"2026-11-21T09:14:05.871Z"}]};
-const schema30 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$","examples":["reuters-2026-11-21-aapl-0042"]};
+const schema30 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"examples":["reuters-2026-11-21-aapl-0042"],"if":{"maxLength":128},"then":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"}};
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", "u");
 
 function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1124,9 +1302,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func1(data) > 128){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1135,8 +1316,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern4.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1145,8 +1340,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern4.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1155,14 +1354,35 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func1(data) > 128){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -1257,7 +1477,7 @@ return errors === 0;
 }
 validate72.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema33 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","format":"date-time","examples":["2026-11-21T09:14:03.120Z"]};
+const schema33 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"format":"date-time"}};
 
 function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1269,9 +1489,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
-if(!(formats0.validate(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(func1(data) > 64){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1281,8 +1504,21 @@ vErrors.push(err0);
 errors++;
 }
 }
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!(formats0.validate(data))){
+const err1 = {instancePath,schemaPath:"#/then/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1291,12 +1527,48 @@ vErrors.push(err1);
 }
 errors++;
 }
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(typeof data === "string"){
+if(func1(data) > 64){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 validate74.errors = vErrors;
 return errors === 0;
 }
 validate74.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema34 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"pattern":"^[^\\u0000-\\u001F\\u007F]+$","examples":["reuters"]};
+const schema34 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"examples":["reuters"],"if":{"maxLength":64},"then":{"pattern":"^[^\\u0000-\\u001F\\u007F]+$"}};
 const pattern5 = new RegExp("^[^\\u0000-\\u001F\\u007F]+$", "u");
 
 function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1309,9 +1581,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func1(data) > 64){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1320,8 +1595,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern5.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001F\\u007F]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001F\\u007F]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1330,8 +1619,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern5.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001F\\u007F]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001F\\u007F]+$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1340,14 +1633,35 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func1(data) > 64){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -1517,7 +1831,7 @@ return errors === 0;
 }
 validate66.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema35 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`).","type":"string","minLength":1,"maxLength":512,"pattern":"^[A-Za-z0-9_-]+$"};
+const schema35 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
 const pattern6 = new RegExp("^[A-Za-z0-9_-]+$", "u");
 
 function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1530,9 +1844,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
-if(func1(data) > 512){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};
+if(func1(data) > 256){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1541,8 +1858,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern6.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1551,8 +1882,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern6.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1561,9 +1896,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func1(data) > 256){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1572,12 +1907,33 @@ vErrors.push(err3);
 }
 errors++;
 }
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 validate79.errors = vErrors;
 return errors === 0;
 }
 validate79.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"pattern":"^[A-Za-z0-9._~-]+$","examples":["1.mhx3k9q0.Qm9vYW"]};
+const schema36 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
 const pattern7 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
 
 function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1590,9 +1946,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func1(data) > 1024){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1601,8 +1960,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern7.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1611,8 +1984,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern7.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1621,14 +1998,35 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func1(data) > 1024){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
 else {
 vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -1693,9 +2091,12 @@ errors++;
 }
 if(data.items !== undefined){
 let data0 = data.items;
+const _errs4 = errors;
+let valid1 = true;
+const _errs5 = errors;
 if(Array.isArray(data0)){
 if(data0.length > 100){
-const err4 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
+const err4 = {};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1704,6 +2105,20 @@ vErrors.push(err4);
 }
 errors++;
 }
+}
+var _valid0 = _errs5 === errors;
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs6 = errors;
+if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate66(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -1712,8 +2127,11 @@ errors = vErrors.length;
 }
 }
 }
-else {
-const err5 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid0 = _errs6 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err5 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1722,25 +2140,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.next_cursor !== undefined){
-let data2 = data.next_cursor;
-const _errs6 = errors;
-let valid3 = false;
-let passing0 = null;
-const _errs7 = errors;
-if(!(validate79(data2, {instancePath:instancePath+"/next_cursor",parentData:data,parentDataProperty:"next_cursor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
-errors = vErrors.length;
-}
-var _valid0 = _errs7 === errors;
-if(_valid0){
-valid3 = true;
-passing0 = 0;
-}
-const _errs8 = errors;
-if(data2 !== null){
-const err6 = {instancePath:instancePath+"/next_cursor",schemaPath:"#/properties/next_cursor/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(Array.isArray(data0)){
+if(data0.length > 100){
+const err6 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 100},message:"must NOT have more than 100 items"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1749,19 +2151,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-var _valid0 = _errs8 === errors;
-if(_valid0 && valid3){
-valid3 = false;
-passing0 = [passing0, 1];
 }
 else {
-if(_valid0){
-valid3 = true;
-passing0 = 1;
-}
-}
-if(!valid3){
-const err7 = {instancePath:instancePath+"/next_cursor",schemaPath:"#/properties/next_cursor/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err7 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1770,11 +2162,59 @@ vErrors.push(err7);
 }
 errors++;
 }
+}
+if(data.next_cursor !== undefined){
+let data2 = data.next_cursor;
+const _errs9 = errors;
+let valid4 = false;
+let passing0 = null;
+const _errs10 = errors;
+if(!(validate79(data2, {instancePath:instancePath+"/next_cursor",parentData:data,parentDataProperty:"next_cursor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+errors = vErrors.length;
+}
+var _valid1 = _errs10 === errors;
+if(_valid1){
+valid4 = true;
+passing0 = 0;
+}
+const _errs11 = errors;
+if(data2 !== null){
+const err8 = {instancePath:instancePath+"/next_cursor",schemaPath:"#/properties/next_cursor/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err8];
+}
 else {
-errors = _errs6;
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid1 = _errs11 === errors;
+if(_valid1 && valid4){
+valid4 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid1){
+valid4 = true;
+passing0 = 1;
+}
+}
+if(!valid4){
+const err9 = {instancePath:instancePath+"/next_cursor",schemaPath:"#/properties/next_cursor/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+else {
+errors = _errs9;
 if(vErrors !== null){
-if(_errs6){
-vErrors.length = _errs6;
+if(_errs9){
+vErrors.length = _errs9;
 }
 else {
 vErrors = null;
@@ -1790,12 +2230,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err10];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -1827,7 +2267,7 @@ validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.ingestItemsBody = validate84;
 const schema37 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestRequest","$id":"urn:tickerpulse:openapi:validator:ingestItemsBody"};
-const schema38 = {"title":"IngestRequest","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","minItems":1,"maxItems":25,"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemInput"}}}};
+const schema38 = {"title":"IngestRequest","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemInput"}}}}};
 const schema39 = {"title":"ItemInput","description":"One analyzed item as the pipeline posts it.","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters"}]};
 
 function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1991,9 +2431,12 @@ errors++;
 }
 if(data.items !== undefined){
 let data0 = data.items;
+const _errs4 = errors;
+let valid1 = true;
+const _errs5 = errors;
 if(Array.isArray(data0)){
 if(data0.length > 25){
-const err2 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 25},message:"must NOT have more than 25 items"};
+const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2002,16 +2445,20 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data0.length < 1){
-const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err3];
+}
+var _valid0 = _errs5 === errors;
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
 }
 else {
-vErrors.push(err3);
+vErrors = null;
 }
-errors++;
 }
+if(_valid0){
+const _errs6 = errors;
+if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate86(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -2020,8 +2467,22 @@ errors = vErrors.length;
 }
 }
 }
+var _valid0 = _errs6 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err3 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err3];
+}
 else {
-const err4 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors.push(err3);
+}
+errors++;
+}
+if(Array.isArray(data0)){
+if(data0.length > 25){
+const err4 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/maxItems",keyword:"maxItems",params:{limit: 25},message:"must NOT have more than 25 items"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2030,15 +2491,36 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data0.length < 1){
+const err5 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/items",schemaPath:"#/properties/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -2070,7 +2552,7 @@ validate84.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.ingestItemsResponse200 = validate95;
 const schema40 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestResult","$id":"urn:tickerpulse:openapi:validator:ingestItemsResponse200"};
-const schema41 = {"title":"IngestResult","type":"object","additionalProperties":false,"required":["accepted","duplicates","conflicts","results"],"properties":{"accepted":{"description":"Items stored by this request.","type":"integer","minimum":0,"maximum":25},"duplicates":{"description":"Re-posted items identical to the stored ones (not counted again).","type":"integer","minimum":0,"maximum":25},"conflicts":{"description":"Re-posted items whose content differs from the stored ones (not stored).","type":"integer","minimum":0,"maximum":25},"results":{"description":"One per posted item, in request order.","type":"array","minItems":1,"maxItems":25,"items":{"title":"IngestItemResult","type":"object","additionalProperties":false,"required":["item_id","status"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"status":{"title":"IngestStatus","type":"string","enum":["created","duplicate","conflict"]}}}}}};
+const schema41 = {"title":"IngestResult","type":"object","additionalProperties":false,"required":["accepted","duplicates","conflicts","results"],"properties":{"accepted":{"description":"Items stored by this request.","type":"integer","minimum":0,"maximum":25},"duplicates":{"description":"Re-posted items identical to the stored ones (not counted again).","type":"integer","minimum":0,"maximum":25},"conflicts":{"description":"Re-posted items whose content differs from the stored ones (not stored).","type":"integer","minimum":0,"maximum":25},"results":{"description":"One per posted item, in request order.","type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"title":"IngestItemResult","type":"object","additionalProperties":false,"required":["item_id","status"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"status":{"title":"IngestStatus","type":"string","enum":["created","duplicate","conflict"]}}}}}}};
 
 function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2242,9 +2724,12 @@ errors++;
 }
 if(data.results !== undefined){
 let data3 = data.results;
+const _errs10 = errors;
+let valid1 = true;
+const _errs11 = errors;
 if(Array.isArray(data3)){
 if(data3.length > 25){
-const err14 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/maxItems",keyword:"maxItems",params:{limit: 25},message:"must NOT have more than 25 items"};
+const err14 = {};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2253,8 +2738,26 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(data3.length < 1){
-const err15 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+var _valid0 = _errs11 === errors;
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs12 = errors;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+let data4 = data3[i0];
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.item_id === undefined){
+const err15 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/then/items/required",keyword:"required",params:{missingProperty: "item_id"},message:"must have required property '"+"item_id"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2263,12 +2766,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-let data4 = data3[i0];
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.item_id === undefined){
-const err16 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/items/required",keyword:"required",params:{missingProperty: "item_id"},message:"must have required property '"+"item_id"+"'"};
+if(data4.status === undefined){
+const err16 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/then/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2277,24 +2776,14 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(data4.status === undefined){
-const err17 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/items/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'"};
+for(const key1 in data4){
+if(!((key1 === "item_id") || (key1 === "status"))){
+const err17 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/then/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
-}
-errors++;
-}
-for(const key1 in data4){
-if(!((key1 === "item_id") || (key1 === "status"))){
-const err18 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
 }
 errors++;
 }
@@ -2308,7 +2797,17 @@ errors = vErrors.length;
 if(data4.status !== undefined){
 let data6 = data4.status;
 if(typeof data6 !== "string"){
-const err19 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err18 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/then/items/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(!(((data6 === "created") || (data6 === "duplicate")) || (data6 === "conflict"))){
+const err19 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/then/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema41.properties.results.then.items.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2317,8 +2816,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!(((data6 === "created") || (data6 === "duplicate")) || (data6 === "conflict"))){
-const err20 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema41.properties.results.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/then/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2329,8 +2830,11 @@ errors++;
 }
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/results/" + i0,schemaPath:"#/properties/results/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid0 = _errs12 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err21 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2339,10 +2843,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(Array.isArray(data3)){
+if(data3.length > 25){
+const err22 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/maxItems",keyword:"maxItems",params:{limit: 25},message:"must NOT have more than 25 items"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2351,15 +2854,36 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-else {
-const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data3.length < 1){
+const err23 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err23];
 }
 else {
 vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/results",schemaPath:"#/properties/results/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }
@@ -2391,9 +2915,9 @@ validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.listConfigurationsResponse200 = validate99;
 const schema42 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationList","$id":"urn:tickerpulse:openapi:validator:listConfigurationsResponse200"};
-const schema43 = {"title":"ConfigurationList","type":"object","additionalProperties":false,"required":["configurations"],"properties":{"configurations":{"type":"array","maxItems":50,"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration"}}}};
+const schema43 = {"title":"ConfigurationList","type":"object","additionalProperties":false,"required":["configurations"],"properties":{"configurations":{"type":"array","maxItems":50,"if":{"maxItems":50},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration"}}}}};
 const schema44 = {"title":"Configuration","type":"object","additionalProperties":false,"required":["config_id","name","tickers","created_at","updated_at"],"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"},"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}};
-const schema45 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","format":"uuid"};
+const schema45 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
 const formats12 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2406,9 +2930,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
-if(!(formats12.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
+if(func1(data) > 36){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2418,8 +2945,21 @@ vErrors.push(err0);
 errors++;
 }
 }
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!(formats12.test(data))){
+const err1 = {instancePath,schemaPath:"#/then/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2428,13 +2968,49 @@ vErrors.push(err1);
 }
 errors++;
 }
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(typeof data === "string"){
+if(func1(data) > 36){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 36},message:"must NOT have more than 36 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
 validate102.errors = vErrors;
 return errors === 0;
 }
 validate102.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"title":"ConfigurationName","description":"1-100 characters, not only whitespace, no control characters.","type":"string","minLength":1,"maxLength":100,"pattern":"^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"};
-const pattern8 = new RegExp("^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$", "u");
+const schema46 = {"title":"ConfigurationName","description":"1-100 characters, not only whitespace, no control characters.","type":"string","minLength":1,"maxLength":100,"if":{"maxLength":100},"then":{"pattern":"^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}};
+const pattern8 = new RegExp("^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$", "u");
 
 function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2446,9 +3022,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(typeof data === "string"){
 if(func1(data) > 100){
-const err0 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2457,8 +3036,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(func1(data) < 1){
-const err1 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern8.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"},message:"must match pattern \""+"^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2467,8 +3060,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern8.test(data)){
-const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"+"\""};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2477,9 +3074,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func1(data) > 100){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2488,12 +3085,33 @@ vErrors.push(err3);
 }
 errors++;
 }
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 validate104.errors = vErrors;
 return errors === 0;
 }
 validate104.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"title":"ConfigurationTickers","description":"1-20 distinct ticker symbols.","type":"array","minItems":1,"maxItems":20,"uniqueItems":true,"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"}};
+const schema47 = {"title":"ConfigurationTickers","description":"1-20 distinct ticker symbols.","type":"array","minItems":1,"maxItems":20,"if":{"maxItems":20},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"uniqueItems":true}};
 const func0 = require("ajv/dist/runtime/equal").default;
 
 function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2506,9 +3124,12 @@ evaluated0.props = undefined;
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
 if(Array.isArray(data)){
 if(data.length > 20){
-const err0 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items"};
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2517,16 +3138,20 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.length < 1){
-const err1 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err1];
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
 }
 else {
-vErrors.push(err1);
+vErrors = null;
 }
-errors++;
 }
+if(_valid0){
+const _errs3 = errors;
+if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate61(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -2541,12 +3166,12 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data[i1], data[j0])){
-const err2 = {instancePath,schemaPath:"#/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
+const err1 = {instancePath,schemaPath:"#/then/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};
 if(vErrors === null){
-vErrors = [err2];
+vErrors = [err1];
 }
 else {
-vErrors.push(err2);
+vErrors.push(err1);
 }
 errors++;
 break outer0;
@@ -2555,8 +3180,25 @@ break outer0;
 }
 }
 }
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+if(valid0){
+var items0 = true;
+}
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors.push(err2);
+}
+errors++;
+}
+if(Array.isArray(data)){
+if(data.length > 20){
+const err3 = {instancePath,schemaPath:"#/maxItems",keyword:"maxItems",params:{limit: 20},message:"must NOT have more than 20 items"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2565,10 +3207,32 @@ vErrors.push(err3);
 }
 errors++;
 }
+if(data.length < 1){
+const err4 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 validate106.errors = vErrors;
+evaluated0.items = items0;
 return errors === 0;
 }
-validate106.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate106.evaluated = {"dynamicProps":false,"dynamicItems":true};
 
 
 function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2764,9 +3428,12 @@ errors++;
 }
 if(data.configurations !== undefined){
 let data0 = data.configurations;
+const _errs4 = errors;
+let valid1 = true;
+const _errs5 = errors;
 if(Array.isArray(data0)){
 if(data0.length > 50){
-const err2 = {instancePath:instancePath+"/configurations",schemaPath:"#/properties/configurations/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
+const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2775,6 +3442,20 @@ vErrors.push(err2);
 }
 errors++;
 }
+}
+var _valid0 = _errs5 === errors;
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs6 = errors;
+if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
 if(!(validate101(data0[i0], {instancePath:instancePath+"/configurations/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
@@ -2783,8 +3464,11 @@ errors = vErrors.length;
 }
 }
 }
-else {
-const err3 = {instancePath:instancePath+"/configurations",schemaPath:"#/properties/configurations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid0 = _errs6 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err3 = {instancePath:instancePath+"/configurations",schemaPath:"#/properties/configurations/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2793,15 +3477,37 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(Array.isArray(data0)){
+if(data0.length > 50){
+const err4 = {instancePath:instancePath+"/configurations",schemaPath:"#/properties/configurations/maxItems",keyword:"maxItems",params:{limit: 50},message:"must NOT have more than 50 items"};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/configurations",schemaPath:"#/properties/configurations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -3110,7 +3816,7 @@ validate116.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false}
 
 exports.createStreamTokenResponse200 = validate122;
 const schema52 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/StreamToken","$id":"urn:tickerpulse:openapi:validator:createStreamTokenResponse200"};
-const schema53 = {"title":"StreamToken","type":"object","additionalProperties":false,"required":["token","expires_at"],"properties":{"token":{"description":"Opaque to clients; pass it as `?token=` on the configuration stream.","type":"string","maxLength":2048,"pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"},"expires_at":{"type":"string","format":"date-time"}}};
+const schema53 = {"title":"StreamToken","type":"object","additionalProperties":false,"required":["token","expires_at"],"properties":{"token":{"description":"Opaque to clients; pass it as `?token=` on the configuration stream.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}},"expires_at":{"type":"string","format":"date-time"}}};
 const pattern9 = new RegExp("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", "u");
 
 function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -3158,9 +3864,12 @@ errors++;
 }
 if(data.token !== undefined){
 let data0 = data.token;
+const _errs4 = errors;
+let valid1 = true;
+const _errs5 = errors;
 if(typeof data0 === "string"){
 if(func1(data0) > 2048){
-const err3 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
+const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3169,8 +3878,22 @@ vErrors.push(err3);
 }
 errors++;
 }
+}
+var _valid0 = _errs5 === errors;
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs6 = errors;
+if(typeof data0 === "string"){
 if(!pattern9.test(data0)){
-const err4 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"+"\""};
+const err4 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3180,8 +3903,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-else {
-const err5 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs6 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err5 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3190,12 +3916,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.expires_at !== undefined){
-let data1 = data.expires_at;
-if(typeof data1 === "string"){
-if(!(formats0.validate(data1))){
-const err6 = {instancePath:instancePath+"/expires_at",schemaPath:"#/properties/expires_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data0 === "string"){
+if(func1(data0) > 2048){
+const err6 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3206,7 +3929,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/expires_at",schemaPath:"#/properties/expires_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3216,14 +3939,39 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.expires_at !== undefined){
+let data1 = data.expires_at;
+if(typeof data1 === "string"){
+if(!(formats0.validate(data1))){
+const err8 = {instancePath:instancePath+"/expires_at",schemaPath:"#/properties/expires_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/expires_at",schemaPath:"#/properties/expires_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -3265,6 +4013,7 @@ exports.listItemsResponse500 = exports.getHealthResponse400;
 exports.listItemsResponse503 = exports.getHealthResponse400;
 exports.ingestItemsResponse400 = exports.getHealthResponse400;
 exports.ingestItemsResponse401 = exports.getHealthResponse400;
+exports.ingestItemsResponse409 = exports.getHealthResponse400;
 exports.ingestItemsResponse413 = exports.getHealthResponse400;
 exports.ingestItemsResponse415 = exports.getHealthResponse400;
 exports.ingestItemsResponse500 = exports.getHealthResponse400;
@@ -3273,6 +4022,7 @@ exports.streamGlobalResponse400 = exports.getHealthResponse400;
 exports.streamGlobalResponse406 = exports.getHealthResponse400;
 exports.streamGlobalResponse500 = exports.getHealthResponse400;
 exports.streamGlobalResponse503 = exports.getHealthResponse400;
+exports.listConfigurationsResponse400 = exports.getHealthResponse400;
 exports.listConfigurationsResponse401 = exports.getHealthResponse400;
 exports.listConfigurationsResponse500 = exports.getHealthResponse400;
 exports.listConfigurationsResponse503 = exports.getHealthResponse400;

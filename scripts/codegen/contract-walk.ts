@@ -18,14 +18,27 @@ interface ResponseTarget {
   readonly schema: Json | null;
 }
 
+/**
+ * The JSON type of each parameter that is not a plain string. Query and path values arrive as
+ * text; src/contract converts these strictly (an integer is decimal digits, nothing else) before
+ * validation, instead of letting the validator coerce with JavaScript's lenient Number().
+ */
+type ParameterTypes = Readonly<Record<string, 'integer' | 'number' | 'boolean'>>;
+
+interface ParameterSet {
+  readonly validator: string;
+  readonly schema: JsonObject;
+  readonly types: ParameterTypes;
+}
+
 interface OperationTarget {
   readonly operationId: string;
   readonly method: (typeof HTTP_METHODS)[number];
   readonly path: string;
   /** Security requirement names, in the spec's order; empty for public operations. */
   readonly security: readonly string[];
-  readonly query: { readonly validator: string; readonly schema: JsonObject };
-  readonly pathParams: { readonly validator: string; readonly schema: JsonObject } | null;
+  readonly query: ParameterSet;
+  readonly pathParams: ParameterSet | null;
   readonly body: { readonly validator: string; readonly schema: Json; readonly contentType: string } | null;
   readonly responses: readonly ResponseTarget[];
 }
@@ -91,6 +104,29 @@ function parameterSchema(params: JsonObject[], location: 'query' | 'path'): Json
   return { type: 'object', additionalProperties: false, properties, ...(required.length ? { required } : {}) };
 }
 
+/** The `type` of a parameter's schema, following `$ref`s to components. */
+function parameterType(document: JsonObject, schema: Json | undefined, what: string): Json | undefined {
+  let current = schema;
+  for (let hops = 0; isObject(current) && typeof current.$ref === 'string'; hops++) {
+    if (hops > 10) throw new Error(`${what}: $ref cycle`);
+    current = resolvePointer(document, current.$ref);
+  }
+  return isObject(current) ? current.type : undefined;
+}
+
+function parameterTypes(document: JsonObject, schema: JsonObject, what: string): ParameterTypes {
+  const types: Record<string, 'integer' | 'number' | 'boolean'> = {};
+  for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {})) {
+    const type = parameterType(document, property, `${what} ${name}`);
+    if (type === 'integer' || type === 'number' || type === 'boolean') types[name] = type;
+    else if (type !== undefined && type !== 'string') {
+      // Arrays and objects have no single spelling in a query string; the contract uses none.
+      throw new Error(`${what} ${name}: parameters must be strings, integers, numbers or booleans`);
+    }
+  }
+  return types;
+}
+
 function operationTargets(document: JsonObject): OperationTarget[] {
   const targets: OperationTarget[] = [];
   const paths = isObject(document.paths) ? document.paths : {};
@@ -150,13 +186,25 @@ function operationTargets(document: JsonObject): OperationTarget[] {
           };
         }
       }
+      const pathSchema = hasPath ? parameterSchema(params, 'path') : null;
       targets.push({
         operationId,
         method,
         path,
         security,
-        query: { validator: `${operationId}Query`, schema: query },
-        pathParams: hasPath ? { validator: `${operationId}Path`, schema: parameterSchema(params, 'path') } : null,
+        query: {
+          validator: `${operationId}Query`,
+          schema: query,
+          types: parameterTypes(document, query, `${operationId} query parameter`),
+        },
+        pathParams:
+          pathSchema === null
+            ? null
+            : {
+                validator: `${operationId}Path`,
+                schema: pathSchema,
+                types: parameterTypes(document, pathSchema, `${operationId} path parameter`),
+              },
         body,
         responses,
       });
@@ -205,5 +253,5 @@ function messageTargets(document: JsonObject): { messages: MessageTarget[]; chan
   return { messages: targets, channels };
 }
 
-export type { ChannelTarget, MessageTarget, OperationTarget, ResponseTarget };
+export type { ChannelTarget, MessageTarget, OperationTarget, ParameterSet, ParameterTypes, ResponseTarget };
 export { messageTargets, operationTargets, resolvePointer };

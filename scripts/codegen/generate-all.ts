@@ -24,7 +24,7 @@ Output of \`npm run generate\`, committed so that a clone type-checks and runs w
 | \`openapi/schema.d.ts\` | REST types (\`paths\`, \`components\`, \`operations\`) | openapi-typescript |
 | \`models/\` | SSE payload interfaces | Modelina |
 | \`validators/openapi.cjs\` | request and response body validators | ajv standalone |
-| \`validators/openapi-params.cjs\` | query and path parameter validators (coerce, fill defaults) | ajv standalone |
+| \`validators/openapi-params.cjs\` | query and path parameter validators (fill defaults; src/contract converts numbers strictly first) | ajv standalone |
 | \`validators/asyncapi.cjs\` | SSE payload and frame-field validators | ajv standalone |
 | \`operations.ts\`, \`events.ts\` | typed maps from operation / event to its validators | scripts/codegen/indexes.ts |
 

@@ -30,9 +30,11 @@ function generateOperationsIndex(operations: readonly OperationTarget[]): string
       `    path: ${quote(op.path)},`,
       `    security: [${op.security.map(quote).join(', ')}],`,
       `    query: params.${op.query.validator} as Validator<${queryType}>,`,
+      `    queryTypes: ${JSON.stringify(op.query.types)},`,
       op.pathParams
         ? `    pathParams: params.${op.pathParams.validator} as Validator<${ops}['parameters']['path']>,`
         : '    pathParams: null,',
+      `    pathTypes: ${JSON.stringify(op.pathParams?.types ?? {})},`,
       op.body
         ? `    body: bodies.${op.body.validator} as Validator<NonNullable<${ops}['requestBody']>['content'][${quote(op.body.contentType)}]>,`
         : '    body: null,',

@@ -2,8 +2,9 @@
  * Ahead-of-time ajv validators (standalone code), so nothing compiles a schema at run time or at a
  * Lambda cold start. Three files:
  * - `openapi.cjs`: request bodies and JSON response bodies (JSON Schema 2020-12, no coercion);
- * - `openapi-params.cjs`: query and path parameter sets, which arrive as strings, so these coerce
- *   types and fill defaults in place (`limit` → 50);
+ * - `openapi-params.cjs`: query and path parameter sets; these fill defaults in place (`limit` →
+ *   50) but do not coerce: src/contract turns decimal text into numbers strictly beforehand, as
+ *   ajv's coercion takes anything JavaScript's Number() does (`0x10`, `1e2`, ` 10`, `1e309`);
  * - `asyncapi.cjs`: SSE payloads and frame fields (draft-07, AsyncAPI's default schema format).
  *
  * Emitted as CommonJS because ajv's ESM standalone output still calls `require()` for its runtime
@@ -17,6 +18,7 @@ import addFormats from 'ajv-formats';
 import { isObject, type Json, type JsonObject } from './bundle-spec.ts';
 import type { MessageTarget, OperationTarget } from './contract-walk.ts';
 import { generatedHeader } from './header.ts';
+import { gateSchema, gateSchemaMap } from './size-gates.ts';
 
 const OPENAPI_ID = 'urn:tickerpulse:openapi';
 const ASYNCAPI_ID = 'urn:tickerpulse:asyncapi';
@@ -58,14 +60,15 @@ function emit(
   // OpenAPI/AsyncAPI keywords that may sit next to schemas; registered so strict mode accepts them.
   ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs', 'components']);
   addFormats.default(ajv);
-  ajv.addSchema({ $id: id, components: { schemas: anchorRefs(schemas, id) } });
+  // Costly keywords (pattern, items, uniqueItems ...) run only within the size limits: see size-gates.ts.
+  ajv.addSchema({ $id: id, components: { schemas: gateSchemaMap(anchorRefs(schemas, id) as JsonObject, source) } });
   const exportsMap: Record<string, string> = {};
   const aliases: string[] = [];
   // Identical schemas (every error response is `$ref: Problem`) share one compiled function,
   // exported once and aliased under the other names; compiling them apart made the file 5x larger.
   const primaryBySchema = new Map<string, string>();
   for (const [name, schema] of targets) {
-    const anchored = anchorRefs(schema, id) as JsonObject;
+    const anchored = gateSchema(anchorRefs(schema, id), `${source} ${name}`) as JsonObject;
     const canonical = JSON.stringify(anchored);
     const primary = primaryBySchema.get(canonical);
     if (primary === undefined) {
@@ -110,7 +113,7 @@ function generateOpenApiValidators(document: JsonObject, operations: readonly Op
   return {
     bodies: emit(new Ajv2020.default(baseOptions), OPENAPI_ID, schemas, bodies, 'specs/openapi.yaml'),
     params: emit(
-      new Ajv2020.default({ ...baseOptions, coerceTypes: true, useDefaults: true }),
+      new Ajv2020.default({ ...baseOptions, useDefaults: true }),
       OPENAPI_ID,
       schemas,
       params,

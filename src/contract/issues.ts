@@ -47,7 +47,9 @@ function toIssues(location: IssueLocation, errors: readonly ErrorObject[] | null
   const issues: ValidationIssue[] = [];
   for (const error of errors ?? []) {
     // `propertyNames` reports the offending key through a nested error; the outer one adds nothing.
-    if (error.keyword === 'propertyNames' || error.keyword === 'oneOf' || error.keyword === 'anyOf') continue;
+    // Nor does `if`: the generator puts costly keywords behind size limits with if/then, and the
+    // keyword that failed inside `then` has its own error.
+    if (['propertyNames', 'oneOf', 'anyOf', 'if'].includes(error.keyword)) continue;
     const { pointer, message } = describe(error);
     const key = `${pointer}\n${message}`;
     if (seen.has(key)) continue;

@@ -5,7 +5,7 @@
 
 import type { components, operations as OperationTypes } from '../../generated/openapi/schema.d.ts';
 import { operations, problem, type Validator } from '../../generated/operations.ts';
-import { type Parsed, toIssues } from './issues.ts';
+import { MAX_ISSUES, type Parsed, toIssues, type ValidationIssue } from './issues.ts';
 
 type Schemas = components['schemas'];
 type OperationId = keyof typeof operations;
@@ -19,14 +19,82 @@ type StatusOf<Op extends OperationId> = keyof (typeof operations)[Op]['responses
 type ResponseOf<Op extends OperationId, S extends StatusOf<Op>> =
   OperationTypes[Op]['responses'] extends Record<S, { content: infer C }> ? C[keyof C] : never;
 
+type ParameterTypes = Readonly<Record<string, 'integer' | 'number' | 'boolean'>>;
+
 /**
- * Checks the query string of `operation`. Values arrive as strings and are coerced in a copy
- * (`limit=20` → 20) with defaults filled in; parameters the operation does not define are issues.
+ * The only spellings of numbers in a query or path: plain decimal, no sign but a leading `-`, no
+ * leading zeros, no `-0`, no exponent, hex, spaces or `+`, and at most 15 digits on each side of
+ * the point so that the value is exact. JavaScript's Number() (what ajv's coercion uses) takes
+ * `0x10`, `1e2`, ` 10` and `1e309` (Infinity); these do not.
+ */
+const INTEGER_TEXT = /^(?:0|-?[1-9][0-9]{0,14})$/;
+const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?$/;
+/** Longer text cannot match either pattern; checked first so a pattern never sees long input. */
+const MAX_NUMBER_TEXT = 32;
+
+const TYPE_MESSAGES = {
+  integer: 'must be an integer in plain decimal digits (e.g. 20)',
+  number: 'must be a number in plain decimal notation (e.g. 0.5)',
+  boolean: 'must be true or false',
+} as const;
+
+/** A parameter's text as its contract type, or undefined when it is not spelt exactly that way. */
+function fromText(text: string, type: ParameterTypes[string]): number | boolean | undefined {
+  if (type === 'boolean') return text === 'true' ? true : text === 'false' ? false : undefined;
+  if (text.length > MAX_NUMBER_TEXT) return undefined;
+  return (type === 'integer' ? INTEGER_TEXT : NUMBER_TEXT).test(text) ? Number(text) : undefined;
+}
+
+const pointerTo = (name: string): string => `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+
+/**
+ * Checks a set of query or path parameters: each must be given once, as text; numbers and
+ * booleans are converted strictly (see INTEGER_TEXT); then the contract's validator checks the
+ * converted copy and fills defaults. The input object is left untouched.
+ */
+function parseParameters<T>(
+  location: 'query' | 'path',
+  validate: Validator<T>,
+  types: ParameterTypes,
+  raw: Record<string, unknown>,
+): Parsed<T> {
+  const issues: ValidationIssue[] = [];
+  const refused = new Set<string>();
+  const refuse = (name: string, message: string) => {
+    refused.add(pointerTo(name));
+    issues.push({ location, pointer: pointerTo(name).slice(0, 500), message });
+  };
+  const entries: [string, unknown][] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    // Repeated names (`limit=1&limit=2`) arrive as arrays: which one would count is ambiguous.
+    if (typeof value !== 'string') {
+      refuse(name, Array.isArray(value) ? 'is given more than once; give it once' : 'must be text');
+      continue;
+    }
+    const type = Object.hasOwn(types, name) ? types[name] : undefined;
+    if (type === undefined) {
+      entries.push([name, value]);
+      continue;
+    }
+    const converted = fromText(value, type);
+    if (converted === undefined) refuse(name, TYPE_MESSAGES[type]);
+    entries.push([name, converted ?? value]);
+  }
+  // fromEntries defines keys as data, so a parameter named `__proto__` is just an unknown key.
+  const copy: unknown = Object.fromEntries(entries);
+  if (validate(copy) && issues.length === 0) return { ok: true, value: copy };
+  const checked = toIssues(location, validate.errors).filter((issue) => !refused.has(issue.pointer));
+  return { ok: false, issues: [...issues, ...checked].slice(0, MAX_ISSUES) };
+}
+
+/**
+ * Checks the query string of `operation`: values arrive as text and are converted strictly
+ * (`limit=20` → 20, `limit=0x10` refused) in a copy with defaults filled in; parameters the
+ * operation does not define, and repeated ones, are issues.
  */
 function parseQuery<Op extends OperationId>(operation: Op, query: Record<string, unknown>): Parsed<QueryOf<Op>> {
-  const validate = operations[operation].query as Validator<QueryOf<Op>>;
-  const copy = { ...query };
-  return validate(copy) ? { ok: true, value: copy } : { ok: false, issues: toIssues('query', validate.errors) };
+  const { query: validate, queryTypes } = operations[operation];
+  return parseParameters('query', validate as Validator<QueryOf<Op>>, queryTypes, query);
 }
 
 /** Checks the path parameters of `operation` (e.g. that `config_id` is a UUID). */
@@ -34,10 +102,9 @@ function parsePathParams<Op extends OperationId>(
   operation: Op,
   params: Record<string, string>,
 ): Parsed<PathParamsOf<Op>> {
-  const validate = operations[operation].pathParams as Validator<PathParamsOf<Op>> | null;
+  const { pathParams: validate, pathTypes } = operations[operation];
   if (validate === null) throw new Error(`${operation} has no path parameters`);
-  const copy = { ...params };
-  return validate(copy) ? { ok: true, value: copy } : { ok: false, issues: toIssues('path', validate.errors) };
+  return parseParameters('path', validate as Validator<PathParamsOf<Op>>, pathTypes, params);
 }
 
 /** Checks a parsed JSON request body of `operation`. */
@@ -112,6 +179,18 @@ const routes = (Object.keys(operations) as OperationId[]).map((operationId) => {
   return { operationId, method, names, pattern: new RegExp(`^${source}$`) };
 });
 
+/**
+ * A percent-decoded path segment; one that is not valid percent-encoding (`%ZZ`, `%ff`) is kept
+ * as sent, so that it fails the parameter's validation (400) instead of throwing.
+ */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The operation serving `method` on `pathname` (no query string), with its raw path parameters. */
 function matchOperation(method: string, pathname: string): OperationMatch | undefined {
   const wanted = method.toLowerCase();
@@ -119,7 +198,7 @@ function matchOperation(method: string, pathname: string): OperationMatch | unde
     if (route.method !== (wanted as HttpMethod)) continue;
     const match = route.pattern.exec(pathname);
     if (match === null) continue;
-    const pathParams = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+    const pathParams = Object.fromEntries(route.names.map((name, i) => [name, decodePathSegment(match[i + 1] ?? '')]));
     return { operationId: route.operationId, pathParams };
   }
   return undefined;

@@ -1,14 +1,19 @@
 /**
  * The express app serving the REST operations of specs/openapi.yaml. Routes come from the
  * contract's operation map, so a documented operation without a handler, or a handler without an
- * operation, is a start-up error rather than a silent 404. Requests are checked with the
- * generated validators before a handler runs; every error leaves through toProblem().
+ * operation, is a start-up error rather than a silent 404. Each request passes, in this order:
+ * credentials (401), media type and encoding of a body (415), reading and parsing it (413, 400),
+ * the contract's validators for query, path and body (400), then the handler. Every error leaves
+ * through toProblem().
  */
+import { parse as parseQueryString } from 'node:querystring';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type OperationId, operations } from '../contract/index.ts';
 import type { Logger } from '../observability/logger.ts';
-import { authenticateRequest, type RequestAuth } from './authenticate.ts';
-import { MethodNotAllowedError, NotFoundError, UnsupportedMediaTypeError } from './errors.ts';
+import { authenticateRequest, type Principal, type RequestAuth } from './authenticate.ts';
+import { ClientGoneError } from './client-gone.ts';
+import { findDuplicateKey } from './duplicate-keys.ts';
+import { BadRequestError, MethodNotAllowedError, NotFoundError, UnsupportedMediaTypeError } from './errors.ts';
 import type { HandlerResult, Handlers } from './handler.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import { parseRequest } from './request.ts';
@@ -45,7 +50,9 @@ function createApp(options: AppOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   // Query strings are parsed flat (`a[b]=c` stays a key): the contract has no nested parameters.
-  app.set('query parser', 'simple');
+  // No cap on the number of pairs: Node's default (1000) silently drops the rest, which would let
+  // `&&&…&limit=0x10` slip past validation. The request line is capped at 16 KiB anyway.
+  app.set('query parser', (text: string) => parseQueryString(text, '&', '=', { maxKeys: 0 }));
   // One line per request at debug level. The path only: query strings can carry stream tokens.
   app.use((req, res, next) => {
     const started = performance.now();
@@ -61,8 +68,28 @@ function createApp(options: AppOptions): express.Express {
   });
   options.extend?.(app);
 
-  const jsonBody = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
+  // `inflate: false`: compressed bodies are refused (415) before this, never decompressed.
+  const jsonBody = express.json({
+    limit: MAX_BODY_BYTES,
+    strict: true,
+    type: 'application/json',
+    inflate: false,
+    verify: refuseDuplicateKeys,
+  });
   const methodsByPath = new Map<string, string[]>();
+  const principals = new WeakMap<Request, Principal>();
+  // The caller first: credentials are checked before the body is even read, so an anonymous
+  // client learns nothing about what the body should be and costs no parsing.
+  const authenticate =
+    (operationId: OperationId): express.RequestHandler =>
+    async (req, _res, next) => {
+      try {
+        principals.set(req, await authenticateRequest(options.auth, operationId, req));
+        next();
+      } catch (error) {
+        next(error);
+      }
+    };
 
   for (const operationId of Object.keys(operations) as OperationId[]) {
     const operation = operations[operationId];
@@ -75,19 +102,22 @@ function createApp(options: AppOptions): express.Express {
       continue;
     }
     if (handler === undefined) continue;
-    const middleware = operation.body === null ? [] : [requireJson, jsonBody];
-    app[operation.method](path, ...middleware, async (req: Request, res: Response, next: NextFunction) => {
+    // authenticate → media type → read and parse JSON → validate → handler.
+    const body = operation.body === null ? [] : [requireJson, jsonBody];
+    const route = async (req: Request, res: Response, next: NextFunction) => {
       try {
         const parsed = parseRequest(operationId, req);
-        const principal = await authenticateRequest(options.auth, operationId, req);
+        const principal = principals.get(req);
+        if (principal === undefined) throw new Error(`${operationId}: no principal after authentication`);
         // Each handler is typed for its own operation; the contract check above is what makes
         // the parsed values match those types.
         const run = handler as (context: unknown) => Promise<HandlerResult>;
-        send(res, await run({ ...parsed, principal, request: req }));
+        send(res, await run({ ...parsed, principal, request: req, signal: abandonedSignal(res) }));
       } catch (error) {
         next(error);
       }
-    });
+    };
+    app[operation.method](path, authenticate(operationId), ...body, route);
   }
 
   // A known path with another method is 405 with Allow; anything else is 404, both as problems.
@@ -100,6 +130,8 @@ function createApp(options: AppOptions): express.Express {
     next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // Work stopped because the client left (the handler's signal): nobody to answer, nothing failed.
+    if (error instanceof ClientGoneError) return void res.destroy();
     const problem = toProblem(error, req.path, options.exposeErrors ?? false);
     if (problem.unexpected)
       options.logger.error('request failed', { path: req.path, method: req.method, error: error as Error });
@@ -112,14 +144,67 @@ function createApp(options: AppOptions): express.Express {
   return app;
 }
 
-/** Bodies are JSON only: anything else is 415 before a byte is parsed. */
+/** Aborts when the connection closes before the response finished (the client left). */
+function abandonedSignal(res: Response): AbortSignal {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(new ClientGoneError());
+  };
+  if (res.closed || res.destroyed) onClose();
+  else res.once('close', onClose);
+  return controller.signal;
+}
+
+/**
+ * Bodies are what the contract accepts or nothing: `application/json`, in UTF-8 (no charset
+ * parameter, or `utf-8`), not compressed (no Content-Encoding, or `identity`). Anything else is
+ * 415 before a byte is read; without this, express.json would decode a body declared UTF-16 and
+ * inflate gzip, deflate and brotli.
+ */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && req.is('application/json') === false) {
+  if (!hasBody) {
+    next();
+    return;
+  }
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    next(new UnsupportedMediaTypeError('Send the body uncompressed (no Content-Encoding).'));
+    return;
+  }
+  if (req.is('application/json') === false) {
     next(new UnsupportedMediaTypeError('Send the body as application/json.'));
     return;
   }
+  const charset = charsetOf(req.headers['content-type'] ?? '');
+  if (charset !== undefined && charset !== 'utf-8') {
+    next(new UnsupportedMediaTypeError('Send the body as application/json in UTF-8 (charset=utf-8, or no charset).'));
+    return;
+  }
   next();
+}
+
+/** Runs on the raw body before JSON.parse, which would silently keep the last of two equal names. */
+function refuseDuplicateKeys(_req: unknown, _res: unknown, body: Buffer): void {
+  const name = findDuplicateKey(body);
+  if (name === undefined) return;
+  throw new BadRequestError(
+    `The member name ${JSON.stringify(name.slice(0, 100))} occurs twice in one object; send each name once.`,
+    undefined,
+    { type: '/problems/malformed-json', title: 'Malformed JSON' },
+  );
+}
+
+/** The lower-cased `charset` parameter of a Content-Type (quoted or not), if any. */
+function charsetOf(contentType: string): string | undefined {
+  for (const parameter of contentType.split(';').slice(1)) {
+    const [name = '', ...value] = parameter.split('=');
+    if (name.trim().toLowerCase() !== 'charset') continue;
+    const text = value.join('=').trim();
+    const unquoted = text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
+    return unquoted.toLowerCase();
+  }
+  return undefined;
 }
 
 export type { AppOptions };

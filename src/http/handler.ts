@@ -9,6 +9,11 @@ interface HandlerContext<Op extends OperationId = OperationId> {
   readonly body: BodyOf<Op>;
   readonly principal: Principal;
   readonly request: Request;
+  /**
+   * Aborted when the client goes away before the answer is sent: store work a handler starts
+   * must stop then (a crafted or abandoned request may not keep the store busy).
+   */
+  readonly signal: AbortSignal;
 }
 
 interface HandlerResult {

@@ -4,7 +4,13 @@
  * never to the client.
  */
 import type { Problem } from '../contract/index.ts';
-import { BadRequestError, HttpError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts';
+import {
+  BadRequestError,
+  HttpError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -16,9 +22,14 @@ interface ProblemResponse {
   readonly unexpected: boolean;
 }
 
-/** body-parser marks its errors with `type` and `status`. */
+/** body-parser marks its errors with `type` and `status`; express's router marks bad path encoding. */
 function bodyParserError(error: unknown): HttpError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  if (typeof error !== 'object' || error === null) return undefined;
+  // `/api/v2/configurations/%ZZ`: express cannot percent-decode the path parameter (URIError, 400).
+  if (error instanceof URIError && 'status' in error && error.status === 400) {
+    return new BadRequestError('The path is not valid percent-encoded UTF-8.');
+  }
+  if (!('type' in error)) return undefined;
   switch (error.type) {
     case 'entity.too.large':
       return new PayloadTooLargeError('The request body exceeds 1048576 bytes.');
@@ -27,9 +38,11 @@ function bodyParserError(error: unknown): HttpError | undefined {
         type: '/problems/malformed-json',
         title: 'Malformed JSON',
       });
+    // The media type check refuses these first; kept so that no path turns them into a 400 or 500.
     case 'encoding.unsupported':
+      return new UnsupportedMediaTypeError('Send the body uncompressed (no Content-Encoding).');
     case 'charset.unsupported':
-      return new BadRequestError('The request body must be UTF-8.');
+      return new UnsupportedMediaTypeError('Send the body as application/json in UTF-8.');
     case 'request.aborted':
     case 'request.size.invalid':
       return new BadRequestError('The request body was incomplete.');
@@ -49,6 +62,21 @@ function storeUnavailable(error: unknown): ServiceUnavailableError | undefined {
   return retryable ? new ServiceUnavailableError('The store is unavailable; try again shortly.', 2) : undefined;
 }
 
+/** The Problem schema's cap on `instance`. */
+const MAX_INSTANCE = 2048;
+
+/**
+ * The request path as a valid URI reference, for `instance`: a path can hold what a URI may not
+ * (`/api/v2/configurations/%ZZ`, a raw `{` or byte 0xFF), and the problem must still match the
+ * contract. Stray `%` and such characters are percent-encoded; a cut never splits an escape.
+ */
+function asInstance(path: string): string {
+  const encoded = path.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/g, (char) =>
+    char === '%' ? '%25' : encodeURIComponent(char),
+  );
+  return encoded.length <= MAX_INSTANCE ? encoded : encoded.slice(0, MAX_INSTANCE).replace(/%[0-9A-Fa-f]?$/, '');
+}
+
 function toProblem(error: unknown, instance: string, exposeDetails: boolean): ProblemResponse {
   const known = error instanceof HttpError ? error : (bodyParserError(error) ?? storeUnavailable(error));
   if (known !== undefined) {
@@ -57,7 +85,7 @@ function toProblem(error: unknown, instance: string, exposeDetails: boolean): Pr
       title: known.title,
       status: known.status,
       ...(known.detail === undefined ? {} : { detail: known.detail.slice(0, 2000) }),
-      instance: instance.slice(0, 2048),
+      instance: asInstance(instance),
       ...(known.issues === undefined ? {} : { errors: [...known.issues] }),
     };
     return { status: known.status, headers: known.headers, body, unexpected: false };
@@ -71,7 +99,7 @@ function toProblem(error: unknown, instance: string, exposeDetails: boolean): Pr
       title: 'Internal server error',
       status: 500,
       ...(detail === undefined ? {} : { detail }),
-      instance: instance.slice(0, 2048),
+      instance: asInstance(instance),
     },
     unexpected: true,
   };

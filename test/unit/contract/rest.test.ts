@@ -10,7 +10,7 @@ const validItem = {
 };
 
 describe('parseQuery', () => {
-  it('coerces query strings and fills defaults in a copy, leaving the input untouched', () => {
+  it('converts query strings and fills defaults in a copy, leaving the input untouched', () => {
     const raw = { limit: '20', ticker: 'AAPL' };
 
     const withLimit = parseQuery('listItems', raw);
@@ -31,7 +31,7 @@ describe('parseQuery', () => {
     [
       'a limit that is not a number',
       { limit: 'ten' },
-      [{ location: 'query', pointer: '/limit', message: 'must be integer' }],
+      [{ location: 'query', pointer: '/limit', message: 'must be an integer in plain decimal digits (e.g. 20)' }],
     ],
     [
       'a lower-case ticker',
@@ -39,17 +39,20 @@ describe('parseQuery', () => {
       [{ location: 'query', pointer: '/ticker', message: 'has characters or a shape that is not allowed' }],
     ],
     [
+      // Over the length limit, so the pattern is not even tried (see size-gates.ts).
       'a ticker with a newline',
       { ticker: 'AAPL\nevent: x' },
-      [
-        { location: 'query', pointer: '/ticker', message: 'must NOT have more than 10 characters' },
-        { location: 'query', pointer: '/ticker', message: 'has characters or a shape that is not allowed' },
-      ],
+      [{ location: 'query', pointer: '/ticker', message: 'must NOT have more than 10 characters' }],
+    ],
+    [
+      'a short ticker with a newline',
+      { ticker: 'AA\nPL' },
+      [{ location: 'query', pointer: '/ticker', message: 'has characters or a shape that is not allowed' }],
     ],
     [
       'a repeated parameter',
       { ticker: ['AAPL', 'MSFT'] },
-      [{ location: 'query', pointer: '/ticker', message: 'must be string' }],
+      [{ location: 'query', pointer: '/ticker', message: 'is given more than once; give it once' }],
     ],
   ])('refuses %s', (_name, query, issues) => {
     expect(parseQuery('listItems', query)).toEqual({ ok: false, issues });

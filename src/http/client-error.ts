@@ -1,0 +1,77 @@
+/**
+ * Requests Node refuses before express sees them (headers or URL over Node's 16 KiB limit,
+ * unparseable HTTP, a request that arrives too slowly) get a problem+json answer like every other
+ * error, instead of Node's bare status line. Attach with `server.on('clientError', ...)`.
+ */
+import type { Duplex } from 'node:stream';
+import type { Problem } from '../contract/index.ts';
+import { PROBLEM_CONTENT_TYPE } from './problem.ts';
+
+interface Refusal {
+  readonly status: number;
+  readonly reason: string;
+  readonly type: string;
+  readonly detail: string;
+}
+
+const REFUSALS: Readonly<Record<string, Refusal>> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: 'Request Header Fields Too Large',
+    type: '/problems/headers-too-large',
+    detail: 'The request line and headers together must stay under 16 KiB (a long query string counts).',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: 'Request Timeout',
+    type: '/problems/request-timeout',
+    detail: 'The request did not arrive in time.',
+  },
+};
+
+const MALFORMED: Refusal = {
+  status: 400,
+  reason: 'Bad Request',
+  type: '/problems/malformed-request',
+  detail: 'The request is not valid HTTP/1.1.',
+};
+
+/** How long a refused client may keep sending before its connection is cut. */
+const LINGER_MS = 2000;
+
+const answered = new WeakSet<Duplex>();
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // Node reports each further chunk of a refused request too; the first answer stands.
+  if (answered.has(socket)) return;
+  // A response already under way on this connection cannot be followed by another status line.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  answered.add(socket);
+  const refusal = REFUSALS[error.code ?? ''] ?? MALFORMED;
+  const problem: Problem = {
+    type: refusal.type,
+    title: refusal.reason,
+    status: refusal.status,
+    detail: refusal.detail,
+  };
+  const body = JSON.stringify(problem);
+  // end(), not destroy(): the client may still be sending, and a reset would lose this answer.
+  socket.end(
+    [
+      `HTTP/1.1 ${refusal.status} ${refusal.reason}`,
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+  // Whatever it goes on sending is read and dropped, for a bounded time only.
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+export { answerClientError };
