@@ -33,6 +33,10 @@ interface FeedCursor {
   readonly entries: readonly CursorEntry[];
 }
 
+/** Entry order on the wire: by stamp, then hash (code-unit order, as the canonical check expects). */
+const compareEntries = (a: CursorEntry, b: CursorEntry): number =>
+  a.arrivalMs - b.arrivalMs || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0);
+
 /** Short, stable fingerprint of an item id: 48 bits, ample for the few items of a settle window. */
 const itemHash = (itemId: string): string => createHash('sha256').update(itemId).digest('base64url').slice(0, 8);
 
@@ -42,27 +46,63 @@ function encodeCursor(cursor: FeedCursor): string {
   return parts.join('.');
 }
 
-const BASE36 = /^[0-9a-z]{1,12}$/;
-const HASH = /^[A-Za-z0-9_-]{8}$/;
+/**
+ * The whole grammar in one anchored pattern, checked (after the length cap) before any number is
+ * parsed. It cannot backtrack badly: every repetition starts with a `.` and has a fixed-width tail.
+ */
+const SHAPE = new RegExp(`^${VERSION}\\.[0-9a-z]{1,12}(?:\\.[0-9a-z]{1,12}~[A-Za-z0-9_-]{8}){0,${MAX_ENTRIES}}$`);
+/** Longest text worth looking at; the contract allows 1024 and no cursor we write comes near. */
+const MAX_CURSOR_LENGTH = 1024;
 
-/** The cursor encoded in `text`, or null when it is not one of ours (never throws: ids are client input). */
+/**
+ * How far in the future (by this process's clock) a cursor position may lie: other instances'
+ * clocks may run ahead a little. Anything further was not written by us.
+ */
+const MAX_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The cursor encoded in `text`, or null when it is not one we could have written (never throws:
+ * ids are client input). Only the canonical form is accepted: entries above the watermark, in stamp
+ * order, distinct, numbers without leading zeros, so `encodeCursor(decodeCursor(t)) === t`.
+ */
 function decodeCursor(text: string): FeedCursor | null {
-  if (text.length > 1024) return null;
-  const [version, watermarkText, ...rest] = text.split('.');
-  if (version !== VERSION || watermarkText === undefined || !BASE36.test(watermarkText)) return null;
+  if (text.length > MAX_CURSOR_LENGTH || !SHAPE.test(text)) return null;
+  const [, watermarkText = '', ...rest] = text.split('.');
   const watermark = parseInt(watermarkText, 36);
   if (!Number.isSafeInteger(watermark)) return null;
   const entries: CursorEntry[] = [];
+  const hashes = new Set<string>();
   for (const part of rest) {
-    const [delta, hash, extra] = part.split('~');
-    if (delta === undefined || hash === undefined || extra !== undefined) return null;
-    if (!BASE36.test(delta) || !HASH.test(hash)) return null;
-    const offset = parseInt(delta, 36);
-    if (offset <= 0) return null;
-    entries.push({ arrivalMs: watermark + offset, hash });
+    const [delta = '', hash = ''] = part.split('~');
+    const arrivalMs = watermark + parseInt(delta, 36);
+    const previous = entries.at(-1)?.arrivalMs ?? watermark;
+    // Ties in stamp may come in either hash order: cursors written before the order was fixed.
+    if (!Number.isSafeInteger(arrivalMs) || arrivalMs <= watermark || arrivalMs < previous || hashes.has(hash))
+      return null;
+    hashes.add(hash);
+    entries.push({ arrivalMs, hash });
   }
-  if (entries.length > MAX_ENTRIES) return null;
-  return { watermark, entries };
+  const cursor = { watermark, entries };
+  return encodeCursor(cursor) === text ? cursor : null;
+}
+
+/** Outcome of reading a client-supplied cursor. */
+type CursorParse =
+  { readonly ok: true; readonly cursor: FeedCursor } | { readonly ok: false; readonly reason: 'malformed' | 'expired' };
+
+/**
+ * A client-supplied cursor, checked against the clock before it may drive a read: a watermark
+ * older than the retention is expired; any position beyond `now` plus the clock skew is
+ * malformed (no instance wrote it). Together with the per-read query budget (feed.ts) this bounds
+ * what any cursor can cost, so cursors need no signature (docs/security.md).
+ */
+function checkCursor(text: string, nowMs: number, retentionMs: number): CursorParse {
+  const cursor = decodeCursor(text);
+  if (cursor === null) return { ok: false, reason: 'malformed' };
+  const latest = cursor.entries.at(-1)?.arrivalMs ?? cursor.watermark;
+  if (latest > nowMs + MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'malformed' };
+  if (cursor.watermark < nowMs - retentionMs) return { ok: false, reason: 'expired' };
+  return { ok: true, cursor };
 }
 
 interface Delivered {
@@ -89,7 +129,7 @@ function advanceCursor(
   const byHash = new Map(cursor.entries.map((entry) => [entry.hash, entry]));
   for (const item of items)
     byHash.set(itemHash(item.itemId), { arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
-  let entries = [...byHash.values()].sort((a, b) => a.arrivalMs - b.arrivalMs || a.hash.localeCompare(b.hash));
+  let entries = [...byHash.values()].sort(compareEntries);
   // Under a burst the list would outgrow the id; raise the watermark over the oldest entries.
   // An item stamped in that span and still invisible after it would be skipped on resume.
   if (entries.length > MAX_ENTRIES) {
@@ -107,5 +147,15 @@ function cursorCovers(cursor: FeedCursor, item: Delivered): boolean {
   return cursor.entries.some((entry) => entry.hash === hash && entry.arrivalMs === item.arrivalMs);
 }
 
-export type { CursorEntry, Delivered, FeedCursor };
-export { advanceCursor, cursorCovers, decodeCursor, encodeCursor, itemHash, MAX_ENTRIES };
+export type { CursorEntry, CursorParse, Delivered, FeedCursor };
+export {
+  advanceCursor,
+  checkCursor,
+  cursorCovers,
+  decodeCursor,
+  encodeCursor,
+  itemHash,
+  MAX_CLOCK_SKEW_MS,
+  MAX_CURSOR_LENGTH,
+  MAX_ENTRIES,
+};

@@ -32,6 +32,12 @@ const feedPartition = (ms: number): string => `FEED#${hourLabel(ms)}`;
 /** Smallest feed sort key strictly after every item stamped at or before `ms`. */
 const feedSortKeyAfter = (ms: number): string => pad(ms + 1);
 
+/**
+ * A key between every feed sort key stamped before `ms` and every one stamped at or after it
+ * (`<ms>#` sorts before `<ms>#<any id>`): where a newest-first read continues below an hour.
+ */
+const feedSortKeyBelow = (ms: number): string => `${pad(ms)}#`;
+
 /** Arrival stamp and item id back from a feed sort key. */
 function parseFeedSortKey(sk: string): { arrivalMs: number; itemId: string } {
   const cut = sk.indexOf('#');
@@ -79,6 +85,7 @@ export {
   feedKey,
   feedPartition,
   feedSortKeyAfter,
+  feedSortKeyBelow,
   HOUR_MS,
   hourLabel,
   hourStart,

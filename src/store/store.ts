@@ -16,9 +16,26 @@ import {
   replaceConfiguration,
 } from './configurations.ts';
 import type { StoreContext } from './context.ts';
-import { advanceCursor, type Delivered, decodeCursor, encodeCursor, type FeedCursor } from './cursor.ts';
-import { type FeedRead, headCursor, type NewestPage, type PageToken, readAfter, readNewest } from './feed.ts';
-import { type IngestStatus, ingestItems } from './ingest.ts';
+import {
+  advanceCursor,
+  checkCursor,
+  type CursorParse,
+  type Delivered,
+  encodeCursor,
+  type FeedCursor,
+} from './cursor.ts';
+import {
+  checkPageToken,
+  type FeedRead,
+  headCursor,
+  type NewestOptions,
+  type NewestPage,
+  type PageTokenParse,
+  type ReadOptions,
+  readAfter,
+  readNewest,
+} from './feed.ts';
+import { type IngestStatus, ingestItems, LEASE_MS } from './ingest.ts';
 import { DAY_MS } from './keys.ts';
 
 interface StoreOptions {
@@ -32,24 +49,22 @@ interface StoreOptions {
   /** How stale metrics may be (ms); 0 reads the counters every time. Default 0. */
   readonly aggregatesMaxAgeMs?: number;
   readonly now?: () => number;
+  /** Ingest lease (ms), default LEASE_MS (30 s); tests shorten it to reach the takeover quickly. */
+  readonly ingestLeaseMs?: number;
 }
 
-/** Outcome of reading a client-supplied cursor. */
-type CursorParse =
-  { readonly ok: true; readonly cursor: FeedCursor } | { readonly ok: false; readonly reason: 'malformed' | 'expired' };
-
 interface Store {
+  /** Final statuses only when every item is stored and counted; else throws IngestNotConfirmedError (ingest.ts). */
   ingest(items: readonly ItemInput[]): Promise<IngestStatus[]>;
-  readAfter(cursor: FeedCursor, limit: number): Promise<FeedRead>;
-  headCursor(): Promise<FeedCursor>;
-  readNewest(options: {
-    limit: number;
-    ticker?: string | undefined;
-    page?: PageToken | undefined;
-  }): Promise<NewestPage>;
+  /** Bounded: at most MAX_QUERIES_PER_READ queries; `full` says to read again (feed.ts). */
+  readAfter(cursor: FeedCursor, limit: number, options?: ReadOptions): Promise<FeedRead>;
+  headCursor(options?: ReadOptions): Promise<FeedCursor>;
+  readNewest(options: NewestOptions): Promise<NewestPage>;
   aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates>;
-  /** Parses a cursor from a client; expired when older than the retention. */
+  /** Parses a cursor from a client; expired when older than the retention, malformed when not ours or in the future. */
   parseCursor(text: string): CursorParse;
+  /** Parses a page token from a client for a listing of `ticker`, the same way. */
+  parsePageToken(text: string, ticker: string | undefined): PageTokenParse;
   encodeCursor(cursor: FeedCursor): string;
   /**
    * The cursor after delivering `items` from a read at `readAt`, never past `upToMs`, with this
@@ -72,6 +87,7 @@ function createStore(options: StoreOptions): Store {
     retentionMs: options.retentionDays * DAY_MS,
     settleMs: options.settleMs,
     now: options.now ?? Date.now,
+    ingestLeaseMs: options.ingestLeaseMs ?? LEASE_MS,
   };
   const aggregates = createAggregatesReader(ctx, options.aggregatesMaxAgeMs ?? 0);
   return {
@@ -82,16 +98,12 @@ function createStore(options: StoreOptions): Store {
         aggregates.invalidate();
       }
     },
-    readAfter: (cursor, limit) => readAfter(ctx, cursor, limit),
-    headCursor: () => headCursor(ctx),
+    readAfter: (cursor, limit, readOptions) => readAfter(ctx, cursor, limit, readOptions),
+    headCursor: (readOptions) => headCursor(ctx, readOptions),
     readNewest: (readOptions) => readNewest(ctx, readOptions),
     aggregates: (tickers) => aggregates.read(tickers),
-    parseCursor: (text) => {
-      const cursor = decodeCursor(text);
-      if (cursor === null) return { ok: false, reason: 'malformed' };
-      if (cursor.watermark < ctx.now() - ctx.retentionMs) return { ok: false, reason: 'expired' };
-      return { ok: true, cursor };
-    },
+    parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs),
+    parsePageToken: (text, ticker) => checkPageToken(text, ticker, ctx.now(), ctx.retentionMs),
     encodeCursor,
     advanceCursor: (cursor, items, readAt, upToMs) => advanceCursor(cursor, items, readAt, ctx.settleMs, upToMs),
     listConfigurations: (userId) => listConfigurations(ctx, userId),

@@ -1,19 +1,38 @@
 import type { Schemas } from '../../contract/index.ts';
-import { decodePageToken } from '../../store/index.ts';
 import { BadRequestError } from '../errors.ts';
 import type { OperationHandler } from '../handler.ts';
 import type { HandlerDeps } from './deps.ts';
 
 type ItemPage = Schemas['ItemPage'];
 
+const EXPIRED = { type: '/problems/cursor-expired', title: 'Cursor expired' };
+const INVALID = { type: '/problems/invalid-request', title: 'Invalid request' };
+
+/** The 400 for a cursor (`after`) or page token (`page`) that may not drive a read. */
+function refusePosition(parameter: 'after' | 'page', reason: 'malformed' | 'expired'): BadRequestError {
+  const what = parameter === 'after' ? 'cursor' : 'page token';
+  const expired = reason === 'expired';
+  return new BadRequestError(
+    expired
+      ? `The ${what} is older than the item retention; list without ${parameter} to start again.`
+      : `The ${what} was not issued by this service for this listing.`,
+    [{ location: 'query', pointer: `/${parameter}`, message: expired ? 'has expired' : `is not a valid ${what}` }],
+    expired ? EXPIRED : INVALID,
+  );
+}
+
 /**
  * `GET /api/v2/items`. Without `after`: newest first, paged with `page`; `cursor` is the feed head
  * read *before* the page, so polling `after=cursor` may repeat an item that arrived in between
  * but can never miss one. With `after`: the items after that cursor, oldest first to be taken.
+ *
+ * Cursors and page tokens are checked (shape, then bounds against the clock) before any store
+ * read, every read is bounded by the store's query budget, and all of it stops when the client
+ * goes (`signal`): a request costs at most a constant number of store queries (docs/security.md).
  */
 const listItems =
   (deps: HandlerDeps): OperationHandler<'listItems'> =>
-  async ({ query }) => {
+  async ({ query, signal }) => {
     // The validator fills the contract's default; the generated type still says optional.
     const limit = query.limit ?? 50;
     if (query.after !== undefined && query.page !== undefined) {
@@ -23,24 +42,8 @@ const listItems =
     }
     if (query.after !== undefined) {
       const parsed = deps.store.parseCursor(query.after);
-      if (!parsed.ok) {
-        throw new BadRequestError(
-          parsed.reason === 'expired'
-            ? 'The cursor is older than the item retention; list without after to start again.'
-            : 'The cursor was not issued by this service.',
-          [
-            {
-              location: 'query',
-              pointer: '/after',
-              message: parsed.reason === 'expired' ? 'has expired' : 'is not a valid cursor',
-            },
-          ],
-          parsed.reason === 'expired'
-            ? { type: '/problems/cursor-expired', title: 'Cursor expired' }
-            : { type: '/problems/invalid-request', title: 'Invalid request' },
-        );
-      }
-      const read = await deps.store.readAfter(parsed.cursor, limit);
+      if (!parsed.ok) throw refusePosition('after', parsed.reason);
+      const read = await deps.store.readAfter(parsed.cursor, limit, { signal });
       const items = query.ticker === undefined ? read.items : read.items.filter((item) => item.ticker === query.ticker);
       const body: ItemPage = {
         items: [...items].reverse(),
@@ -49,14 +52,10 @@ const listItems =
       };
       return { status: 200, body, headers: { 'Cache-Control': 'no-store' } };
     }
-    const page = query.page === undefined ? undefined : decodePageToken(query.page);
-    if (page === null) {
-      throw new BadRequestError('The page token was not issued by this service.', [
-        { location: 'query', pointer: '/page', message: 'is not a valid page token' },
-      ]);
-    }
-    const head = await deps.store.headCursor();
-    const newest = await deps.store.readNewest({ limit, ticker: query.ticker, page });
+    const parsedPage = query.page === undefined ? undefined : deps.store.parsePageToken(query.page, query.ticker);
+    if (parsedPage?.ok === false) throw refusePosition('page', parsedPage.reason);
+    const head = await deps.store.headCursor({ signal });
+    const newest = await deps.store.readNewest({ limit, ticker: query.ticker, page: parsedPage?.page, signal });
     const body: ItemPage = {
       items: [...newest.items],
       next_cursor: newest.nextPage,

@@ -121,7 +121,9 @@ describe('readNewest', () => {
       page = await t.store.readNewest({ limit: 5, page: token });
       pages.push(page.items.map((i) => i.item_id));
     }
-    expect(pages.map((p) => p.length)).toEqual([5, 5, 2]);
+    // Below the last item the walk crosses the empty hours of the retention a bounded number of
+    // queries per page: those pages are empty but still carry a token, until the retention ends.
+    expect(pages.filter((p) => p.length > 0).map((p) => p.length)).toEqual([5, 5, 2]);
     expect(pages.flat()).toEqual([...ids].reverse());
   });
 

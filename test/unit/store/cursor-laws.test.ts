@@ -1,0 +1,204 @@
+/**
+ * The laws of feed cursors, checked with generated inputs: the wire format round-trips, parsing
+ * is total on anything a client can send, positions are bounded by the clock, and advancing never
+ * forgets what was delivered.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  advanceCursor,
+  checkCursor,
+  type CursorEntry,
+  cursorCovers,
+  decodeCursor,
+  encodeCursor,
+  type FeedCursor,
+  itemHash,
+  MAX_CLOCK_SKEW_MS,
+  MAX_CURSOR_LENGTH,
+  MAX_ENTRIES,
+} from '../../../src/store/cursor.ts';
+
+const NOW = Date.parse('2026-11-21T09:30:00.000Z');
+const RETENTION_MS = 7 * 86_400_000;
+const SETTLE_MS = 5000;
+const SSE_SAFE = /^[A-Za-z0-9._~-]+$/;
+
+const hashArb = fc.stringMatching(/^[A-Za-z0-9_-]{8}$/);
+
+/** Any cursor this service could hand out now: inside the retention, no position in the future. */
+const validCursor: fc.Arbitrary<FeedCursor> = fc
+  .record({
+    watermark: fc.integer({ min: NOW - RETENTION_MS, max: NOW }),
+    entries: fc.uniqueArray(fc.record({ offset: fc.integer({ min: 1, max: RETENTION_MS }), hash: hashArb }), {
+      maxLength: MAX_ENTRIES,
+      selector: (entry) => entry.hash,
+    }),
+  })
+  .map(({ watermark, entries }) => ({
+    watermark,
+    entries: entries
+      .map((entry): CursorEntry => ({ arrivalMs: Math.min(watermark + entry.offset, NOW), hash: entry.hash }))
+      .filter((entry) => entry.arrivalMs > watermark)
+      .sort((a, b) => a.arrivalMs - b.arrivalMs || (a.hash < b.hash ? -1 : 1)),
+  }));
+
+/** Strings a client might send: random text, near-misses of real cursors, and long ones. */
+const clientText = fc.oneof(
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.stringMatching(/^[0-9a-z.~A-Z_-]{0,60}$/),
+  validCursor.chain((cursor) =>
+    fc.tuple(fc.nat({ max: 200 }), fc.string({ maxLength: 3 }), fc.nat({ max: 3 })).map(([at, insert, cut]) => {
+      const text = encodeCursor(cursor);
+      const i = at % (text.length + 1);
+      return text.slice(0, i) + insert + text.slice(i + cut);
+    }),
+  ),
+  fc.nat({ max: 5000 }).map((n) => `1.${'a'.repeat(n)}`),
+);
+
+describe('cursor wire format', () => {
+  it('round-trips every valid cursor, in both directions', () => {
+    fc.assert(
+      fc.property(validCursor, (cursor) => {
+        const text = encodeCursor(cursor);
+        expect(decodeCursor(text)).toEqual(cursor);
+        expect(encodeCursor(decodeCursor(text) as FeedCursor)).toBe(text);
+        expect(checkCursor(text, NOW, RETENTION_MS)).toEqual({ ok: true, cursor });
+      }),
+    );
+  });
+
+  it('is SSE-safe and within the contract length for every valid cursor', () => {
+    fc.assert(
+      fc.property(validCursor, (cursor) => {
+        const text = encodeCursor(cursor);
+        expect(text).toMatch(SSE_SAFE);
+        expect(text.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
+      }),
+    );
+  });
+
+  it('parses any client text without throwing, and accepts only canonical cursors', () => {
+    fc.assert(
+      fc.property(clientText, (text) => {
+        const decoded = decodeCursor(text);
+        const checked = checkCursor(text, NOW, RETENTION_MS);
+        if (decoded === null) expect(checked).toEqual({ ok: false, reason: 'malformed' });
+        else expect(encodeCursor(decoded)).toBe(text);
+        if (text.length > MAX_CURSOR_LENGTH) expect(decoded).toBeNull();
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses long and many-entry texts', () => {
+    const entry = (i: number) => `.${(i + 1).toString(36)}~${String(i).padStart(8, 'A')}`;
+    const withEntries = (n: number) => `1.mhx3k9q0${Array.from({ length: n }, (_, i) => entry(i)).join('')}`;
+    expect(decodeCursor(withEntries(MAX_ENTRIES))).not.toBeNull();
+    expect(decodeCursor(withEntries(MAX_ENTRIES + 1))).toBeNull();
+    expect(decodeCursor(`1.${'a'.repeat(100_000)}`)).toBeNull();
+  });
+});
+
+describe('cursor bounds', () => {
+  it('calls a watermark older than the retention expired', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: NOW - RETENTION_MS - 1 }), (watermark) => {
+        expect(checkCursor(encodeCursor({ watermark, entries: [] }), NOW, RETENTION_MS)).toEqual({
+          ok: false,
+          reason: 'expired',
+        });
+      }),
+    );
+  });
+
+  it('calls any position beyond now plus the clock skew malformed (no instance wrote it)', () => {
+    const future = fc.integer({ min: NOW + MAX_CLOCK_SKEW_MS + 1, max: 10_000_000_000_000 });
+    fc.assert(
+      fc.property(future, hashArb, (at, hash) => {
+        const inWatermark = encodeCursor({ watermark: at, entries: [] });
+        const inEntry = encodeCursor({ watermark: NOW - 1000, entries: [{ arrivalMs: at, hash }] });
+        expect(checkCursor(inWatermark, NOW, RETENTION_MS)).toEqual({ ok: false, reason: 'malformed' });
+        expect(checkCursor(inEntry, NOW, RETENTION_MS)).toEqual({ ok: false, reason: 'malformed' });
+      }),
+    );
+  });
+});
+
+describe('advanceCursor', () => {
+  /** Items delivered by one read; an item id has one feed position, so ids never repeat across reads. */
+  const deliveryOf = (prefix: string) =>
+    fc.uniqueArray(
+      fc.record({
+        itemId: fc.stringMatching(/^[a-z0-9]{1,12}$/).map((id) => `${prefix}${id}`),
+        arrivalMs: fc.integer({ min: NOW - 20_000, max: NOW }),
+      }),
+      { maxLength: 80, selector: (item) => item.itemId },
+    );
+  const readArgs = fc.record({
+    readAt: fc.integer({ min: NOW - 10_000, max: NOW + 10_000 }),
+    upTo: fc.option(fc.integer({ min: NOW - 30_000, max: NOW }), { nil: undefined }),
+  });
+  const earlier = fc.tuple(fc.integer({ min: NOW - 30_000, max: NOW - 10_000 }), deliveryOf('a'));
+  const start = earlier.map(([watermark, items]) =>
+    advanceCursor({ watermark, entries: [] }, items, watermark, 0, watermark),
+  );
+  /** A later read: new items, plus some of the earlier ones again (a resumed reader re-reads them). */
+  const scenario = earlier.chain(([watermark, first]) =>
+    fc.record({
+      cursor: fc.constant(advanceCursor({ watermark, entries: [] }, first, watermark, 0, watermark)),
+      items: fc
+        .tuple(deliveryOf('b'), fc.subarray(first))
+        .map(([fresh, again]) => [...fresh, ...again].sort((x, y) => x.arrivalMs - y.arrivalMs)),
+      read: readArgs,
+    }),
+  );
+  const delivery = deliveryOf('b');
+
+  it('never moves the watermark back, remembers every delivery, and forgets nothing it covered', () => {
+    fc.assert(
+      fc.property(scenario, ({ cursor, items, read: { readAt, upTo } }) => {
+        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, upTo);
+
+        expect(next.watermark).toBeGreaterThanOrEqual(cursor.watermark);
+        for (const item of items) expect(cursorCovers(next, item)).toBe(true);
+        for (const entry of cursor.entries) {
+          // Whatever the old cursor listed is still covered: listed, or under the new watermark.
+          const listed = next.entries.some((e) => e.hash === entry.hash && e.arrivalMs === entry.arrivalMs);
+          expect(listed || entry.arrivalMs <= next.watermark).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('keeps only entries above the watermark, at most MAX_ENTRIES of them, ordered', () => {
+    fc.assert(
+      fc.property(start, delivery, readArgs, (cursor, items, { readAt, upTo }) => {
+        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, upTo);
+
+        expect(next.entries.length).toBeLessThanOrEqual(MAX_ENTRIES);
+        for (const entry of next.entries) expect(entry.arrivalMs).toBeGreaterThan(next.watermark);
+        expect(decodeCursor(encodeCursor(next))).toEqual(next);
+      }),
+    );
+  });
+
+  it('moves the watermark no further than the read may vouch for', () => {
+    fc.assert(
+      fc.property(start, readArgs, (cursor, { readAt, upTo }) => {
+        const next = advanceCursor(cursor, [], readAt, SETTLE_MS, upTo);
+        expect(next.watermark).toBe(Math.max(cursor.watermark, Math.min(readAt - SETTLE_MS, upTo ?? Infinity)));
+      }),
+    );
+  });
+
+  it('hashes ids into 8 SSE-safe characters', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 128 }), (id) => {
+        expect(itemHash(id)).toMatch(/^[A-Za-z0-9_-]{8}$/);
+      }),
+    );
+  });
+});
