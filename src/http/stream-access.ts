@@ -17,6 +17,8 @@ interface StreamRequest {
   /** Lower-cased names, as Node gives them. */
   readonly headers: IncomingHttpHeaders;
   readonly remoteAddress: string | undefined;
+  /** Aborted when the client leaves: authorization stops there instead of reading on. */
+  readonly signal?: AbortSignal;
 }
 
 interface StreamAccess {
@@ -76,7 +78,9 @@ async function authorizeStream(deps: StreamAccessDeps, request: StreamRequest): 
     if (principal.kind !== 'user') throw new UnauthorizedError('A user is required.');
     userId = principal.userId;
   }
+  request.signal?.throwIfAborted();
   const configuration = await deps.store.getConfiguration(userId, configId);
+  request.signal?.throwIfAborted();
   if (configuration === null) throw new NotFoundError(`No configuration ${configId}.`);
   return { clientId: userId, lastEventId, configuration: { userId, value: configuration } };
 }

@@ -14,8 +14,12 @@ import { SSE_HEADERS } from '../stream/constants.ts';
 import type { Hub } from '../stream/hub.ts';
 import type { SseSink } from '../stream/sink.ts';
 import type { RequestAuth } from './authenticate.ts';
+import { ClientGoneError } from './client-gone.ts';
 import { ServiceUnavailableError } from './errors.ts';
 import { authorizeStream, type StreamRequest } from './stream-access.ts';
+
+/** Idle time before the kernel starts probing a silent stream's peer. */
+const KEEPALIVE_PROBE_AFTER_MS = 30_000;
 
 interface StreamRouteDeps {
   readonly hub: Hub;
@@ -28,7 +32,11 @@ interface StreamRouteDeps {
   readonly retryAfterSeconds: number;
 }
 
-/** A Node response as the engine's sink. */
+/**
+ * A Node response as the engine's sink. A response that closed before the engine listened (the
+ * client left while it was being authorized) still reports its close, one tick later, so the
+ * subscriber it became is freed rather than holding a stream slot forever.
+ */
 function responseSink(res: Response): SseSink {
   return {
     write: (chunk) => res.write(chunk),
@@ -39,8 +47,22 @@ function responseSink(res: Response): SseSink {
       res.destroy();
     },
     onDrain: (listener) => res.on('drain', listener),
-    onClose: (listener) => res.on('close', listener),
+    onClose: (listener) => {
+      if (res.closed || res.destroyed) setImmediate(listener);
+      else res.once('close', listener);
+    },
   };
+}
+
+/** Aborted as soon as the client's connection closes, at whatever stage the request is. */
+function clientGone(req: Request, res: Response): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => {
+    controller.abort(new ClientGoneError());
+  };
+  if (req.socket.destroyed || res.closed) abort();
+  else res.once('close', abort);
+  return controller.signal;
 }
 
 function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, RequestHandler>> {
@@ -57,7 +79,14 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
     );
   };
 
-  const open = async (req: Request, res: Response, connect: () => Parameters<Hub['connect']>[0]) => {
+  const open = async (
+    req: Request,
+    res: Response,
+    signal: AbortSignal,
+    connect: () => Parameters<Hub['connect']>[0],
+  ) => {
+    // Gone while it was being authorized: nothing was taken, nothing to answer.
+    if (signal.aborted) return;
     if (!deps.hub.hasCapacity()) throw refuseAtCapacity();
     res.status(200).set(SSE_HEADERS);
     if (req.method === 'HEAD') {
@@ -69,12 +98,15 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
     req.socket.setNoDelay(true);
     // A stream is idle between events by design; Node's request timeouts must not cut it.
     req.socket.setTimeout(0);
+    // A peer that vanished without a FIN on a quiet stream is found by TCP keep-alive probes.
+    req.socket.setKeepAlive(true, KEEPALIVE_PROBE_AFTER_MS);
     await deps.hub.connect(connect());
   };
 
   const route =
     (operationId: StreamRequest['operationId']): RequestHandler =>
     (req: Request, res: Response, next: NextFunction) => {
+      const signal = clientGone(req, res);
       void (async () => {
         const access = await authorizeStream(deps, {
           operationId,
@@ -82,9 +114,13 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
           pathParams: req.params as Record<string, string>,
           headers: req.headers,
           remoteAddress: req.socket.remoteAddress,
+          signal,
         });
-        await open(req, res, () => ({ sink: responseSink(res), ...access }));
-      })().catch(next);
+        await open(req, res, signal, () => ({ sink: responseSink(res), ...access }));
+      })().catch((error: unknown) => {
+        // A client that left needs no answer (and its leaving is no server error).
+        if (!signal.aborted) next(error);
+      });
     };
 
   const streamGlobal = route('streamGlobal');

@@ -7,7 +7,15 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 type StreamKind = 'global' | 'configuration';
-type CloseReason = 'client_closed' | 'shutdown' | 'slow_consumer' | 'configuration_deleted' | 'deadline' | 'error';
+type CloseReason =
+  | 'client_closed'
+  | 'shutdown'
+  | 'slow_consumer'
+  | 'stalled'
+  | 'store_unavailable'
+  | 'configuration_deleted'
+  | 'deadline'
+  | 'error';
 type RejectReason = 'capacity';
 
 interface StreamMetrics {

@@ -10,6 +10,15 @@ import { counterPartition, HOUR_MS, hourStart, parseCounterKey } from './keys.ts
 /** Hours in the window, the current one included. */
 const WINDOW_HOURS = 24;
 
+/**
+ * The most tickers a snapshot names: `metrics.by_tag` and a new stream's opening
+ * `sentiment_update`s cover the most active ones in the window (ties by symbol). Anyone holding
+ * the ingest key can create any number of tickers; this keeps a connect, and each metrics event,
+ * the same size whatever that number is. A configuration names at most 20 tickers, so its views
+ * are never cut.
+ */
+const MAX_SNAPSHOT_TICKERS = 100;
+
 interface Counts {
   total: number;
   positive: number;
@@ -29,6 +38,8 @@ interface Aggregates {
   readonly metrics: Metrics;
   /** Per ticker with at least one item in the window, sorted by ticker. */
   readonly tickers: readonly TickerAggregate[];
+  /** The MAX_SNAPSHOT_TICKERS most active of `tickers`, sorted by ticker: what a snapshot sends. */
+  readonly topTickers: readonly TickerAggregate[];
 }
 
 const zero = (): Counts => ({ total: 0, positive: 0, neutral: 0, negative: 0, scoreSum: 0 });
@@ -107,28 +118,46 @@ function summarize(rows: readonly CounterRow[], now: number, tickers?: ReadonlyS
     }
   }
   const sorted = [...perTicker.entries()].filter(([, c]) => c.total > 0).sort(([a], [b]) => a.localeCompare(b));
+  const top = mostActive(sorted);
+  const aggregateOf = ([ticker, c]: [string, Counts]): TickerAggregate => ({
+    ticker,
+    total: c.total,
+    positive: c.positive,
+    neutral: c.neutral,
+    negative: c.negative,
+    // Rounded so float noise in the summed scores does not look like a change.
+    average_score: c.total === 0 ? null : Math.max(-1, Math.min(1, Math.round((c.scoreSum / c.total) * 1000) / 1000)),
+    as_of: asOf,
+  });
+  const tickerAggregates = sorted.map(aggregateOf);
+  const topSet = new Set(top.map(([ticker]) => ticker));
   return {
     metrics: {
       total: window.total,
       positive: window.positive,
       neutral: window.neutral,
       negative: window.negative,
-      by_tag: Object.fromEntries(sorted.map(([ticker, c]) => [ticker, c.total])),
+      by_tag: Object.fromEntries(top.map(([ticker, c]) => [ticker, c.total])),
       rate_last_hour: Math.round(lastHour.total),
       rate_last_24h: window.total,
       as_of: asOf,
     },
-    tickers: sorted.map(([ticker, c]) => ({
-      ticker,
-      total: c.total,
-      positive: c.positive,
-      neutral: c.neutral,
-      negative: c.negative,
-      // Rounded so float noise in the summed scores does not look like a change.
-      average_score: c.total === 0 ? null : Math.max(-1, Math.min(1, Math.round((c.scoreSum / c.total) * 1000) / 1000)),
-      as_of: asOf,
-    })),
+    tickers: tickerAggregates,
+    // The same objects as in `tickers`, so callers can tell them apart by identity.
+    topTickers: top.length === sorted.length ? tickerAggregates : tickerAggregates.filter((a) => topSet.has(a.ticker)),
   };
+}
+
+/** The MAX_SNAPSHOT_TICKERS entries with the highest totals, still sorted by ticker. */
+function mostActive(sorted: readonly [string, Counts][]): [string, Counts][] {
+  if (sorted.length <= MAX_SNAPSHOT_TICKERS) return [...sorted];
+  const cut = new Set(
+    [...sorted]
+      .sort(([a, x], [b, y]) => y.total - x.total || a.localeCompare(b))
+      .slice(0, MAX_SNAPSHOT_TICKERS)
+      .map(([ticker]) => ticker),
+  );
+  return sorted.filter(([ticker]) => cut.has(ticker));
 }
 
 interface AggregatesReader {
@@ -176,4 +205,4 @@ function createAggregatesReader(ctx: StoreContext, maxAgeMs: number): Aggregates
 }
 
 export type { Aggregates, AggregatesReader, CounterRow };
-export { createAggregatesReader, readCounterRows, summarize, WINDOW_HOURS };
+export { createAggregatesReader, MAX_SNAPSHOT_TICKERS, readCounterRows, summarize, WINDOW_HOURS };

@@ -1,6 +1,6 @@
 /** SSE wire constants in one frozen place; tests assert these headers exactly. */
 
-/** Response headers of every stream (PRODUCT.md). No `Connection`: it is forbidden on HTTP/2. */
+/** Response headers of every stream (the product's fixed interface, docs/contracts.md). No `Connection`: it is forbidden on HTTP/2. */
 const SSE_HEADERS = Object.freeze({
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-cache, no-transform',
@@ -10,6 +10,13 @@ const SSE_HEADERS = Object.freeze({
 /** A queue past this many bytes means the client stopped reading: it is disconnected. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
 
+/**
+ * A stream whose socket takes no bytes for this many heartbeat intervals is dropped. A live
+ * socket takes a heartbeat every interval, so only a peer that stopped reading (or vanished
+ * without a FIN while data was in flight) stays blocked that long.
+ */
+const STALL_HEARTBEATS = 3;
+
 /** Items per read when a resuming client replays what it missed. */
 const REPLAY_PAGE = 500;
 
@@ -18,4 +25,4 @@ const POLL_PAGE = 500;
 /** …but at most this many pages in one tick, so one tick cannot run unbounded. */
 const MAX_PAGES_PER_POLL = 20;
 
-export { MAX_PAGES_PER_POLL, MAX_QUEUED_BYTES, POLL_PAGE, REPLAY_PAGE, SSE_HEADERS };
+export { MAX_PAGES_PER_POLL, MAX_QUEUED_BYTES, POLL_PAGE, REPLAY_PAGE, SSE_HEADERS, STALL_HEARTBEATS };

@@ -13,9 +13,9 @@ import { randomUUID } from 'node:crypto';
 import type { Configuration, Item, TickerAggregate } from '../contract/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StreamKind, StreamMetrics } from '../observability/stream-metrics.ts';
-import type { Aggregates, FeedCursor, Store } from '../store/index.ts';
-import { MAX_QUEUED_BYTES, REPLAY_PAGE } from './constants.ts';
-import type { FeedPoller, PollBatch } from './feed-poller.ts';
+import { type Aggregates, type FeedCursor, MAX_SNAPSHOT_TICKERS, type Store } from '../store/index.ts';
+import { MAX_QUEUED_BYTES, REPLAY_PAGE, STALL_HEARTBEATS } from './constants.ts';
+import type { BatchItem, FeedPoller, PollBatch } from './feed-poller.ts';
 import { frameEvent, frameRetry } from './frame.ts';
 import type { SseSink } from './sink.ts';
 import { Subscriber } from './subscriber.ts';
@@ -29,6 +29,8 @@ interface View {
   /** Last metrics sent to this view (without `as_of`), to send only changes. */
   lastMetrics: string | undefined;
   readonly lastTickers: Map<string, string>;
+  /** The aggregates of the newest batch (or connect) for this view: what a new stream opens with. */
+  snapshot: Aggregates | undefined;
 }
 
 interface ConnectRequest {
@@ -54,6 +56,11 @@ interface HubOptions {
   readonly now?: () => number;
   /** Per-subscriber queue limit; default MAX_QUEUED_BYTES. */
   readonly maxQueuedBytes?: number;
+  /**
+   * A stream whose socket takes no bytes for this long (its peer stopped reading, or vanished
+   * without a FIN) is dropped. Default: STALL_HEARTBEATS heartbeat intervals.
+   */
+  readonly stallTimeoutMs?: number;
 }
 
 interface Hub {
@@ -68,6 +75,11 @@ interface Hub {
   stop(): void;
 }
 
+/** The global stream's view; kept while empty, so its snapshot is always ready for a connect. */
+const GLOBAL = 'global';
+
+type ReconnectReason = 'shutdown' | 'deadline' | 'store_unavailable';
+
 /** `retry` with ±50 % jitter, so a fleet of clients does not come back in one wave. */
 const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));
 
@@ -81,6 +93,7 @@ function createHub(options: HubOptions): Hub {
   const { poller, pollStore, store, metrics, logger } = options;
   const now = options.now ?? Date.now;
   const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
+  const stallTimeoutMs = options.stallTimeoutMs ?? STALL_HEARTBEATS * options.heartbeatIntervalMs;
   const views = new Map<string, View>();
   let size = 0;
   let lastFannedReadAt = poller.lastReadAt;
@@ -89,7 +102,7 @@ function createHub(options: HubOptions): Hub {
   let chain: Promise<void> = Promise.resolve();
 
   const viewFor = (request: ConnectRequest): View => {
-    const key = request.configuration === undefined ? 'global' : `config:${request.configuration.value.config_id}`;
+    const key = request.configuration === undefined ? GLOBAL : `config:${request.configuration.value.config_id}`;
     let view = views.get(key);
     if (view === undefined) {
       view = {
@@ -101,6 +114,7 @@ function createHub(options: HubOptions): Hub {
         subscribers: new Set(),
         lastMetrics: undefined,
         lastTickers: new Map(),
+        snapshot: undefined,
       };
       views.set(key, view);
     }
@@ -136,6 +150,35 @@ function createHub(options: HubOptions): Hub {
     }
   }
 
+  /**
+   * The `sentiment_update`s of one batch for a view: the tickers whose aggregate changed, among
+   * the snapshot's most active ones and those that have items in this batch (a global view with
+   * thousands of tickers does not re-send them all when the hour turns).
+   */
+  function tickerUpdates(view: View, aggregates: Aggregates, items: readonly BatchItem[], id: string) {
+    let candidates = aggregates.tickers;
+    if (view.tickers === null && aggregates.topTickers.length < aggregates.tickers.length) {
+      const top = new Set(aggregates.topTickers);
+      const inBatch = new Set(items.map((entry) => entry.item.ticker));
+      candidates = aggregates.tickers.filter((a) => top.has(a) || inBatch.has(a.ticker));
+    }
+    let part = '';
+    let events = 0;
+    for (const aggregate of candidates) {
+      const key = tickerKey(aggregate);
+      if (view.lastTickers.get(aggregate.ticker) === key) continue;
+      view.lastTickers.set(aggregate.ticker, key);
+      part += frameEvent({ event: 'sentiment_update', id, data: JSON.stringify(aggregate) });
+      events += 1;
+    }
+    // Only the most active tickers need remembering; the others are re-sent when they move.
+    if (view.lastTickers.size > 4 * MAX_SNAPSHOT_TICKERS) {
+      const keep = new Set(aggregates.topTickers.map((a) => a.ticker));
+      for (const ticker of view.lastTickers.keys()) if (!keep.has(ticker)) view.lastTickers.delete(ticker);
+    }
+    return { part, events };
+  }
+
   async function fanOut(batch: PollBatch): Promise<void> {
     const frames = new Map<string, string>();
     const frameOf = (entry: { item: Item; cursor: string }) => {
@@ -147,7 +190,7 @@ function createHub(options: HubOptions): Hub {
       return frame;
     };
     for (const view of [...views.values()]) {
-      if (view.subscribers.size === 0) {
+      if (view.subscribers.size === 0 && view.key !== GLOBAL) {
         views.delete(view.key);
         continue;
       }
@@ -155,34 +198,32 @@ function createHub(options: HubOptions): Hub {
       if (!views.has(view.key)) continue;
       const items = view.tickers === null ? batch.items : batch.items.filter((e) => view.tickers?.has(e.item.ticker));
       const aggregates = await aggregatesOf(view, pollStore);
+      view.snapshot = aggregates;
       const itemsPart = items.map(frameOf).join('');
-      let aggregatesPart = '';
-      let aggregateEvents = 0;
-      for (const aggregate of aggregates.tickers) {
-        const key = tickerKey(aggregate);
-        if (view.lastTickers.get(aggregate.ticker) === key) continue;
-        view.lastTickers.set(aggregate.ticker, key);
-        aggregatesPart += frameEvent({ event: 'sentiment_update', id: batch.cursor, data: JSON.stringify(aggregate) });
-        aggregateEvents += 1;
-      }
+      const updates = tickerUpdates(view, aggregates, items, batch.cursor);
       const key = metricsKey(aggregates);
       const metricsPart = key === view.lastMetrics ? undefined : metricsFrame(aggregates, batch.cursor);
       view.lastMetrics = key;
-      const body = itemsPart + aggregatesPart;
+      const body = itemsPart + updates.part;
       // Built once per view: each subscriber gets the whole batch in one write.
       const combined = metricsPart === undefined ? body : body + metricsPart;
-      const events = items.length + aggregateEvents + (metricsPart === undefined ? 0 : 1);
+      const events = items.length + updates.events + (metricsPart === undefined ? 0 : 1);
       let delivered = 0;
       for (const subscriber of view.subscribers) {
         if (subscriber.state !== 'live') continue;
+        // Opened while the store was down: it gets the snapshot it could not get then.
+        if (subscriber.awaitingSnapshot) {
+          subscriber.awaitingSnapshot = false;
+          subscriber.send(snapshotFrames(aggregates, batch.cursor), 1 + aggregates.topTickers.length);
+        }
         const replayed = subscriber.replayed;
         if (replayed === undefined) {
-          subscriber.sendBatch(combined, body, items.length + aggregateEvents, metricsPart);
+          subscriber.sendBatch(combined, body, items.length + updates.events, metricsPart);
         } else {
           // Rare path, right after a replay: skip the items the replay already sent.
           const fresh = items.filter((entry) => !replayed.itemIds.has(entry.item.item_id));
-          const own = fresh.map(frameOf).join('') + aggregatesPart;
-          subscriber.sendBatch(own + (metricsPart ?? ''), own, fresh.length + aggregateEvents, metricsPart);
+          const own = fresh.map(frameOf).join('') + updates.part;
+          subscriber.sendBatch(own + (metricsPart ?? ''), own, fresh.length + updates.events, metricsPart);
           if (batch.feedCursor.watermark >= replayed.maxArrivalMs) subscriber.replayed = undefined;
         }
         delivered += 1;
@@ -205,11 +246,11 @@ function createHub(options: HubOptions): Hub {
       });
   });
 
-  const heartbeat = setInterval(() => {
+  const heartbeatFrame = (id: string): string => {
     const health = poller.health();
-    const frame = frameEvent({
+    return frameEvent({
       event: 'heartbeat',
-      id: lastCursor,
+      id,
       data: JSON.stringify({
         timestamp: new Date(now()).toISOString(),
         connections: size,
@@ -218,6 +259,10 @@ function createHub(options: HubOptions): Hub {
         lag_ms: health.lagMs,
       }),
     });
+  };
+
+  const heartbeat = setInterval(() => {
+    const frame = heartbeatFrame(lastCursor);
     let delivered = 0;
     for (const view of views.values()) {
       for (const subscriber of view.subscribers) {
@@ -232,12 +277,67 @@ function createHub(options: HubOptions): Hub {
   }, options.heartbeatIntervalMs);
   heartbeat.unref();
 
-  async function replay(subscriber: Subscriber, view: View, from: FeedCursor): Promise<void> {
+  /** The metrics and the most active tickers' aggregates, as a new stream opens with them. */
+  const snapshotFrames = (aggregates: Aggregates, id: string): string => {
+    let frames = metricsFrame(aggregates, id);
+    for (const aggregate of aggregates.topTickers) {
+      frames += frameEvent({ event: 'sentiment_update', id, data: JSON.stringify(aggregate) });
+    }
+    return frames;
+  };
+
+  /**
+   * A view's first snapshot, read from the store; undefined when the store cannot answer (the
+   * stream opens anyway, degraded, and gets the snapshot from the first batch after recovery).
+   * The view then counts it as sent, so the next batch does not send it again.
+   */
+  async function firstSnapshot(view: View): Promise<Aggregates | undefined> {
+    try {
+      const aggregates = await aggregatesOf(view, store);
+      if (view.snapshot === undefined) {
+        view.snapshot = aggregates;
+        view.lastMetrics = metricsKey(aggregates);
+        for (const aggregate of aggregates.topTickers) view.lastTickers.set(aggregate.ticker, tickerKey(aggregate));
+      }
+      return aggregates;
+    } catch (error) {
+      logger.warn('stream opened without a snapshot: the store did not answer', { error: error as Error });
+      return undefined;
+    }
+  }
+
+  /**
+   * Replays from the client's cursor. If the store fails mid-way the stream ends with a reconnect
+   * hint carrying the last cursor sent, so the client resumes from there once the store is back.
+   */
+  async function replayOrReconnect(subscriber: Subscriber, view: View, from: FeedCursor, startId: string) {
+    const progress = { lastId: startId };
+    try {
+      await replay(subscriber, view, from, progress);
+    } catch (error) {
+      // The client left: its read was cancelled, and there is nobody to tell.
+      if (subscriber.isClosed()) return;
+      logger.warn('replay failed; the client is told to reconnect', { error: error as Error });
+      subscriber.close('store_unavailable', reconnectFrame('store_unavailable', progress.lastId));
+    }
+  }
+
+  const reconnectFrame = (reason: ReconnectReason, id: string): string => {
+    const retry = jittered(options.retryMs);
+    return frameEvent({ event: 'reconnect', id, retry, data: JSON.stringify({ reason, retry_ms: retry }) });
+  };
+
+  async function replay(
+    subscriber: Subscriber,
+    view: View,
+    from: FeedCursor,
+    progress: { lastId: string },
+  ): Promise<void> {
     let cursor = from;
     const itemIds = new Set<string>();
     let maxArrivalMs = 0;
     for (;;) {
-      const read = await store.readAfter(cursor, REPLAY_PAGE);
+      const read = await store.readAfter(cursor, REPLAY_PAGE, { signal: subscriber.signal });
       if (subscriber.isClosed()) return;
       let chunk = '';
       let events = 0;
@@ -252,7 +352,8 @@ function createHub(options: HubOptions): Hub {
         itemIds.add(entry.item.item_id);
         maxArrivalMs = Math.max(maxArrivalMs, entry.arrivalMs);
         if (view.tickers !== null && !view.tickers.has(entry.item.ticker)) continue;
-        chunk += itemFrame(entry.item, store.encodeCursor(itemCursor));
+        progress.lastId = store.encodeCursor(itemCursor);
+        chunk += itemFrame(entry.item, progress.lastId);
         events += 1;
       }
       subscriber.send(chunk, events);
@@ -264,7 +365,7 @@ function createHub(options: HubOptions): Hub {
     subscriber.replayed = { itemIds, maxArrivalMs };
     subscriber.state = 'live';
     // Metrics may have moved while replaying; the client gets the current ones.
-    const aggregates = await aggregatesOf(view, store);
+    const aggregates = view.snapshot ?? (await aggregatesOf(view, store));
     subscriber.sendMetrics(metricsFrame(aggregates, store.encodeCursor(cursor)));
   }
 
@@ -284,6 +385,7 @@ function createHub(options: HubOptions): Hub {
         stream: (request.configuration === undefined ? 'global' : 'configuration') satisfies StreamKind,
         configId: request.configuration?.value.config_id,
         maxQueuedBytes,
+        stallTimeoutMs,
         metrics,
         logger,
         onClosed: (closed) => {
@@ -293,7 +395,8 @@ function createHub(options: HubOptions): Hub {
       });
       view.subscribers.add(subscriber);
       const startId = parsed?.ok === true ? store.encodeCursor(parsed.cursor) : lastCursor;
-      const aggregates = await aggregatesOf(view, store);
+      const snapshot = view.snapshot ?? (await firstSnapshot(view));
+      if (subscriber.isClosed()) return subscriber;
       let opening = frameRetry(options.retryMs);
       opening += frameEvent({
         event: 'stream_open',
@@ -305,28 +408,23 @@ function createHub(options: HubOptions): Hub {
           server_time: new Date(now()).toISOString(),
         }),
       });
-      opening += metricsFrame(aggregates, startId);
-      for (const aggregate of aggregates.tickers) {
-        opening += frameEvent({ event: 'sentiment_update', id: startId, data: JSON.stringify(aggregate) });
-      }
-      subscriber.send(opening, 2 + aggregates.tickers.length);
-      if (parsed?.ok === true) await replay(subscriber, view, parsed.cursor);
+      if (snapshot !== undefined) opening += snapshotFrames(snapshot, startId);
+      else subscriber.awaitingSnapshot = true;
+      // The confirmation a client can read at once: the stream is up and how fresh its data is.
+      opening += heartbeatFrame(startId);
+      subscriber.send(opening, 2 + (snapshot === undefined ? 0 : 1 + snapshot.topTickers.length));
+      if (parsed?.ok === true) await replayOrReconnect(subscriber, view, parsed.cursor, startId);
       else if (!subscriber.isClosed()) subscriber.state = 'live';
       return subscriber;
     },
     closeAll(reason) {
       for (const view of views.values()) {
         for (const subscriber of [...view.subscribers]) {
-          const retry = jittered(options.retryMs);
-          const frame = frameEvent({
-            event: 'reconnect',
-            id: lastCursor,
-            retry,
-            data: JSON.stringify({ reason, retry_ms: retry }),
-          });
           subscriber.close(
             reason,
-            subscriber.state === 'live' && subscriber.replayed === undefined ? frame : undefined,
+            subscriber.state === 'live' && subscriber.replayed === undefined
+              ? reconnectFrame(reason, lastCursor)
+              : undefined,
           );
         }
       }

@@ -5,6 +5,9 @@
  * - `metrics` frames coalesce while waiting: only the newest is kept.
  * - Items are never dropped. A queue past its byte limit disconnects the client (logged and
  *   counted); it reconnects with its last event id and the cursor fills the gap.
+ * - A sink that stays blocked for `stallTimeoutMs` is dropped too: a peer that stopped reading,
+ *   or vanished without closing, would otherwise hold its slot until the queue filled, which on a
+ *   quiet stream (heartbeats only) could take days.
  */
 import type { Logger } from '../observability/logger.ts';
 import type { CloseReason, StreamKind, StreamMetrics } from '../observability/stream-metrics.ts';
@@ -17,6 +20,8 @@ interface SubscriberOptions {
   readonly stream: StreamKind;
   readonly configId?: string | undefined;
   readonly maxQueuedBytes: number;
+  /** A sink that stays blocked (takes no bytes) this long is dropped: its peer is gone or stuck. */
+  readonly stallTimeoutMs: number;
   readonly metrics: StreamMetrics;
   readonly logger: Logger;
   readonly onClosed: (subscriber: Subscriber) => void;
@@ -37,6 +42,8 @@ class Subscriber {
   /** `replaying` while catching up from a cursor: live batches are not for it yet. */
   state: 'replaying' | 'live' | 'closed' = 'replaying';
   replayed: Replayed | undefined;
+  /** Opened while the store was down: the next batch brings it the snapshot it missed. */
+  awaitingSnapshot = false;
   private readonly sink: SseSink;
   private readonly options: SubscriberOptions;
   private readonly openedAt = performance.now();
@@ -46,7 +53,12 @@ class Subscriber {
   private queuedBytes = 0;
   private pendingMetrics: string | undefined;
   private drainWaiters: (() => void)[] = [];
+  /** Armed only while blocked, so an idle stream costs no timer. */
+  private stallTimer: NodeJS.Timeout | undefined;
   private closedWith: ((reason: CloseReason) => void) | undefined;
+  private readonly abortOnClose = new AbortController();
+  /** Aborted when the stream ends: store reads made for it (a replay) stop there. */
+  readonly signal: AbortSignal = this.abortOnClose.signal;
   /** Resolves with the reason once the stream has ended, whoever ended it. */
   readonly closed: Promise<CloseReason> = new Promise((resolve) => {
     this.closedWith = resolve;
@@ -124,7 +136,8 @@ class Subscriber {
   close(reason: CloseReason, finalFrame?: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    if (reason === 'slow_consumer') {
+    clearTimeout(this.stallTimer);
+    if (reason === 'slow_consumer' || reason === 'stalled') {
       this.sink.destroy();
     } else if (reason !== 'client_closed') {
       if (finalFrame !== undefined && !this.blocked) {
@@ -137,7 +150,7 @@ class Subscriber {
     this.queuedBytes = 0;
     for (const resolve of this.drainWaiters.splice(0)) resolve();
     this.options.metrics.connectionClosed(this.stream, reason);
-    const level = reason === 'slow_consumer' ? 'warn' : 'info';
+    const level = reason === 'slow_consumer' || reason === 'stalled' ? 'warn' : 'info';
     this.options.logger[level]('stream closed', {
       ...this.logFields(),
       duration_ms: Math.round(performance.now() - this.openedAt),
@@ -145,6 +158,7 @@ class Subscriber {
       close_reason: reason,
     });
     this.options.onClosed(this);
+    this.abortOnClose.abort();
     this.closedWith?.(reason);
   }
 
@@ -153,7 +167,16 @@ class Subscriber {
     this.eventsSent += events;
     const accepted = this.sink.write(chunk);
     this.blocked = !accepted;
+    if (!accepted) this.armStallTimer();
     return accepted;
+  }
+
+  private armStallTimer(): void {
+    if (this.stallTimer !== undefined) return;
+    this.stallTimer = setTimeout(() => {
+      this.close('stalled');
+    }, this.options.stallTimeoutMs);
+    this.stallTimer.unref();
   }
 
   private flush(): void {
@@ -170,7 +193,11 @@ class Subscriber {
       open = this.write(frame, 1);
     }
     this.blocked = !open;
-    if (open) for (const resolve of this.drainWaiters.splice(0)) resolve();
+    if (open) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
+    }
   }
 
   private logFields() {

@@ -54,9 +54,10 @@ function collectingSink() {
   return { sink, heartbeats: () => parseSseText(text).frames.filter((f) => f.event === 'heartbeat') };
 }
 
-it('sends one heartbeat per interval, and nothing between them', async () => {
+it('sends a heartbeat on connect, then one per interval, and nothing between them', async () => {
   const client = collectingSink();
   await hub.connect({ sink: client.sink, clientId: 'test', lastEventId: undefined });
+  const onConnect = client.heartbeats().length;
 
   vi.advanceTimersByTime(HEARTBEAT_MS - 1);
   const before = client.heartbeats().length;
@@ -64,9 +65,10 @@ it('sends one heartbeat per interval, and nothing between them', async () => {
   const first = client.heartbeats().length;
   vi.advanceTimersByTime(HEARTBEAT_MS * 3);
 
-  expect(before).toBe(0);
-  expect(first).toBe(1);
-  expect(client.heartbeats()).toHaveLength(4);
+  expect(onConnect).toBe(1);
+  expect(before).toBe(1);
+  expect(first).toBe(2);
+  expect(client.heartbeats()).toHaveLength(5);
   expect(JSON.parse(client.heartbeats()[0]?.data ?? '{}')).toMatchObject({ connections: 1, status: 'ok' });
   expect(client.heartbeats()[0]?.id).toBe(poller.cursor);
 });

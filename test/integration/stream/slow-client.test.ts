@@ -49,4 +49,4 @@ it('disconnects a client that stops reading once its queue is full, so server me
   } finally {
     await server.close();
   }
-});
+}, 120_000);

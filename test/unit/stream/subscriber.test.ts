@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../src/observability/logger.ts';
 import type { CloseReason, StreamMetrics } from '../../../src/observability/stream-metrics.ts';
 import type { SseSink } from '../../../src/stream/sink.ts';
@@ -61,12 +61,15 @@ function recordingMetrics() {
   return { metrics, closed };
 }
 
+const STALL_MS = 90_000;
+
 const subscriberOn = (sink: SseSink, metrics: StreamMetrics, maxQueuedBytes = 1000) =>
   new Subscriber(sink, {
     connectionId: 'c1',
     clientId: 'test',
     stream: 'global',
     maxQueuedBytes,
+    stallTimeoutMs: STALL_MS,
     metrics,
     logger: createLogger('silent'),
     onClosed: () => undefined,
@@ -128,5 +131,45 @@ describe('Subscriber backpressure', () => {
     expect(s.written).toEqual(['event: reconnect\n\n']);
     expect(s.isEnded()).toBe(true);
     expect(closed).toEqual(['shutdown']);
+  });
+});
+
+describe('Subscriber stall timeout', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('drops a stream whose socket takes nothing for the stall timeout, though its queue is small', () => {
+    vi.useFakeTimers();
+    const s = stalledSink(10);
+    const { metrics, closed } = recordingMetrics();
+    const subscriber = subscriberOn(s.sink, metrics);
+    subscriber.send('x'.repeat(20), 1); // the peer stopped reading: blocked from here on
+    subscriber.send('heartbeat', 1);
+
+    vi.advanceTimersByTime(STALL_MS - 1);
+    expect(subscriber.state).not.toBe('closed');
+    vi.advanceTimersByTime(1);
+
+    expect(subscriber.state).toBe('closed');
+    expect(s.isDestroyed()).toBe(true);
+    expect(closed).toEqual(['stalled']);
+  });
+
+  it('keeps a stream whose socket drains in time, and arms no timer while it is not blocked', () => {
+    vi.useFakeTimers();
+    const s = stalledSink(10);
+    const { metrics, closed } = recordingMetrics();
+    const subscriber = subscriberOn(s.sink, metrics);
+    subscriber.send('x'.repeat(20), 1);
+    vi.advanceTimersByTime(STALL_MS - 1);
+    s.release();
+    expect(subscriber.isBlocked).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+
+    vi.advanceTimersByTime(10 * STALL_MS);
+
+    expect(subscriber.state).not.toBe('closed');
+    expect(closed).toEqual([]);
   });
 });
