@@ -1,7 +1,11 @@
 /* global window */
-// Where the dashboard finds the API. Empty strings mean "same origin" (npm start serves both).
-// Production points these at the two Lambda function URLs; the mock (npm run mock) at
-// http://127.0.0.1:4010 (REST) and http://127.0.0.1:4011 (SSE).
+// Where the dashboard finds the API. Empty strings mean "same origin".
+// This file is for hosting the dashboard as static files elsewhere: production points these at
+// the two Lambda function URLs, and the host's Content-Security-Policy must then allow both
+// origins in connect-src (docs/security.md). `npm start` does not serve this file: it writes
+// config.js from DASHBOARD_REST_BASE_URL and DASHBOARD_STREAM_BASE_URL (unset: same origin), the
+// same settings its Content-Security-Policy is built from, e.g. for the mock (npm run mock):
+// DASHBOARD_REST_BASE_URL=http://127.0.0.1:4010 DASHBOARD_STREAM_BASE_URL=http://127.0.0.1:4011.
 // Optional tuning (defaults in app.js): backoffBaseMs, backoffCapMs, maxRetries, pollIntervalMs,
 // backgroundRetryMs, maxItems, requestTimeoutMs.
 window.TICKERPULSE_CONFIG = { restBaseUrl: '', streamBaseUrl: '' };

@@ -9,6 +9,7 @@ import { configure } from '@codegenie/serverless-express';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { createApp } from '../http/app.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
+import { apiSecurityHeaders } from '../http/security-headers.ts';
 import { VERSION } from '../runtime/version.ts';
 import { coldStart } from './cold-start.ts';
 import { normalizeFunctionUrlEvent } from './function-url-event.ts';
@@ -28,6 +29,7 @@ async function createProxy(env: Readonly<Record<string, string | undefined>>): P
     }),
     auth: runtime.auth,
     logger: runtime.logger,
+    extend: (app) => app.use(apiSecurityHeaders()),
   });
   return configure({ app }) as unknown as Proxy;
 }

@@ -1,6 +1,6 @@
 /**
  * The SSE Lambda (Function URL, RESPONSE_STREAM): the stream engine with one connection per
- * invocation. Facts it is built around (see ../shared/notes/lambda-streaming.md):
+ * invocation. Facts it is built around (see docs/aws.md, "Facts the Lambda code relies on"):
  * - status and headers leave with the first write, so every refusal is decided before it
  *   and goes out as a problem+json prelude;
  * - there is no client-disconnect signal and billing runs until the end, so every stream ends
@@ -15,6 +15,7 @@ import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { matchOperation } from '../contract/index.ts';
 import { MethodNotAllowedError, NotFoundError } from '../http/errors.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem.ts';
+import { API_SECURITY_HEADERS } from '../http/security-headers.ts';
 import { authorizeStream } from '../http/stream-access.ts';
 import { createEmfMetrics } from '../observability/emf-metrics.ts';
 import { SSE_HEADERS } from '../stream/constants.ts';
@@ -46,12 +47,17 @@ function lambdaSink(stream: Writable, paddingBytes: number): SseSink {
   };
 }
 
-/** Function URL query strings arrive raw; repeated keys become arrays (and fail validation). */
+/**
+ * Function URL query strings arrive raw; repeated keys become arrays (and fail validation). A
+ * prototype-free object, so a `__proto__` key is just an unknown parameter; linear in the input.
+ */
 function queryOf(raw: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
+  const query = Object.create(null) as Record<string, string | string[]>;
   for (const [key, value] of new URLSearchParams(raw)) {
     const previous = query[key];
-    query[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+    if (previous === undefined) query[key] = value;
+    else if (Array.isArray(previous)) previous.push(value);
+    else query[key] = [previous, value];
   }
   return query;
 }
@@ -64,7 +70,10 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
   const metrics = createEmfMetrics();
   let out: Writable | undefined;
   const respond = (statusCode: number, headers: Record<string, string>): Writable => {
-    out = awslambda.HttpResponseStream.from(responseStream, { statusCode, headers });
+    out = awslambda.HttpResponseStream.from(responseStream, {
+      statusCode,
+      headers: { ...API_SECURITY_HEADERS, ...headers },
+    });
     return out;
   };
   let poller: FeedPoller | undefined;

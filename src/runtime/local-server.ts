@@ -10,7 +10,9 @@ import express from 'express';
 import type { Config } from '../config.ts';
 import { seedDemoData } from '../demo/seed.ts';
 import { createApp } from '../http/app.ts';
+import { answerClientError } from '../http/client-error.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
+import { dashboardSecurityHeaders } from '../http/security-headers.ts';
 import { createStreamRoutes } from '../http/streams.ts';
 import { createPrometheusMetrics } from '../observability/stream-metrics.ts';
 import { createFeedPoller } from '../stream/feed-poller.ts';
@@ -135,6 +137,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       // The dashboard (static files, no build step) at `/`. `/api/*` is never looked up on disk,
       // so the API routes and their problem+json 404s stay as they are.
       extend: (app) => {
+        app.use(dashboardSecurityHeaders(config));
         const dashboard = express.static(fileURLToPath(new URL('../dashboard/', import.meta.url)), {
           index: 'index.html',
           fallthrough: true,
@@ -146,6 +149,8 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       },
     });
     const httpServer = createServer(app);
+    // Requests Node refuses itself (e.g. a URL over 16 KiB) are answered as problems too.
+    httpServer.on('clientError', answerClientError);
     server = httpServer;
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -66,6 +66,9 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
   let lastReadAt = 0;
   let lastPollAt: number | null = null;
   let failing = false;
+  /** When the current outage was first seen (store clock), and how many polls it has failed. */
+  let failingSince = 0;
+  let failedPolls = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -98,15 +101,29 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
       feedCursor = cursor;
       encoded = store.encodeCursor(cursor);
       lastReadAt = readAt;
+      const previousPollAt = lastPollAt ?? startedAt;
       lastPollAt = now();
-      if (failing) logger.info('feed poll recovered', { lag_ms: lastPollAt - startedAt });
+      if (failing) {
+        // The outage as operators measure it (first failure to recovery) and the lag streams saw
+        // (last success to recovery); not the process's uptime.
+        logger.info('feed poll recovered', {
+          outage_ms: lastPollAt - failingSince,
+          lag_ms: lastPollAt - previousPollAt,
+          failed_polls: failedPolls,
+        });
+      }
       failing = false;
+      failedPolls = 0;
       metrics.pollCompleted(performance.now() - started);
       const batch: PollBatch = { readAt, cursor: encoded, feedCursor: cursor, items };
       for (const listener of listeners) listener(batch);
     } catch (error) {
-      if (!failing) logger.warn('feed poll failed; streams stay open and report the lag', { error: error as Error });
+      if (!failing) {
+        failingSince = now();
+        logger.warn('feed poll failed; streams stay open and report the lag', { error: error as Error });
+      }
       failing = true;
+      failedPolls += 1;
       metrics.pollFailed();
     } finally {
       metrics.feedLag(health().lagMs);

@@ -4,6 +4,12 @@
  * (CWE-93). Both are checked and refused here; `data` is split into one `data:` line per line,
  * so it can contain anything. The contract already restricts ids to `[A-Za-z0-9._~-]` and event
  * names to snake_case: these checks are the last line of defence, not the first.
+ *
+ * Also refused: an empty event name (a browser dispatches `event:` with no name as `message`, a
+ * different event) and a lone surrogate in a name or id (UTF-8 cannot carry it: the client would
+ * get U+FFFD, a different name or cursor). In `data` a lone surrogate arrives as U+FFFD and
+ * cannot do more harm; JSON.stringify never produces one. test/unit/stream/frame.property.test.ts
+ * checks all of this against two parsers.
  */
 
 const FORBIDDEN = /[\r\n\0]/;
@@ -20,10 +26,12 @@ interface SseEvent {
 
 function assertField(name: string, value: string): void {
   if (FORBIDDEN.test(value)) throw new Error(`SSE ${name} must not contain CR, LF or NUL`);
+  if (!value.isWellFormed()) throw new Error(`SSE ${name} must not contain a lone surrogate`);
 }
 
 /** One complete event, ending with the blank line that dispatches it. */
 function frameEvent(event: SseEvent): string {
+  if (event.event === '') throw new Error('SSE event must not be empty');
   assertField('event', event.event);
   assertField('id', event.id);
   let out = `event: ${event.event}\nid: ${event.id}\n`;

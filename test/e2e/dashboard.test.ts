@@ -88,7 +88,7 @@ describe('the dashboard', () => {
     const page = await newPage();
     await page.goto(server.url);
     await waitForStatus(page, 'Connected', 5000);
-    await page.waitForFunction(`/^[0-9]+$/.test(${textOf('metric-total')} ?? '')`);
+    await expect.poll(() => page.evaluate<string | null>(textOf('metric-total'))).toMatch(/^[0-9]+$/);
     const before = await total(page);
     const posted = item('NVDA', { sentiment: 'negative', score: -0.42, source: 'e2e' });
     await ingest(server.url, [posted]);
