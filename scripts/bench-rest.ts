@@ -3,17 +3,34 @@
  * on loopback, each for a bounded time:
  * - GET /api/v2/metrics (two counter Queries per request);
  * - POST /api/v2/items with a batch of 25 new items (the full idempotent ingest path).
- * Prints a Markdown table for the README. Options: --duration <s> (default 10), --connections <n> (default 10).
+ * Prints a Markdown table for the README. Options: `npm run bench:rest -- --help` (COMMAND below).
  */
-import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import { startServerProcess } from './bench/server-process.ts';
+import type autocannon from 'autocannon';
+import { defineCommand, integer, readCommandLine } from '../src/cli/usage.ts';
 
-const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } },
+const COMMAND = defineCommand({
+  command: 'npm run bench:rest',
+  summary:
+    'Latency and throughput of GET /api/v2/metrics and of POST /api/v2/items (batches of 25 new items), ' +
+    'each for --duration seconds, against a local server (src/main.ts on the embedded store) started for ' +
+    'the run on 127.0.0.1. Prints a Markdown table; exits 1 if any request failed or was not 2xx.',
+  options: {
+    duration: { value: '<s>', description: 'Seconds per endpoint.', rule: integer(1, 60), default: '10' },
+    connections: { value: '<n>', description: 'Concurrent connections.', rule: integer(1, 200), default: '10' },
+  },
+  notes: [
+    'Environment: the server runs with PORT=0, HOST=127.0.0.1, LOG_LEVEL=warn, SIMULATE=0 and its own ' +
+      'INGEST_API_KEY; every other variable of npm start (see npm start -- --help) passes through to it, ' +
+      'e.g. DATA_DIR or DYNAMODB_ENDPOINT.',
+  ],
 });
-const duration = Math.min(60, Math.max(1, Number(values.duration)));
-const connections = Math.min(200, Math.max(1, Number(values.connections)));
+
+const { duration, connections } = readCommandLine(COMMAND);
+// Loaded after the command line is read, so that --help answers at once.
+const [{ default: loadTest }, { startServerProcess }] = await Promise.all([
+  import('autocannon'),
+  import('./bench/server-process.ts'),
+]);
 
 interface Row {
   readonly name: string;
@@ -42,11 +59,11 @@ try {
   // Both target the loopback server started above; autocannon stops itself after `duration`.
   rows.push({
     name: 'GET /api/v2/metrics',
-    result: await autocannon({ url: `${server.url}/api/v2/metrics`, connections, duration }),
+    result: await loadTest({ url: `${server.url}/api/v2/metrics`, connections, duration }),
   });
   rows.push({
     name: 'POST /api/v2/items (25 items)',
-    result: await autocannon({
+    result: await loadTest({
       url: `${server.url}/api/v2/items`,
       connections,
       duration,

@@ -8,50 +8,53 @@
  * figures as ratios to the floor. It prints figures and asserts nothing about timing.
  *
  * Every phase is bounded, and the whole run has a hard deadline after which it kills the servers
- * it started and exits non-zero. Options: --clients (10000), --events (10), --rate (1 per s),
- * --deadline-s (480), --only floor|tickerpulse.
+ * it started and exits non-zero. Options: `npm run bench -- --help` (COMMAND below).
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { decimal, defineCommand, integer, oneOf, readCommandLine } from '../src/cli/usage.ts';
 import { runCleanup } from './bench/cleanup.ts';
 import { launchFloor } from './bench/floor-target.ts';
 import { formatReport, type TickerpulseResult } from './bench/report.ts';
 import { measureStream, type RunSettings, type StreamFigures } from './bench/stream-run.ts';
 import { launchTickerpulse, type LaunchedTickerpulse } from './bench/tickerpulse-target.ts';
 
-const { values } = parseArgs({
+const COMMAND = defineCommand({
+  command: 'npm run bench',
+  summary:
+    'SSE fan-out of tickerpulse against a minimal node:http floor, on loopback: starts each server in turn ' +
+    '(the floor, then src/main.ts on the embedded store), opens --clients streams from several 127.0.0.x ' +
+    'addresses, publishes --events items at --rate per second and prints a Markdown table of connect time, ' +
+    'memory and CPU per connection and delivery, fan-out and latency, store queries per poll, and lost or ' +
+    'duplicated events. It reports figures and asserts nothing about timing. Exits 3 when --deadline-s is ' +
+    'reached, after stopping everything it started.',
   options: {
-    clients: { type: 'string', default: '10000' },
-    events: { type: 'string', default: '10' },
-    rate: { type: 'string', default: '1' },
-    'deadline-s': { type: 'string', default: '480' },
-    only: { type: 'string' },
+    // Each client is one socket in this process and one in the server, both under the 20,000
+    // open-files limit, with room left for the store, the publisher and stdio.
+    clients: { value: '<n>', description: 'Concurrent stream clients.', rule: integer(1, 18_000), default: '10000' },
+    events: { value: '<n>', description: 'Items published.', rule: integer(1, 1000), default: '10' },
+    rate: { value: '<per-s>', description: 'Items published per second.', rule: decimal(0.1, 100), default: '1' },
+    'deadline-s': {
+      value: '<s>',
+      description: 'Hard deadline of the whole run.',
+      rule: decimal(10, 3600),
+      default: '480',
+    },
+    only: {
+      value: '<server>',
+      description: 'Measure one server only (default: both).',
+      rule: oneOf(['floor', 'tickerpulse']),
+    },
   },
-  strict: true,
+  notes: [
+    'Environment: tickerpulse runs with PORT=0, HOST=127.0.0.1, LOG_LEVEL=warn, SIMULATE=0, ' +
+      'MAX_CONNECTIONS=20000, POLL_INTERVAL_MS=1000, HEARTBEAT_INTERVAL_MS=30000 and its own INGEST_API_KEY; ' +
+      'every other variable of npm start (see npm start -- --help) passes through to it.',
+    'Raise the open-files limit (ulimit -n) above --clients plus 100, or expect EMFILE failures.',
+  ],
 });
 
-/** `text` as a number within [min, max], or exit with a usage error. */
-function bounded(name: string, text: string, min: number, max: number, integer: boolean): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    process.stderr.write(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${text}\n`);
-    process.exit(2);
-  }
-  return value;
-}
-
-// Each client is one socket in this process and one in the server, both under the 20,000
-// open-files limit, with room left for the store, the publisher and stdio.
-const clients = bounded('clients', values.clients, 1, 18_000, true);
-const events = bounded('events', values.events, 1, 1000, true);
-const rate = bounded('rate', values.rate, 0.1, 100, false);
-const deadlineS = bounded('deadline-s', values['deadline-s'], 10, 3600, false);
-const only = values.only;
-if (only !== undefined && only !== 'floor' && only !== 'tickerpulse') {
-  process.stderr.write(`--only must be floor or tickerpulse, got ${only}\n`);
-  process.exit(2);
-}
+const { clients, events, rate, 'deadline-s': deadlineS, only } = readCommandLine(COMMAND);
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 24) {
   // The servers are spawned with this process's Node and run .ts files natively, which needs 24.

@@ -9,14 +9,29 @@
  * Exits non-zero, naming the file, if any output loads a resource from another host.
  */
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCommand, readCommandLine, text } from '../src/cli/usage.ts';
 import { buildDocs } from './docs/build.ts';
 import { RemoteResourceError } from './docs/remote-check.ts';
 import { killRunningToolsNow, stopRunningTools } from './docs/run-node.ts';
 import { repoRoot } from './docs/tool-env.ts';
 
-const { values } = parseArgs({ options: { out: { type: 'string' } }, strict: true });
-const outDir = values.out ?? join(repoRoot, 'docs-site');
+const COMMAND = defineCommand({
+  command: 'npm run docs',
+  summary:
+    'Builds the docs site offline from specs/: index.html (overview and links), openapi.html (REST ' +
+    'reference, Redoc) and asyncapi/index.html (SSE reference). Fails, naming the file, if any page would ' +
+    'load a script, stylesheet, image or font from another host. Reads no environment variables of its own.',
+  options: {
+    out: {
+      value: '<dir>',
+      description: 'Where to build (default: docs-site/ in the repository).',
+      rule: text('a directory path'),
+    },
+  },
+});
+
+const { out } = readCommandLine(COMMAND);
+const outDir = out ?? join(repoRoot, 'docs-site');
 
 const formatBytes = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : `${(bytes / 1024).toFixed(1)} kB`;

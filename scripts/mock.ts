@@ -4,63 +4,76 @@
  *   REST  http://127.0.0.1:4010  Prism mock of specs/openapi.yaml (examples; CORS on)
  *   SSE   http://127.0.0.1:4011  mock streams built from the specs/asyncapi.yaml examples
  *
- * Point the dashboard's config.js at them: REST_BASE_URL=http://127.0.0.1:4010,
- * STREAM_BASE_URL=http://127.0.0.1:4011. Runs until Ctrl-C / SIGTERM, or `--duration` seconds.
- *
- * Options (flags win over the environment): --rest-port (MOCK_REST_PORT, 4010), --sse-port
- * (MOCK_SSE_PORT, 4011), --interval ms between items (1000), --heartbeat ms (15000),
- * --duration s (run forever), --seed n (1).
+ * The dashboard talks to them when the local server is started with
+ * DASHBOARD_REST_BASE_URL=http://127.0.0.1:4010 DASHBOARD_STREAM_BASE_URL=http://127.0.0.1:4011:
+ * it writes the page's /config.js and Content-Security-Policy from those two settings
+ * (src/http/security-headers.ts). Runs until Ctrl-C / SIGTERM, or `--duration` seconds.
+ * Options: `npm run mock -- --help` (COMMAND below).
  */
-import { parseArgs } from 'node:util';
-import { type PrismMock, startPrismMock } from './mock/prism.ts';
-import { type MockSseServer, startMockSseServer } from './mock/sse-server.ts';
+import { decimal, defineCommand, integer, readCommandLine, refuse } from '../src/cli/usage.ts';
+import type { PrismMock } from './mock/prism.ts';
+import type { MockSseServer } from './mock/sse-server.ts';
 
 const HOST = '127.0.0.1';
 
-const { values } = parseArgs({
+const COMMAND = defineCommand({
+  command: 'npm run mock',
+  summary:
+    'Mock REST API (Prism, answering from the examples of specs/openapi.yaml, CORS on) and a mock SSE server ' +
+    'streaming events built from the examples of specs/asyncapi.yaml, both on 127.0.0.1, for dashboard work ' +
+    'without a backend or database. Runs until Ctrl-C or SIGTERM, or for --duration seconds.',
   options: {
-    'rest-port': { type: 'string' },
-    'sse-port': { type: 'string' },
-    interval: { type: 'string', default: '1000' },
-    heartbeat: { type: 'string', default: '15000' },
-    duration: { type: 'string' },
-    seed: { type: 'string', default: '1' },
+    'rest-port': {
+      value: '<port>',
+      description: 'Port of the REST mock.',
+      rule: integer(1, 65_535),
+      default: '4010',
+      env: 'MOCK_REST_PORT',
+    },
+    'sse-port': {
+      value: '<port>',
+      description: 'Port of the SSE mock.',
+      rule: integer(1, 65_535),
+      default: '4011',
+      env: 'MOCK_SSE_PORT',
+    },
+    interval: {
+      value: '<ms>',
+      description: 'Time between new_item events.',
+      rule: integer(10, 3_600_000),
+      default: '1000',
+    },
+    heartbeat: {
+      value: '<ms>',
+      description: 'Time between heartbeat events.',
+      rule: integer(1000, 60_000),
+      default: '15000',
+    },
+    // setTimeout fires at once beyond 2^31 - 1 ms, so the run is capped at a day.
+    duration: {
+      value: '<s>',
+      description: 'Stop after this many seconds (default: run until stopped).',
+      rule: decimal(0.1, 86_400),
+    },
+    seed: { value: '<n>', description: 'Seed of the item variations.', rule: integer(0, 2 ** 32 - 1), default: '1' },
   },
-  strict: true,
+  notes: [
+    'To see the dashboard against the mock, start the local server with DASHBOARD_REST_BASE_URL and ' +
+      'DASHBOARD_STREAM_BASE_URL set to the two URLs the mock prints (see npm start -- --help), then open ' +
+      'the dashboard URL npm start prints.',
+  ],
 });
 
-function usage(message: string): never {
-  process.stderr.write(`npm run mock: ${message}\n`);
-  process.exit(2);
-}
-
-/** `text` as an integer in [min, max], or a usage error naming `name`. */
-function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max)
-    usage(`${name} must be an integer in [${min}, ${max}], got "${text}"`);
-  return value;
-}
-
-const restPort = integer(
-  '--rest-port / MOCK_REST_PORT',
-  values['rest-port'] ?? process.env.MOCK_REST_PORT ?? '4010',
-  1,
-  65535,
-);
-const ssePort = integer(
-  '--sse-port / MOCK_SSE_PORT',
-  values['sse-port'] ?? process.env.MOCK_SSE_PORT ?? '4011',
-  1,
-  65535,
-);
-if (restPort === ssePort) usage(`the REST and SSE ports must differ (both are ${restPort})`);
-const intervalMs = integer('--interval', values.interval, 10, 3_600_000);
-const heartbeatMs = integer('--heartbeat', values.heartbeat, 1000, 60_000);
-const durationS = values.duration === undefined ? undefined : Number(values.duration);
-if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0))
-  usage(`--duration must be a positive number of seconds`);
-const seed = integer('--seed', values.seed, 0, 2 ** 32 - 1);
+const options = readCommandLine(COMMAND);
+const restPort = options['rest-port'];
+const ssePort = options['sse-port'];
+if (restPort === ssePort) refuse(COMMAND, `the REST and SSE ports must differ (both are ${restPort})`);
+const { interval: intervalMs, heartbeat: heartbeatMs, duration: durationS, seed } = options;
+// Loaded after the command line is read (the contract validators take a while), so --help answers at once.
+const [{ startPrismMock }, { startMockSseServer }] = await Promise.all([
+  import('./mock/prism.ts'),
+  import('./mock/sse-server.ts'),
+]);
 
 let sse: MockSseServer | undefined;
 let prism: PrismMock | undefined;
@@ -113,9 +126,10 @@ if (sse === undefined || prism === undefined) {
       `  REST  ${prism.url}  Prism mock of specs/openapi.yaml, e.g. ${prism.url}/api/v2/metrics`,
       `  SSE   ${sse.url}  ${sse.url}/api/v2/stream and /api/v2/configurations/{id}/stream,`,
       `        built from the specs/asyncapi.yaml examples: new_item every ${intervalMs} ms, heartbeat every ${heartbeatMs} ms`,
-      'Dashboard config.js:',
-      `  REST_BASE_URL=${prism.url}`,
-      `  STREAM_BASE_URL=${sse.url}`,
+      // The only settings that point the dashboard somewhere: npm start writes its /config.js and
+      // its Content-Security-Policy from them.
+      'To use the dashboard against these mocks, start the local server pointed at them and open the dashboard URL it prints:',
+      `  DASHBOARD_REST_BASE_URL=${prism.url} DASHBOARD_STREAM_BASE_URL=${sse.url} npm start`,
       durationS === undefined ? 'Ctrl-C to stop.' : `Stopping by itself after ${durationS} s.`,
       '',
     ].join('\n'),

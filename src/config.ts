@@ -30,6 +30,8 @@ const ENV = Object.freeze({
   LOG_LEVEL: 'LOG_LEVEL',
   ITEM_RETENTION_DAYS: 'ITEM_RETENTION_DAYS',
   FEED_SETTLE_MS: 'FEED_SETTLE_MS',
+  DASHBOARD_REST_BASE_URL: 'DASHBOARD_REST_BASE_URL',
+  DASHBOARD_STREAM_BASE_URL: 'DASHBOARD_STREAM_BASE_URL',
 } as const);
 
 type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -46,66 +48,36 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 /** How much the service logs; `silent` logs nothing. Default `info`. */
 type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** The validated settings. Every field is optional in the environment; the default is given per field. */
+/**
+ * The validated settings, one field per variable. What each means, its default and what it
+ * accepts are in `SETTINGS` below, which `loadConfig` reads and `npm start -- --help` prints.
+ */
 type Config = {
-  /** `PORT`: TCP port of the HTTP server; 0 asks the OS for a free one. Default 3000. */
   readonly port: number;
-  /** `HOST`: address the HTTP server binds to. Default `127.0.0.1`, so a local run is not exposed. */
   readonly host: string;
-  /**
-   * `DYNAMODB_ENDPOINT`: http(s) URL of a DynamoDB-compatible endpoint. Default undefined: locally
-   * the embedded store, in Lambda AWS DynamoDB.
-   */
   readonly dynamodbEndpoint: string | undefined;
-  /** `TABLE_NAME`: DynamoDB table name. Default `tickerpulse`. */
   readonly tableName: string;
-  /** `DATA_DIR`: directory the embedded store persists to. Default undefined: kept in memory. */
   readonly dataDir: string | undefined;
-  /** `POLL_INTERVAL_MS`: how often the stream engine polls the store for changes. Default 1000. */
   readonly pollIntervalMs: number;
-  /** `HEARTBEAT_INTERVAL_MS`: interval of SSE `heartbeat` events. Default 30000. */
   readonly heartbeatIntervalMs: number;
-  /** `RETRY_MS`: the SSE `retry:` reconnection delay sent to clients. Default 3000. */
   readonly retryMs: number;
-  /** `MAX_CONNECTIONS`: concurrent SSE connections before new ones are refused. Default 100. */
   readonly maxConnections: number;
-  /** `INGEST_API_KEY`: secret key of the ingest endpoint, at least 16 characters. Default undefined. */
   readonly ingestApiKey: string | undefined;
-  /** `AUTH_JWT_SECRET`: HMAC secret for verifying JWTs, at least 32 characters. Default undefined. */
   readonly authJwtSecret: string | undefined;
-  /** `AUTH_JWKS_URL`: http(s) URL of the JWKS that verifies JWTs. Default undefined. */
   readonly authJwksUrl: string | undefined;
-  /** `AUTH_JWT_ISSUER`: required `iss` claim of JWTs. Default undefined: not checked. */
   readonly authJwtIssuer: string | undefined;
-  /** `AUTH_JWT_AUDIENCE`: required `aud` claim of JWTs. Default undefined: not checked. */
   readonly authJwtAudience: string | undefined;
-  /**
-   * `AUTH_TRUST_USER_ID_HEADER`: take the user id from a request header without a token. Default
-   * true for the `local` profile, false for `lambda`.
-   */
   readonly authTrustUserIdHeader: boolean;
-  /** `STREAM_TOKEN_SECRET`: HMAC secret of short-lived stream tokens, at least 32 characters. Default undefined. */
   readonly streamTokenSecret: string | undefined;
-  /** `STREAM_TOKEN_TTL_S`: lifetime of a stream token in seconds. Default 300. */
   readonly streamTokenTtlS: number;
-  /**
-   * `STREAM_DEADLINE_MARGIN_MS`: how long before the Lambda deadline a stream is closed with a
-   * `reconnect` event. Default 10000.
-   */
-  /**
-   * `STREAM_FLUSH_PADDING_BYTES`: an SSE comment of this many bytes after each write of the Lambda
-   * stream handler, for when the service holds back small writes (unverified). Default 0 (off).
-   */
-  readonly streamFlushPaddingBytes: number;
   readonly streamDeadlineMarginMs: number;
-  /** `SIMULATE`: generate simulated items so a fresh install shows live data. Default true. */
+  readonly streamFlushPaddingBytes: number;
   readonly simulate: boolean;
-  /** `LOG_LEVEL`: one of debug, info, warn, error, silent (any case). Default `info`. */
   readonly logLevel: LogLevel;
-  /** `ITEM_RETENTION_DAYS`: days an item is kept before it expires. Default 7. */
   readonly itemRetentionDays: number;
-  /** `FEED_SETTLE_MS`: how long a feed waits for late items before it counts as settled. Default 5000. */
   readonly feedSettleMs: number;
+  readonly dashboardRestBaseUrl: string | undefined;
+  readonly dashboardStreamBaseUrl: string | undefined;
 };
 
 /**
@@ -123,33 +95,57 @@ class ConfigError extends Error {
   }
 }
 
-type Check<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
-type Parser<T> = (text: string) => Check<T>;
+/** `redact`: the value holds a credential (a URL's user:password) and must not be echoed. */
+type Failure = { readonly ok: false; readonly expected: string; readonly redact: boolean };
+type Check<T> = { readonly ok: true; readonly value: T } | Failure;
+/**
+ * A setting's rule: what it accepts, in words (the usage prints this; each failure names the part
+ * that failed), and the check itself.
+ */
+type Parser<T> = { readonly accepts: string; readonly check: (text: string) => Check<T> };
 
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
-const fail = <T>(expected: string): Check<T> => ({ ok: false, expected });
+const fail = (expected: string, redact = false): Failure => ({ ok: false, expected, redact });
 
 /** Long values are cut so a pasted file or key cannot flood the start-up error. */
 const MAX_ECHO_CHARACTERS = 60;
 
-// JSON quoting shows where the value ends and escapes newlines, so a value cannot forge log lines.
-// Cutting by code point never leaves half a surrogate pair; splitting a combined emoji is harmless here.
+// What JSON.stringify leaves as it is but a terminal or log viewer may act on: DEL and C1 controls
+// (U+0085 is a line break to some), format characters (bidi overrides reorder the line) and the
+// Unicode line and paragraph separators.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** `\uXXXX` for each UTF-16 unit, as JSON would write it (an astral format character is two). */
+const escapeUnits = (character: string): string =>
+  Array.from({ length: character.length }, (_, unit) => {
+    const code = character.charCodeAt(unit).toString(16).padStart(4, '0');
+    return `\\u${code}`;
+  }).join('');
+
+// JSON quoting shows where the value ends and escapes newlines, so a value cannot forge log lines;
+// the rest of the invisible characters are escaped the same way. Cutting by code point never leaves
+// half a surrogate pair; splitting a combined emoji is harmless here.
 function quote(text: string): string {
   const characters = Array.from(text);
   return JSON.stringify(
     characters.length > MAX_ECHO_CHARACTERS ? `${characters.slice(0, MAX_ECHO_CHARACTERS).join('')}…` : text,
-  );
+  ).replace(INVISIBLE, escapeUnits);
 }
 
-// Number() alone would take 1e3, 0x10, 3.5 and ' 12 '; only plain decimal digits are settings.
-const integer =
-  (min: number, max: number): Parser<number> =>
-  (text) => {
-    const value = Number(text);
-    return /^-?\d+$/.test(text) && value >= min && value <= max
-      ? ok(value + 0) // `-0` passes the range check; adding 0 makes it a plain 0
-      : fail(`an integer from ${min} to ${max}`);
+// Number() alone would take 1e3, 0x10, 3.5 and ' 12 ', parseInt '12abc'. A setting is spelt as
+// the REST query rules spell integers (src/contract/rest.ts): plain decimal digits, no sign (so no
+// -0), point, exponent, 0x/0o/0b prefix or non-ASCII digits, and no leading zero ('010' reads as
+// 8 to some tools, 10 to others). Only the surrounding whitespace every setting loses is allowed.
+function integer(min: number, max: number): Parser<number> {
+  const accepts = `an integer from ${min} to ${max}`;
+  return {
+    accepts,
+    check: (text) => {
+      const value = Number(text);
+      return /^(?:0|[1-9][0-9]*)$/.test(text) && value >= min && value <= max ? ok(value) : fail(accepts);
+    },
   };
+}
 
 // A Map rather than an object literal: object keys '1' and '0' would enumerate first.
 const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
@@ -163,59 +159,327 @@ const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
   ['off', false],
 ]);
 
-const boolean: Parser<boolean> = (text) => {
-  const value = BOOLEAN_WORDS.get(text.toLowerCase());
-  return value === undefined ? fail(`one of ${[...BOOLEAN_WORDS.keys()].join(', ')}`) : ok(value);
+const BOOLEAN_EXPECTED = `one of ${[...BOOLEAN_WORDS.keys()].join(', ')}`;
+const boolean: Parser<boolean> = {
+  accepts: `${BOOLEAN_EXPECTED} (any case)`,
+  check: (text) => {
+    const value = BOOLEAN_WORDS.get(text.toLowerCase());
+    return value === undefined ? fail(BOOLEAN_EXPECTED) : ok(value);
+  },
 };
 
-const logLevel: Parser<LogLevel> = (text) => {
-  const value = LOG_LEVELS.find((level) => level === text.toLowerCase());
-  return value === undefined ? fail(`one of ${LOG_LEVELS.join(', ')}`) : ok(value);
+const LOG_LEVEL_EXPECTED = `one of ${LOG_LEVELS.join(', ')}`;
+const logLevel: Parser<LogLevel> = {
+  accepts: `${LOG_LEVEL_EXPECTED} (any case)`,
+  check: (text) => {
+    const value = LOG_LEVELS.find((level) => level === text.toLowerCase());
+    return value === undefined ? fail(LOG_LEVEL_EXPECTED) : ok(value);
+  },
 };
+
+const HTTP_URL_EXPECTED = 'an absolute http: or https: URL';
+const CREDENTIALS_IN_URL = 'a URL without a user name or password (the value is not shown)';
+/** Appended to what each URL setting accepts. */
+const NO_CREDENTIALS = '; no user name or password';
+
+/**
+ * An absolute http(s) URL written out in full (`http://`; the URL parser would also take
+ * `http:host` or backslashes), without credentials: URLs are logged at start-up, and a password
+ * in one would be echoed.
+ */
+function parseHttpUrl(text: string): { url: URL } | { problem: Failure } {
+  const url = URL.parse(text);
+  if (url === null || !/^https?:\/\//i.test(text)) return { problem: fail(HTTP_URL_EXPECTED) };
+  if (url.username !== '' || url.password !== '') return { problem: fail(CREDENTIALS_IN_URL, true) };
+  return { url };
+}
 
 // Relative URLs and other schemes (ftp:, file:, a bare "localhost:8000") would only fail at the first request.
-const httpUrl: Parser<string> = (text) => {
-  const url = URL.parse(text);
-  return url !== null && (url.protocol === 'http:' || url.protocol === 'https:')
-    ? ok(text)
-    : fail('an absolute http: or https: URL');
+const httpUrl: Parser<string> = {
+  accepts: `${HTTP_URL_EXPECTED}${NO_CREDENTIALS}`,
+  check: (text) => {
+    const parsed = parseHttpUrl(text);
+    return 'problem' in parsed ? parsed.problem : ok(text);
+  },
 };
+
+// The authenticator's own test (src/auth/authenticator.ts), on the parser's normalised host name,
+// so that whatever passes here also passes there: `127.evil.example` is not loopback.
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
 // Whoever can change the key set can sign tokens as any user, so keys travel over TLS; plain http
 // only to this machine (tests, a local identity provider). The authenticator enforces the same.
-const jwksUrl: Parser<string> = (text) => {
-  const url = URL.parse(text);
-  const loopback =
-    url !== null && ['localhost', '[::1]'].includes(url.hostname) ? true : /^127\./.test(url?.hostname ?? '');
-  return url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && loopback))
-    ? ok(text)
-    : fail('an absolute https: URL (http: only to localhost)');
+const JWKS_EXPECTED = 'an absolute https: URL (http: only to localhost)';
+const jwksUrl: Parser<string> = {
+  accepts: `${JWKS_EXPECTED}${NO_CREDENTIALS}`,
+  check: (text) => {
+    const parsed = parseHttpUrl(text);
+    if ('problem' in parsed) return parsed.problem.redact ? parsed.problem : fail(JWKS_EXPECTED);
+    const { url } = parsed;
+    return url.protocol === 'https:' || LOOPBACK_HOST.test(url.hostname) ? ok(text) : fail(JWKS_EXPECTED);
+  },
 };
 
-const host: Parser<string> = (text) =>
-  /\s/u.test(text) ? fail('a host name or address without whitespace') : ok(text);
+// Where the dashboard's requests go: a path prefix is fine, a query or fragment would break the
+// paths appended to it.
+const BASE_URL_EXPECTED = `${HTTP_URL_EXPECTED} without query or fragment`;
+const baseUrl: Parser<string> = {
+  accepts: `${BASE_URL_EXPECTED}${NO_CREDENTIALS}`,
+  check: (text) => {
+    const parsed = parseHttpUrl(text);
+    if ('problem' in parsed) return parsed.problem;
+    return parsed.url.search === '' && parsed.url.hash === '' && !/[?#]/.test(text)
+      ? ok(text)
+      : fail(BASE_URL_EXPECTED);
+  },
+};
+
+// Listen fails late, and with a stack trace, on anything that is not a name or an address; '%' is
+// an IPv6 zone (fe80::1%eth0).
+const HOST_EXPECTED = 'a host name or address: letters, digits, ".", "-", "_", ":" and "%"';
+const host: Parser<string> = {
+  accepts: HOST_EXPECTED,
+  check: (text) => (/^[A-Za-z0-9._:%-]{1,255}$/.test(text) ? ok(text) : fail(HOST_EXPECTED)),
+};
+
+// No file system takes a path with NUL; Node would throw at the first file operation instead.
+const PATH_EXPECTED = 'a path without NUL characters';
+const path: Parser<string> = {
+  accepts: PATH_EXPECTED,
+  check: (text) => (text.includes('\0') ? fail(PATH_EXPECTED) : ok(text)),
+};
 
 // DynamoDB's own rule for table names, checked here so a typo fails at start-up, not at the first query.
-const tableName: Parser<string> = (text) =>
-  /^[A-Za-z0-9_.-]{3,255}$/.test(text) ? ok(text) : fail('3 to 255 characters of A-Z, a-z, 0-9, _, . and -');
+const TABLE_NAME_EXPECTED = '3 to 255 characters of A-Z, a-z, 0-9, _, . and -';
+const tableName: Parser<string> = {
+  accepts: TABLE_NAME_EXPECTED,
+  check: (text) => (/^[A-Za-z0-9_.-]{3,255}$/.test(text) ? ok(text) : fail(TABLE_NAME_EXPECTED)),
+};
 
-const text: Parser<string> = (value) => ok(value);
+const text: Parser<string> = { accepts: 'any text', check: (value) => ok(value) };
 
 // The length is safe to report and tells the operator what to fix; the value never is. Counted in
 // code points, so a secret is never shorter in bytes than the minimum it is said to meet.
-const secret =
-  (min: number): Parser<string> =>
-  (value) => {
-    const length = Array.from(value).length;
-    return length >= min ? ok(value) : fail(`at least ${min} characters (got ${length})`);
+function secret(min: number): Parser<string> {
+  const accepts = `at least ${min} characters`;
+  return {
+    accepts,
+    check: (value) => {
+      const length = Array.from(value).length;
+      return length >= min ? ok(value) : fail(`${accepts} (got ${length})`);
+    },
   };
+}
+
+// The ingest key travels in the X-API-Key header, which carries bytes that Node reads as latin1:
+// a key with any other character could never be matched, so it is refused at start-up.
+const PRINTABLE_ASCII_EXPECTED = 'printable ASCII characters only';
+function headerSecret(min: number): Parser<string> {
+  const length = secret(min);
+  return {
+    accepts: `${length.accepts}, ${PRINTABLE_ASCII_EXPECTED}`,
+    check: (value) => {
+      const check = length.check(value);
+      if (!check.ok) return check;
+      return /^[\x20-\x7e]+$/.test(value) ? check : fail(PRINTABLE_ASCII_EXPECTED);
+    },
+  };
+}
+
+/** One setting: its variable, rule, default and meaning. */
+type Setting<T> = {
+  readonly env: EnvName;
+  readonly parser: Parser<NonNullable<T>>;
+  /** The value when the variable is unset (or blank); a function when it depends on the profile. */
+  readonly fallback: T | ((profile: Profile) => T);
+  /** The default in words, for the usage; required when `fallback` is undefined or a function. */
+  readonly defaultText?: string;
+  /** What the setting does, for the usage. */
+  readonly summary: string;
+  /** A credential: never echoed in a problem, never in `describeConfig`. */
+  readonly secret?: boolean;
+};
+
+/**
+ * Every setting, in the order problems are reported. `loadConfig` reads the environment through
+ * this table only and the usage (`npm start -- --help`) prints it, so the two cannot disagree.
+ */
+const SETTINGS: { readonly [K in keyof Config]: Setting<Config[K]> } = {
+  port: {
+    env: ENV.PORT,
+    parser: integer(0, 65_535),
+    fallback: 3000,
+    summary: 'TCP port of the HTTP server; 0 asks the OS for a free one.',
+  },
+  host: {
+    env: ENV.HOST,
+    parser: host,
+    fallback: '127.0.0.1',
+    summary: 'Address the HTTP server binds to. The default keeps a local run private; 0.0.0.0 in a container.',
+  },
+  dynamodbEndpoint: {
+    env: ENV.DYNAMODB_ENDPOINT,
+    parser: httpUrl,
+    fallback: undefined,
+    defaultText: 'none: the embedded store (in Lambda: AWS DynamoDB)',
+    summary: 'A DynamoDB-compatible endpoint (a standalone dynalite, DynamoDB Local) instead of the embedded store.',
+  },
+  tableName: { env: ENV.TABLE_NAME, parser: tableName, fallback: 'tickerpulse', summary: 'DynamoDB table name.' },
+  dataDir: {
+    env: ENV.DATA_DIR,
+    parser: path,
+    fallback: undefined,
+    defaultText: 'none: the embedded store is kept in memory',
+    summary: 'Directory the embedded store keeps its files in, so that data survives a restart.',
+  },
+  pollIntervalMs: {
+    env: ENV.POLL_INTERVAL_MS,
+    parser: integer(100, 60_000),
+    fallback: 1000,
+    summary: 'How often the stream engine polls the store for changes, in ms.',
+  },
+  heartbeatIntervalMs: {
+    env: ENV.HEARTBEAT_INTERVAL_MS,
+    parser: integer(1000, 60_000),
+    fallback: 30_000,
+    summary: 'Interval of the SSE heartbeat event, in ms.',
+  },
+  retryMs: {
+    env: ENV.RETRY_MS,
+    parser: integer(100, 600_000),
+    fallback: 3000,
+    summary: 'The SSE retry: reconnection delay sent to clients, in ms.',
+  },
+  maxConnections: {
+    env: ENV.MAX_CONNECTIONS,
+    parser: integer(1, 1_000_000),
+    fallback: 100,
+    summary: 'Concurrent SSE connections per process before new ones are refused.',
+  },
+  ingestApiKey: {
+    env: ENV.INGEST_API_KEY,
+    parser: headerSecret(16),
+    fallback: undefined,
+    defaultText: 'none: npm start generates one and prints it (required in Lambda)',
+    summary: 'Secret key of POST /api/v2/items (X-API-Key header). A configured key is never printed.',
+    secret: true,
+  },
+  authJwtSecret: {
+    env: ENV.AUTH_JWT_SECRET,
+    parser: secret(32),
+    fallback: undefined,
+    defaultText: 'none (with no AUTH_JWKS_URL either, Bearer tokens are refused)',
+    summary: 'HMAC secret that verifies Bearer JWTs (HS256). Not together with AUTH_JWKS_URL.',
+    secret: true,
+  },
+  authJwksUrl: {
+    env: ENV.AUTH_JWKS_URL,
+    parser: jwksUrl,
+    fallback: undefined,
+    defaultText: 'none',
+    summary: 'JWKS that verifies Bearer JWTs (RS256, ES256, PS256, EdDSA). Not together with AUTH_JWT_SECRET.',
+  },
+  authJwtIssuer: {
+    env: ENV.AUTH_JWT_ISSUER,
+    parser: text,
+    fallback: undefined,
+    defaultText: 'none: not checked',
+    summary: 'Required iss claim of JWTs.',
+  },
+  authJwtAudience: {
+    env: ENV.AUTH_JWT_AUDIENCE,
+    parser: text,
+    fallback: undefined,
+    defaultText: 'none: not checked',
+    summary: 'Required aud claim of JWTs.',
+  },
+  authTrustUserIdHeader: {
+    env: ENV.AUTH_TRUST_USER_ID_HEADER,
+    parser: boolean,
+    // Trusting a header is only safe behind something that sets it, which a local run stands in for.
+    fallback: (profile) => profile === 'local',
+    defaultText: 'true locally (npm start), false in Lambda',
+    summary: 'Take the user id from the X-User-ID header without a token.',
+  },
+  streamTokenSecret: {
+    env: ENV.STREAM_TOKEN_SECRET,
+    parser: secret(32),
+    fallback: undefined,
+    defaultText: 'none: AUTH_JWT_SECRET, else one generated per start (in Lambda one of them is required)',
+    summary: "HMAC secret of the short-lived tokens that open a configuration's stream from a browser.",
+    secret: true,
+  },
+  streamTokenTtlS: {
+    env: ENV.STREAM_TOKEN_TTL_S,
+    parser: integer(30, 3600),
+    fallback: 300,
+    summary: 'Lifetime of a stream token, in seconds.',
+  },
+  streamDeadlineMarginMs: {
+    env: ENV.STREAM_DEADLINE_MARGIN_MS,
+    parser: integer(1000, 600_000),
+    fallback: 10_000,
+    summary: 'Lambda stream handler only: how long before the function deadline a stream ends with a reconnect event.',
+  },
+  streamFlushPaddingBytes: {
+    env: ENV.STREAM_FLUSH_PADDING_BYTES,
+    parser: integer(0, 262_144),
+    fallback: 0,
+    summary:
+      'Lambda stream handler only: an SSE comment of this many bytes after each write, for when the service holds back small writes (unverified); 0 is off.',
+  },
+  simulate: {
+    env: ENV.SIMULATE,
+    parser: boolean,
+    fallback: true,
+    summary: 'npm start posts simulated items so that a fresh install shows live data.',
+  },
+  logLevel: {
+    env: ENV.LOG_LEVEL,
+    parser: logLevel,
+    fallback: 'info',
+    summary: 'How much is logged; silent logs nothing.',
+  },
+  itemRetentionDays: {
+    env: ENV.ITEM_RETENTION_DAYS,
+    parser: integer(1, 365),
+    fallback: 7,
+    summary: 'Days an item is kept before it expires; also how long a stream cursor can be resumed.',
+  },
+  feedSettleMs: {
+    env: ENV.FEED_SETTLE_MS,
+    parser: integer(0, 60_000),
+    fallback: 5000,
+    summary: 'How long a feed waits for late items before it counts as settled, in ms.',
+  },
+  dashboardRestBaseUrl: {
+    env: ENV.DASHBOARD_REST_BASE_URL,
+    parser: baseUrl,
+    fallback: undefined,
+    defaultText: "none: the page's own origin",
+    summary:
+      "Where the dashboard served by npm start sends REST requests (restBaseUrl of its /config.js); the page's Content-Security-Policy allows this origin.",
+  },
+  dashboardStreamBaseUrl: {
+    env: ENV.DASHBOARD_STREAM_BASE_URL,
+    parser: baseUrl,
+    fallback: undefined,
+    defaultText: "none: the page's own origin",
+    summary: "The same for the dashboard's SSE streams (streamBaseUrl of its /config.js).",
+  },
+};
+
+/** Every `Config` field, in the table's order. */
+const FIELDS = Object.keys(SETTINGS) as readonly (keyof Config)[];
 
 /** Fields holding credentials: never echoed in a problem, never in `describeConfig`. */
-const SECRET_FIELDS: ReadonlySet<string> = new Set<keyof Config>([
-  'ingestApiKey',
-  'authJwtSecret',
-  'streamTokenSecret',
-]);
+const SECRET_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter((field) => SETTINGS[field].secret === true));
+
+// No setting's value is a function, so a function is always the profile-dependent form.
+function fallbackOf<T>(setting: Setting<T>, profile: Profile): T {
+  const { fallback } = setting;
+  return typeof fallback === 'function' ? (fallback as (profile: Profile) => T)(profile) : fallback;
+}
 
 /**
  * Reads, validates and deep-freezes the configuration. Empty and whitespace-only values count as
@@ -229,43 +493,22 @@ function loadConfig(env: Readonly<Record<string, string | undefined>>, profile: 
     const value = env[name]?.trim();
     return value === '' ? undefined : value;
   };
-  const read = <T>(name: EnvName, parse: Parser<T>, options: { secret?: boolean } = {}): T | undefined => {
-    const value = valueOf(name);
+  const read = <T>(setting: Setting<T>): NonNullable<T> | undefined => {
+    const value = valueOf(setting.env);
     if (value === undefined) return undefined;
-    const check = parse(value);
+    const check = setting.parser.check(value);
     if (check.ok) return check.value;
-    problems.push(
-      `${name}${options.secret === true ? '' : `=${quote(value)}`} is not valid: expected ${check.expected}`,
-    );
+    const echo = setting.secret === true || check.redact ? '' : `=${quote(value)}`;
+    problems.push(`${setting.env}${echo} is not valid: expected ${check.expected}`);
     return undefined;
   };
-
-  const config: Config = {
-    port: read(ENV.PORT, integer(0, 65_535)) ?? 3000,
-    host: read(ENV.HOST, host) ?? '127.0.0.1',
-    dynamodbEndpoint: read(ENV.DYNAMODB_ENDPOINT, httpUrl),
-    tableName: read(ENV.TABLE_NAME, tableName) ?? 'tickerpulse',
-    dataDir: read(ENV.DATA_DIR, text),
-    pollIntervalMs: read(ENV.POLL_INTERVAL_MS, integer(100, 60_000)) ?? 1000,
-    heartbeatIntervalMs: read(ENV.HEARTBEAT_INTERVAL_MS, integer(1000, 60_000)) ?? 30_000,
-    retryMs: read(ENV.RETRY_MS, integer(100, 600_000)) ?? 3000,
-    maxConnections: read(ENV.MAX_CONNECTIONS, integer(1, 1_000_000)) ?? 100,
-    ingestApiKey: read(ENV.INGEST_API_KEY, secret(16), { secret: true }),
-    authJwtSecret: read(ENV.AUTH_JWT_SECRET, secret(32), { secret: true }),
-    authJwksUrl: read(ENV.AUTH_JWKS_URL, jwksUrl),
-    authJwtIssuer: read(ENV.AUTH_JWT_ISSUER, text),
-    authJwtAudience: read(ENV.AUTH_JWT_AUDIENCE, text),
-    // Trusting a header is only safe behind something that sets it, which a local run stands in for.
-    authTrustUserIdHeader: read(ENV.AUTH_TRUST_USER_ID_HEADER, boolean) ?? profile === 'local',
-    streamTokenSecret: read(ENV.STREAM_TOKEN_SECRET, secret(32), { secret: true }),
-    streamTokenTtlS: read(ENV.STREAM_TOKEN_TTL_S, integer(30, 3600)) ?? 300,
-    streamDeadlineMarginMs: read(ENV.STREAM_DEADLINE_MARGIN_MS, integer(1000, 600_000)) ?? 10_000,
-    streamFlushPaddingBytes: read(ENV.STREAM_FLUSH_PADDING_BYTES, integer(0, 262_144)) ?? 0,
-    simulate: read(ENV.SIMULATE, boolean) ?? true,
-    logLevel: read(ENV.LOG_LEVEL, logLevel) ?? 'info',
-    itemRetentionDays: read(ENV.ITEM_RETENTION_DAYS, integer(1, 365)) ?? 7,
-    feedSettleMs: read(ENV.FEED_SETTLE_MS, integer(0, 60_000)) ?? 5000,
+  const settle = <K extends keyof Config>(field: K): Config[K] => {
+    const setting: Setting<Config[K]> = SETTINGS[field];
+    return read(setting) ?? fallbackOf(setting, profile);
   };
+
+  // The table's order is the order of the problems.
+  const config = Object.fromEntries(FIELDS.map((field) => [field, settle(field)])) as Config;
 
   // Cross-field rules look at what is set, not at what is valid: a too-short secret is one
   // problem ("too short"), not two ("too short" and "missing").
@@ -316,5 +559,35 @@ function describeConfig(config: Config): Record<string, string | number | boolea
   return described;
 }
 
-export type { Config, LogLevel, Profile };
-export { ConfigError, describeConfig, ENV, loadConfig };
+/** A setting as the usage shows it. */
+type SettingDescription = {
+  readonly name: EnvName;
+  /** The `Config` field it sets. */
+  readonly field: keyof Config;
+  readonly summary: string;
+  /** The default in words: the value itself, or what happens when the variable is unset. */
+  readonly default: string;
+  readonly accepts: string;
+};
+
+/**
+ * Every setting with its variable, meaning, default and accepted values, in the table's order:
+ * the same table `loadConfig` validates with, so a usage built from it cannot drift.
+ */
+function describeSettings(): readonly SettingDescription[] {
+  return FIELDS.map((field) => {
+    const setting: Setting<string | number | boolean | undefined> = SETTINGS[field];
+    const { fallback } = setting;
+    const shown = typeof fallback === 'function' || fallback === undefined ? undefined : String(fallback);
+    return {
+      name: setting.env,
+      field,
+      summary: setting.summary,
+      default: shown ?? setting.defaultText ?? 'none',
+      accepts: setting.parser.accepts,
+    };
+  });
+}
+
+export type { Config, LogLevel, Profile, SettingDescription };
+export { ConfigError, describeConfig, describeSettings, ENV, loadConfig };

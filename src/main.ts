@@ -3,16 +3,41 @@
  * under DATA_DIR), the table, a day of demo data, the simulator, REST on PORT. Ctrl-C or SIGTERM
  * shuts everything down cleanly.
  */
-import { ConfigError, describeConfig, loadConfig } from './config.ts';
-import { startSimulator } from './demo/simulator.ts';
-import { createLogger } from './observability/logger.ts';
-import { startLocalServer } from './runtime/local-server.ts';
+import { defineCommand, readCommandLine } from './cli/usage.ts';
+import { ConfigError, describeConfig, describeSettings, loadConfig } from './config.ts';
+import type { RuntimeSecrets } from './runtime/secrets.ts';
 
 /** A stuck shutdown must not keep the process alive. */
 const SHUTDOWN_DEADLINE_MS = 5000;
 const DEV_USER_ID = 'dev-user';
 
+/**
+ * Secrets are never echoed: a configured key is the operator's and may be a production one. A
+ * generated key exists only in this process, so printing it is the only way to use it.
+ */
+function ingestKeyLine(secrets: RuntimeSecrets): string {
+  return secrets.ingestApiKeyGenerated
+    ? `${secrets.ingestApiKey}   (generated; set INGEST_API_KEY to choose one)`
+    : '(set by INGEST_API_KEY; not shown)';
+}
+
+const COMMAND = defineCommand({
+  command: 'npm start',
+  summary:
+    'The whole of tickerpulse in one process, for development: REST API, SSE streams and the dashboard on ' +
+    'http://HOST:PORT/, an embedded DynamoDB-compatible store (dynalite; in memory unless DATA_DIR is set) ' +
+    'or DYNAMODB_ENDPOINT, the table created when missing, a day of demo data, and a simulator posting ' +
+    'items. Prints its URLs, the ingest key and a dev user id. Ctrl-C or SIGTERM stops it within 5 s.',
+  options: {},
+  environmentNote:
+    'every variable is optional; read once at start; blank counts as unset; a bad value stops start-up ' +
+    'with one line per problem and exit code 2',
+  environment: describeSettings(),
+});
+
 async function main(): Promise<void> {
+  // Before the configuration: --help works even when the environment holds a bad value.
+  readCommandLine(COMMAND);
   let config;
   try {
     config = loadConfig(process.env);
@@ -23,6 +48,13 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Loaded once the command line and the configuration are known good: --help and a bad setting
+  // answer at once instead of after loading the server, the store and the AWS SDK.
+  const [{ startSimulator }, { createLogger }, { startLocalServer }] = await Promise.all([
+    import('./demo/simulator.ts'),
+    import('./observability/logger.ts'),
+    import('./runtime/local-server.ts'),
+  ]);
   const logger = createLogger(config.logLevel);
   logger.info('starting', { config: describeConfig(config) });
   const started = performance.now();
@@ -39,7 +71,7 @@ async function main(): Promise<void> {
     `  live stream     ${server.url}/api/v2/stream   (SSE; configurations: /api/v2/configurations/{id}/stream)`,
     `  health          ${server.url}/health   metrics ${server.url}/metrics`,
     `  store           ${server.storeDescription}, table ${config.tableName}${server.seeded > 0 ? `, seeded ${server.seeded} demo items` : ''}`,
-    `  ingest key      ${server.secrets.ingestApiKey}${server.secrets.ingestApiKeyGenerated ? '   (generated; set INGEST_API_KEY to choose one)' : ''}`,
+    `  ingest key      ${ingestKeyLine(server.secrets)}`,
     `  dev user id     ${DEV_USER_ID}   (send as X-User-ID${config.authTrustUserIdHeader ? '' : '; AUTH_TRUST_USER_ID_HEADER is off'})`,
     `  simulator       ${simulator === undefined ? 'off (SIMULATE=0)' : 'posting an item about every second (SIMULATE=0 turns it off)'}`,
     '',

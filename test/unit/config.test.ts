@@ -29,6 +29,8 @@ const LOCAL_DEFAULTS: Config = {
   logLevel: 'info',
   itemRetentionDays: 7,
   feedSettleMs: 5000,
+  dashboardRestBaseUrl: undefined,
+  dashboardStreamBaseUrl: undefined,
 };
 
 /** Runs `loadConfig` expecting a ConfigError, and returns it so tests can assess its problems. */
@@ -110,8 +112,7 @@ describe('loadConfig valid values', () => {
     ['PORT', '8080', 'port', 8080],
     ['PORT', '0', 'port', 0],
     ['PORT', '65535', 'port', 65_535],
-    ['PORT', '-0', 'port', 0],
-    ['PORT', '007', 'port', 7],
+
     ['HOST', '0.0.0.0', 'host', '0.0.0.0'],
     ['HOST', '::1', 'host', '::1'],
     ['HOST', 'api.internal', 'host', 'api.internal'],
@@ -126,6 +127,17 @@ describe('loadConfig valid values', () => {
     ['TABLE_NAME', 'Ticker_Pulse.prod-2', 'tableName', 'Ticker_Pulse.prod-2'],
     ['TABLE_NAME', 'x'.repeat(255), 'tableName', 'x'.repeat(255)],
     ['DATA_DIR', './.data/store', 'dataDir', './.data/store'],
+    ['HOST', 'fe80::1%eth0', 'host', 'fe80::1%eth0'],
+    ['INGEST_API_KEY', 'a key with spaces ~!', 'ingestApiKey', 'a key with spaces ~!'],
+    ['AUTH_JWKS_URL', 'http://localhost/jwks.json', 'authJwksUrl', 'http://localhost/jwks.json'],
+    ['AUTH_JWKS_URL', 'http://[::1]:9000/jwks.json', 'authJwksUrl', 'http://[::1]:9000/jwks.json'],
+    ['DASHBOARD_REST_BASE_URL', 'https://rest.example.com', 'dashboardRestBaseUrl', 'https://rest.example.com'],
+    [
+      'DASHBOARD_STREAM_BASE_URL',
+      'http://127.0.0.1:4011/prefix/',
+      'dashboardStreamBaseUrl',
+      'http://127.0.0.1:4011/prefix/',
+    ],
     ['POLL_INTERVAL_MS', '100', 'pollIntervalMs', 100],
     ['POLL_INTERVAL_MS', '60000', 'pollIntervalMs', 60_000],
     ['HEARTBEAT_INTERVAL_MS', '1000', 'heartbeatIntervalMs', 1000],
@@ -193,6 +205,8 @@ describe('loadConfig invalid values', () => {
   const url = 'expected an absolute http: or https: URL';
   const jwks = 'expected an absolute https: URL (http: only to localhost)';
   const bool = 'expected one of true, false, 1, 0, yes, no, on, off';
+  const hostRule = 'expected a host name or address: letters, digits, ".", "-", "_", ":" and "%"';
+  const credentials = 'a URL without a user name or password (the value is not shown)';
 
   it.each([
     ['PORT', 'abc', `PORT="abc" is not valid: ${int(0, 65_535)}`],
@@ -235,7 +249,42 @@ describe('loadConfig invalid values', () => {
     ['SIMULATE', '2', `SIMULATE="2" is not valid: ${bool}`],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud" is not valid: expected one of debug, info, warn, error, silent'],
     ['LOG_LEVEL', 'warning', 'LOG_LEVEL="warning" is not valid: expected one of debug, info, warn, error, silent'],
-    ['HOST', 'my host', 'HOST="my host" is not valid: expected a host name or address without whitespace'],
+    ['HOST', 'my host', `HOST="my host" is not valid: ${hostRule}`],
+    ['HOST', 'a\0b', `HOST="a\\u0000b" is not valid: ${hostRule}`],
+    ['HOST', 'http://0.0.0.0', `HOST="http://0.0.0.0" is not valid: ${hostRule}`],
+    ['PORT', '-0', `PORT="-0" is not valid: ${int(0, 65_535)}`],
+    ['PORT', '007', `PORT="007" is not valid: ${int(0, 65_535)}`],
+    ['PORT', '00', `PORT="00" is not valid: ${int(0, 65_535)}`],
+    ['PORT', '+80', `PORT="+80" is not valid: ${int(0, 65_535)}`],
+    ['PORT', '0x10', `PORT="0x10" is not valid: ${int(0, 65_535)}`],
+    ['PORT', '1e3', `PORT="1e3" is not valid: ${int(0, 65_535)}`],
+    ['PORT', '80.0', `PORT="80.0" is not valid: ${int(0, 65_535)}`],
+    ['PORT', '８０', `PORT="８０" is not valid: ${int(0, 65_535)}`],
+    ['DATA_DIR', '/var/lib/x\0y', 'DATA_DIR="/var/lib/x\\u0000y" is not valid: expected a path without NUL characters'],
+    ['DYNAMODB_ENDPOINT', 'http:localhost:8000', `DYNAMODB_ENDPOINT="http:localhost:8000" is not valid: ${url}`],
+    [
+      'DYNAMODB_ENDPOINT',
+      'http://admin:hunter2@localhost:8000',
+      `DYNAMODB_ENDPOINT is not valid: expected ${credentials}`,
+    ],
+    ['AUTH_JWKS_URL', 'https://me:hunter2@auth.example.com/', `AUTH_JWKS_URL is not valid: expected ${credentials}`],
+    [
+      'AUTH_JWKS_URL',
+      'http://127.evil.example/jwks.json',
+      `AUTH_JWKS_URL="http://127.evil.example/jwks.json" is not valid: ${jwks}`,
+    ],
+    [
+      'AUTH_JWKS_URL',
+      'http://localhost.evil.example/',
+      `AUTH_JWKS_URL="http://localhost.evil.example/" is not valid: ${jwks}`,
+    ],
+    ['DASHBOARD_REST_BASE_URL', 'rest.example.com', `DASHBOARD_REST_BASE_URL="rest.example.com" is not valid: ${url}`],
+    [
+      'DASHBOARD_STREAM_BASE_URL',
+      'https://sse.example.com/?x=1',
+      'DASHBOARD_STREAM_BASE_URL="https://sse.example.com/?x=1" is not valid: expected an absolute http: or https: URL without query or fragment',
+    ],
+    ['INGEST_API_KEY', 'ключ-ключ-ключ-ключ', 'INGEST_API_KEY is not valid: expected printable ASCII characters only'],
     ['TABLE_NAME', 'ab', 'TABLE_NAME="ab" is not valid: expected 3 to 255 characters of A-Z, a-z, 0-9, _, . and -'],
     [
       'TABLE_NAME',
@@ -273,6 +322,16 @@ describe('loadConfig invalid values', () => {
     // Assess
     expect(error.problems).toEqual([
       'LOG_LEVEL="info\\nFAKE: injected" is not valid: expected one of debug, info, warn, error, silent',
+    ]);
+  });
+
+  it('escapes what JSON leaves raw: Unicode line separators, C1 controls and format characters', () => {
+    // Act: U+E0001 is an astral format character, escaped as its two UTF-16 units.
+    const error = configErrorOf({ LOG_LEVEL: 'info\u2028FAKE\u0085x\u202Eevil\u{E0001}' });
+
+    // Assess
+    expect(error.problems).toEqual([
+      'LOG_LEVEL="info\\u2028FAKE\\u0085x\\u202eevil\\udb40\\udc01" is not valid: expected one of debug, info, warn, error, silent',
     ]);
   });
 
@@ -545,6 +604,8 @@ describe('describeConfig', () => {
       authJwtIssuer: null,
       authJwtAudience: null,
       streamTokenSecret: null,
+      dashboardRestBaseUrl: null,
+      dashboardStreamBaseUrl: null,
     });
   });
 

@@ -41,7 +41,8 @@ it('prints its URLs, ingest key and dev user, serves, and exits cleanly on SIGTE
   const code = await exited;
 
   expect(health.status).toBe(200);
-  expect(output).toContain('ingest key      start-test-ingest-key-0001');
+  expect(output).toContain('ingest key      (set by INGEST_API_KEY; not shown)');
+  expect(output).not.toContain('start-test-ingest-key-0001');
   expect(output).toContain('dev user id     dev-user');
   expect(output).toContain('simulator       off (SIMULATE=0)');
   // 0, not 1: main exits with 1 when shutdown overruns its 5 s deadline.

@@ -1,0 +1,60 @@
+/**
+ * What `npm run mock` tells a frontend developer to do must work: the URLs it prints answer on
+ * the contract, and every setting its banner prints is one the local server reads, with exactly
+ * the values that point the dashboard's /config.js at the mock. (It once printed REST_BASE_URL= and
+ * STREAM_BASE_URL=, which nothing reads.)
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { ENV, loadConfig } from '../../../src/config.ts';
+import { createApiClient } from '../../support/api-client.ts';
+import { freePort } from '../../support/free-port.ts';
+import { openStream } from '../../support/sse-client.ts';
+
+const root = resolve(import.meta.dirname, '../../..');
+
+const [restPort, ssePort] = await Promise.all([freePort(), freePort()]);
+// Its own process group, so stopping it stops npm, the shell, the mock and Prism together.
+const child = spawn('npm', ['run', '--silent', 'mock', '--', `--rest-port=${restPort}`, `--sse-port=${ssePort}`], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'pipe'],
+  detached: true,
+});
+let banner = '';
+child.stdout.on('data', (chunk: Buffer) => (banner += chunk.toString()));
+child.stderr.on('data', (chunk: Buffer) => (banner += chunk.toString()));
+const exited = new Promise<number | null>((done) => child.once('exit', done));
+
+afterAll(async () => {
+  if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+  await exited;
+});
+
+it('prints URLs that answer, and the settings that point the dashboard at them', async () => {
+  await expect.poll(() => banner, { timeout: 60_000, interval: 100 }).toContain('Ctrl-C to stop.');
+  const rest = `http://127.0.0.1:${restPort}`;
+  const sse = `http://127.0.0.1:${ssePort}`;
+
+  expect(banner).toContain(`  DASHBOARD_REST_BASE_URL=${rest} DASHBOARD_STREAM_BASE_URL=${sse} npm start\n`);
+  // Every VAR=value it prints is a variable the local server reads; together they are valid and
+  // give the dashboard exactly the mock's two URLs.
+  const assignments = [...banner.matchAll(/(?<![\w-])([A-Z][A-Z0-9_]*)=(\S+)/g)].map(
+    ([, name = '', value = '']): [string, string] => [name, value],
+  );
+  expect(assignments.map(([name]) => name)).toEqual([ENV.DASHBOARD_REST_BASE_URL, ENV.DASHBOARD_STREAM_BASE_URL]);
+  const config = loadConfig(Object.fromEntries(assignments));
+  expect(config.dashboardRestBaseUrl).toBe(rest);
+  expect(config.dashboardStreamBaseUrl).toBe(sse);
+
+  const metrics = await createApiClient(() => rest).request('/api/v2/metrics');
+  expect(metrics.status).toBe(200);
+  const stream = await openStream(`${sse}/api/v2/stream`);
+  try {
+    expect(stream.status).toBe(200);
+    await stream.waitFor((events) => events.some((event) => event.event === 'metrics'));
+    expect(stream.violations).toEqual([]);
+  } finally {
+    stream.close();
+  }
+});
