@@ -2,23 +2,38 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { testBrowser } from '../support/chromium.ts';
 import { TEST_INGEST_KEY } from '../support/test-server.ts';
 
 const SCREENSHOT_DIR = join(import.meta.dirname, '../../test-results/screenshots');
 
+/**
+ * Chromium's flags, beyond Playwright's own defaults. The OS sandbox is off (chromiumSandbox: false,
+ * Playwright's default too): as root Chromium will not start with it, and it confines renderer
+ * processes, while the web's own rules (same-origin policy, CORS, CSP) apply with or without it.
+ * Nothing here relaxes what the page is tested for: no --disable-web-security, no site-isolation or
+ * insecure-content switches, since CSP and CORS are checked in this browser (test/e2e/csp.test.ts).
+ * Rationale per flag: docs/testing.md, "Browser tests".
+ */
+const BROWSER_ARGS: readonly string[] = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Headless Chromium, found by test/support/chromium.ts (CHROMIUM_PATH, npm-shipped, or system). */
 async function launchBrowser(): Promise<Browser> {
+  const browser = await testBrowser();
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: browser.executablePath,
+    env: { ...process.env, ...browser.env },
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    chromiumSandbox: false,
+    args: [...BROWSER_ARGS],
   });
 }
 
@@ -44,6 +59,25 @@ async function tuneDashboard(page: Page, tuning: DashboardTuning): Promise<void>
   );
 }
 
+/**
+ * Records every Content-Security-Policy violation the page reports from its first script on: the
+ * `securitypolicyviolation` events (as "directive blocked-uri") and Chromium's console errors
+ * about the policy. Call before `goto`; the returned function reads what was seen so far.
+ */
+async function watchCspViolations(page: Page): Promise<() => Promise<string[]>> {
+  const fromConsole: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) fromConsole.push(message.text());
+  });
+  await page.addInitScript(`(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__cspViolations.push(event.effectiveDirective + ' ' + event.blockedURI);
+    });
+  })()`);
+  return async () => [...(await page.evaluate<string[]>('window.__cspViolations ?? []')), ...fromConsole];
+}
+
 const status = (page: Page) => page.locator('[data-testid="connection-status"]');
 
 /**
@@ -52,9 +86,13 @@ const status = (page: Page) => page.locator('[data-testid="connection-status"]')
  */
 const textOf = (testId: string) => `document.querySelector('[data-testid="${testId}"]')?.textContent`;
 
-/** Waits until `[data-testid=testId]` reads exactly `text`. */
+/**
+ * Waits until `[data-testid=testId]` reads exactly `text`. Polled from here rather than with
+ * `page.waitForFunction`, which compiles its predicate with eval inside the page: the dashboard's
+ * Content-Security-Policy forbids that (page.evaluate goes through DevTools and is not affected).
+ */
 async function waitForText(page: Page, testId: string, text: string, timeout = 5000): Promise<void> {
-  await page.waitForFunction(`${textOf(testId)} === ${JSON.stringify(text)}`, undefined, { timeout, polling: 50 });
+  await expect.poll(() => page.evaluate<string | null>(textOf(testId)), { timeout, interval: 50 }).toBe(text);
 }
 
 /** Waits until the connection status is `state` (recordStatuses sees every change in between). */
@@ -133,5 +171,6 @@ export {
   tuneDashboard,
   waitForStatus,
   waitForText,
+  watchCspViolations,
   listedIds,
 };

@@ -9,7 +9,7 @@ import { type PrismMock, startPrismMock } from '../../scripts/mock/prism.ts';
 import { type MockSseServer, startMockSseServer } from '../../scripts/mock/sse-server.ts';
 import { freePort } from '../support/free-port.ts';
 import { startTestServer } from '../support/test-server.ts';
-import { launchBrowser, listedIds, screenshot, textOf, waitForStatus } from './browser.ts';
+import { launchBrowser, listedIds, screenshot, textOf, waitForStatus, watchCspViolations } from './browser.ts';
 
 let browser: Browser;
 let prism: PrismMock;
@@ -22,8 +22,9 @@ beforeAll(async () => {
     freePort().then((port) => startPrismMock({ port })),
     startMockSseServer({ port: 0, intervalMs: 300 }),
   ]);
-  // Only serves the static page here; every API call goes to the mock, as config.js says.
-  pages = await startTestServer();
+  // Only serves the page here; every API call goes to the mock, as the config.js it writes from
+  // these settings says (and its Content-Security-Policy allows).
+  pages = await startTestServer({ DASHBOARD_REST_BASE_URL: prism.url, DASHBOARD_STREAM_BASE_URL: sse.url });
 });
 afterAll(async () => {
   await browser.close();
@@ -32,13 +33,7 @@ afterAll(async () => {
 
 it('shows Connected and live data against the mock, with config.js pointed at it', async () => {
   const page = await browser.newPage();
-  await page.route('**/config.js', (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'text/javascript',
-      body: `window.TICKERPULSE_CONFIG = ${JSON.stringify({ restBaseUrl: prism.url, streamBaseUrl: sse.url })};`,
-    }),
-  );
+  const violations = await watchCspViolations(page);
 
   await page.goto(`${pages.url}/`);
   await waitForStatus(page, 'Connected', 5000);
@@ -49,5 +44,6 @@ it('shows Connected and live data against the mock, with config.js pointed at it
   await screenshot(page, 'mock');
 
   expect(Number(total)).toBeGreaterThan(0);
+  expect(await violations()).toEqual([]);
   await page.close();
 });
