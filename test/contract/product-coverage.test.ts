@@ -1,5 +1,5 @@
 /**
- * The fixed interface of the product brief (PRODUCT.md): tests outside this repository rely on
+ * The fixed interface of the product (docs/contracts.md, "Fixed names"): tests outside this repository rely on
  * these paths and event names, so the contracts must keep every one of them.
  */
 import { describe, expect, it } from 'vitest';
