@@ -54,15 +54,24 @@ function responseSink(res: Response): SseSink {
   };
 }
 
-/** Aborted as soon as the client's connection closes, at whatever stage the request is. */
-function clientGone(req: Request, res: Response): AbortSignal {
+/**
+ * Aborted as soon as the client's connection closes, while the request is being authorized.
+ * `release` detaches it once the stream is open (the subscriber watches the connection from
+ * then on), so an open stream does not carry it.
+ */
+function clientGone(req: Request, res: Response): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   const abort = () => {
     controller.abort(new ClientGoneError());
   };
   if (req.socket.destroyed || res.closed) abort();
   else res.once('close', abort);
-  return controller.signal;
+  return {
+    signal: controller.signal,
+    release: () => {
+      res.off('close', abort);
+    },
+  };
 }
 
 function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, RequestHandler>> {
@@ -106,7 +115,7 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
   const route =
     (operationId: StreamRequest['operationId']): RequestHandler =>
     (req: Request, res: Response, next: NextFunction) => {
-      const signal = clientGone(req, res);
+      const { signal, release } = clientGone(req, res);
       void (async () => {
         const access = await authorizeStream(deps, {
           operationId,
@@ -116,7 +125,10 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
           remoteAddress: req.socket.remoteAddress,
           signal,
         });
-        await open(req, res, signal, () => ({ sink: responseSink(res), ...access }));
+        await open(req, res, signal, () => {
+          release();
+          return { sink: responseSink(res), ...access };
+        });
       })().catch((error: unknown) => {
         // A client that left needs no answer (and its leaving is no server error).
         if (!signal.aborted) next(error);

@@ -56,9 +56,8 @@ class Subscriber {
   /** Armed only while blocked, so an idle stream costs no timer. */
   private stallTimer: NodeJS.Timeout | undefined;
   private closedWith: ((reason: CloseReason) => void) | undefined;
-  private readonly abortOnClose = new AbortController();
-  /** Aborted when the stream ends: store reads made for it (a replay) stop there. */
-  readonly signal: AbortSignal = this.abortOnClose.signal;
+  /** Made on first use (a replay), so a live-only stream carries none. */
+  private abortOnClose: AbortController | undefined;
   /** Resolves with the reason once the stream has ended, whoever ended it. */
   readonly closed: Promise<CloseReason> = new Promise((resolve) => {
     this.closedWith = resolve;
@@ -79,6 +78,13 @@ class Subscriber {
     });
     options.metrics.connectionOpened(options.stream);
     options.logger.info('stream opened', this.logFields());
+  }
+
+  /** Aborted when the stream ends: store reads made for it (a replay) stop there. */
+  get signal(): AbortSignal {
+    this.abortOnClose ??= new AbortController();
+    if (this.state === 'closed') this.abortOnClose.abort();
+    return this.abortOnClose.signal;
   }
 
   /** A method, not `state === 'closed'`, so a check after an await is not narrowed away. */
@@ -158,7 +164,7 @@ class Subscriber {
       close_reason: reason,
     });
     this.options.onClosed(this);
-    this.abortOnClose.abort();
+    this.abortOnClose?.abort();
     this.closedWith?.(reason);
   }
 

@@ -4,6 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
+import { vi } from 'vitest';
 
 interface CollectedResponse {
   readonly stream: Writable;
@@ -91,4 +92,22 @@ function functionUrlEvent(
 }
 
 export type { CollectedResponse };
-export { collectingResponse, contextWithDeadline, functionUrlEvent };
+/**
+ * The environment both Lambda handlers read at cold start, stubbed for one test file (undo with
+ * `vi.unstubAllEnvs()`): a store endpoint, trusted X-User-ID, a stream-token secret, silent
+ * logs, and Powertools metrics and tracing off. `extra` adds or overrides variables.
+ */
+function stubLambdaEnv(dynamodbEndpoint: string, extra: Record<string, string> = {}): void {
+  const env: Record<string, string> = {
+    DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    AUTH_TRUST_USER_ID_HEADER: 'true',
+    STREAM_TOKEN_SECRET: 'lambda-test-stream-token-secret-000000000000',
+    LOG_LEVEL: 'silent',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+}
+
+export { collectingResponse, contextWithDeadline, functionUrlEvent, stubLambdaEnv };

@@ -10,7 +10,7 @@ import { handler as restHandler } from '../../../src/lambda/rest-handler.ts';
 import { handler as streamHandler } from '../../../src/lambda/stream-handler.ts';
 import type { LocalServer } from '../../../src/runtime/local-server.ts';
 import { createApiClient } from '../../support/api-client.ts';
-import { collectingResponse, contextWithDeadline, functionUrlEvent } from '../../support/lambda-wire.ts';
+import { collectingResponse, contextWithDeadline, functionUrlEvent, stubLambdaEnv } from '../../support/lambda-wire.ts';
 import { startTestServer, TEST_INGEST_KEY } from '../../support/test-server.ts';
 import { startTestStore, type TestStore } from '../../support/test-store.ts';
 
@@ -180,18 +180,11 @@ describe('the Lambdas', () => {
   let t: TestStore;
   beforeAll(async () => {
     t = await startTestStore();
-    const env: Record<string, string> = {
-      DYNAMODB_ENDPOINT: t.dynalite.endpoint,
+    stubLambdaEnv(t.dynalite.endpoint, {
       TABLE_NAME: t.tableName,
       INGEST_API_KEY: TEST_INGEST_KEY,
-      AUTH_TRUST_USER_ID_HEADER: 'true',
-      STREAM_TOKEN_SECRET: 'lambda-test-stream-token-secret-000000000000',
       STREAM_DEADLINE_MARGIN_MS: '1000',
-      LOG_LEVEL: 'silent',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-    };
-    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    });
   });
   afterAll(async () => {
     vi.unstubAllEnvs();

@@ -8,7 +8,7 @@ import { checkProblem, checkResponse, matchOperation } from '../../../src/contra
 import { handler } from '../../../src/lambda/rest-handler.ts';
 import type { LocalServer } from '../../../src/runtime/local-server.ts';
 import { type EmbeddedDynalite, startEmbeddedDynalite } from '../../../src/store/index.ts';
-import { contextWithDeadline, functionUrlEvent } from '../../support/lambda-wire.ts';
+import { contextWithDeadline, functionUrlEvent, stubLambdaEnv } from '../../support/lambda-wire.ts';
 import { startTestServer, TEST_INGEST_KEY } from '../../support/test-server.ts';
 
 let local: LocalServer;
@@ -17,16 +17,7 @@ beforeAll(async () => {
   // One store behind both: the local server and the Lambda handler see the same data.
   store = await startEmbeddedDynalite();
   local = await startTestServer({ SIMULATE: '0', DYNAMODB_ENDPOINT: store.endpoint });
-  const env: Record<string, string> = {
-    DYNAMODB_ENDPOINT: store.endpoint,
-    INGEST_API_KEY: TEST_INGEST_KEY,
-    AUTH_TRUST_USER_ID_HEADER: 'true',
-    STREAM_TOKEN_SECRET: 'lambda-test-stream-token-secret-000000000000',
-    LOG_LEVEL: 'silent',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  };
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  stubLambdaEnv(store.endpoint, { INGEST_API_KEY: TEST_INGEST_KEY });
 });
 afterAll(async () => {
   vi.unstubAllEnvs();

@@ -2,7 +2,7 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkProblem, parseEvent, type StreamEvent } from '../../../src/contract/index.ts';
 import { handler } from '../../../src/lambda/stream-handler.ts';
-import { collectingResponse, contextWithDeadline, functionUrlEvent } from '../../support/lambda-wire.ts';
+import { collectingResponse, contextWithDeadline, functionUrlEvent, stubLambdaEnv } from '../../support/lambda-wire.ts';
 import { parseSseText } from '../../support/sse-text.ts';
 import { itemInput, startTestStore, type TestStore } from '../../support/test-store.ts';
 
@@ -10,21 +10,14 @@ let t: TestStore;
 beforeAll(async () => {
   t = await startTestStore({ settleMs: 1000 });
   t.setTime(Date.now());
-  const env: Record<string, string> = {
-    DYNAMODB_ENDPOINT: t.dynalite.endpoint,
+  stubLambdaEnv(t.dynalite.endpoint, {
     TABLE_NAME: t.tableName,
-    AUTH_TRUST_USER_ID_HEADER: 'true',
-    STREAM_TOKEN_SECRET: 'lambda-test-stream-token-secret-000000000000',
     POLL_INTERVAL_MS: '200',
     HEARTBEAT_INTERVAL_MS: '1000',
     RETRY_MS: '2000',
     FEED_SETTLE_MS: '1000',
     STREAM_DEADLINE_MARGIN_MS: '1000',
-    LOG_LEVEL: 'silent',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  };
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  });
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
