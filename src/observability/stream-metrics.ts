@@ -5,34 +5,9 @@
  * costs nothing measurable on the fan-out path.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-
-type StreamKind = 'global' | 'configuration';
-type CloseReason =
-  | 'client_closed'
-  | 'shutdown'
-  | 'slow_consumer'
-  | 'stalled'
-  | 'store_unavailable'
-  | 'configuration_deleted'
-  | 'deadline'
-  | 'error';
-type RejectReason = 'capacity';
-
-interface StreamMetrics {
-  connectionOpened(stream: StreamKind): void;
-  connectionClosed(stream: StreamKind, reason: CloseReason): void;
-  /** `count` events written (one batch to many subscribers is one call). */
-  eventsSent(count: number): void;
-  rejected(reason: RejectReason): void;
-  /** Item stamp → written to the clients of one view, in ms. */
-  deliveryLag(ms: number): void;
-  pollCompleted(durationMs: number): void;
-  pollFailed(): void;
-  /** Store requests made by the shared poller (whatever their outcome). */
-  storeRequest(): void;
-  /** Milliseconds since the last successful poll. */
-  feedLag(ms: number): void;
-}
+import { PROMETHEUS_METRIC_NAMES } from './metric-names.ts';
+// The engine owns these types (its metrics port); re-exported so recorders and hosts keep one import.
+import type { CloseReason, RejectReason, StreamKind, StreamMetrics } from '../stream/ports.ts';
 
 interface PrometheusStreamMetrics extends StreamMetrics {
   readonly registry: Registry;
@@ -40,70 +15,69 @@ interface PrometheusStreamMetrics extends StreamMetrics {
 
 function createPrometheusMetrics(): PrometheusStreamMetrics {
   const registry = new Registry();
-  const prefix = 'tickerpulse_';
   const connections = new Gauge({
-    name: `${prefix}stream_connections`,
+    name: PROMETHEUS_METRIC_NAMES.connections,
     help: 'Open SSE streams.',
     labelNames: ['stream'],
     registers: [registry],
   });
   const opened = new Counter({
-    name: `${prefix}stream_connections_opened_total`,
+    name: PROMETHEUS_METRIC_NAMES.connectionsOpened,
     help: 'SSE streams opened.',
     labelNames: ['stream'],
     registers: [registry],
   });
   const closed = new Counter({
-    name: `${prefix}stream_connections_closed_total`,
+    name: PROMETHEUS_METRIC_NAMES.connectionsClosed,
     help: 'SSE streams closed, by reason.',
     labelNames: ['stream', 'reason'],
     registers: [registry],
   });
   const sent = new Counter({
-    name: `${prefix}stream_events_sent_total`,
+    name: PROMETHEUS_METRIC_NAMES.eventsSent,
     help: 'SSE events written to clients.',
     registers: [registry],
   });
   const rejections = new Counter({
-    name: `${prefix}stream_rejections_total`,
+    name: PROMETHEUS_METRIC_NAMES.rejections,
     help: 'Stream requests refused (503), by reason.',
     labelNames: ['reason'],
     registers: [registry],
   });
   const slow = new Counter({
-    name: `${prefix}stream_slow_consumer_disconnects_total`,
+    name: PROMETHEUS_METRIC_NAMES.slowConsumerDisconnects,
     help: 'Clients disconnected because their queue overflowed.',
     registers: [registry],
   });
   const lag = new Histogram({
-    name: `${prefix}stream_delivery_lag_seconds`,
+    name: PROMETHEUS_METRIC_NAMES.deliveryLag,
     help: 'Item arrival to write, per item and view.',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
     registers: [registry],
   });
   const pollDuration = new Histogram({
-    name: `${prefix}feed_poll_duration_seconds`,
+    name: PROMETHEUS_METRIC_NAMES.pollDuration,
     help: 'Duration of one shared feed poll.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
   const polls = new Counter({
-    name: `${prefix}feed_polls_total`,
+    name: PROMETHEUS_METRIC_NAMES.polls,
     help: 'Successful shared feed polls.',
     registers: [registry],
   });
   const pollErrors = new Counter({
-    name: `${prefix}feed_poll_errors_total`,
+    name: PROMETHEUS_METRIC_NAMES.pollErrors,
     help: 'Failed shared feed polls.',
     registers: [registry],
   });
   const storeRequests = new Counter({
-    name: `${prefix}feed_store_requests_total`,
+    name: PROMETHEUS_METRIC_NAMES.storeRequests,
     help: 'Store requests made by the shared feed poller.',
     registers: [registry],
   });
   const feedLag = new Gauge({
-    name: `${prefix}feed_lag_seconds`,
+    name: PROMETHEUS_METRIC_NAMES.feedLag,
     help: 'Time since the last successful feed poll.',
     registers: [registry],
   });

@@ -25,4 +25,18 @@ const POLL_PAGE = 500;
 /** …but at most this many pages in one tick, so one tick cannot run unbounded. */
 const MAX_PAGES_PER_POLL = 20;
 
-export { MAX_PAGES_PER_POLL, MAX_QUEUED_BYTES, POLL_PAGE, REPLAY_PAGE, SSE_HEADERS, STALL_HEARTBEATS };
+/**
+ * Tickers whose last sent aggregate a view remembers (to send only changes). Past this the view
+ * forgets all but the snapshot's most active ones; the others are re-sent when they next move.
+ */
+const REMEMBERED_TICKERS = 400;
+
+export {
+  MAX_PAGES_PER_POLL,
+  MAX_QUEUED_BYTES,
+  POLL_PAGE,
+  REMEMBERED_TICKERS,
+  REPLAY_PAGE,
+  SSE_HEADERS,
+  STALL_HEARTBEATS,
+};

@@ -7,10 +7,9 @@
  * outage held back, in order, once. Health (last success, lag) feeds heartbeats and metrics.
  */
 import type { Item } from '../contract/index.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { StreamMetrics } from '../observability/stream-metrics.ts';
-import type { FeedCursor, Store } from '../store/index.ts';
 import { MAX_PAGES_PER_POLL, POLL_PAGE } from './constants.ts';
+import { entryCursors } from './entry-cursors.ts';
+import type { EngineLogger, FeedCursor, FeedSource, StreamMetrics } from './ports.ts';
 
 interface BatchItem {
   readonly item: Item;
@@ -39,6 +38,8 @@ interface FeedPoller {
   /** Starts polling; resolves once the starting cursor is known (the feed head). */
   start(): Promise<void>;
   stop(): void;
+  /** Polls once now, after any poll in progress (ticks never overlap); for hosts and tests. */
+  poll(): Promise<void>;
   onBatch(listener: (batch: PollBatch) => void): void;
   /** The cursor of the newest batch emitted (encoded), the stream's "now". */
   readonly cursor: string;
@@ -48,12 +49,29 @@ interface FeedPoller {
 }
 
 interface FeedPollerOptions {
-  /** A store whose requests count as the poller's (see store-requests metrics). */
-  readonly store: Store;
+  /** A feed whose requests count as the poller's (see store-requests metrics). */
+  readonly store: FeedSource;
   readonly intervalMs: number;
-  readonly logger: Logger;
+  readonly logger: EngineLogger;
   readonly metrics: StreamMetrics;
   readonly now?: () => number;
+}
+
+/** What the feed gained after `from`: pages while they come back full, at most MAX_PAGES_PER_POLL. */
+async function readBatch(store: FeedSource, from: FeedCursor, lastReadAt: number) {
+  let cursor = from;
+  const items: BatchItem[] = [];
+  let readAt = lastReadAt;
+  for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
+    const read = await store.readAfter(cursor, POLL_PAGE);
+    for (const { entry, cursor: after } of entryCursors(store, cursor, read)) {
+      items.push({ item: entry.item, cursor: store.encodeCursor(after) });
+    }
+    cursor = read.cursor;
+    readAt = read.readAt;
+    if (!read.full) break;
+  }
+  return { cursor, readAt, items };
 }
 
 function createFeedPoller(options: FeedPollerOptions): FeedPoller {
@@ -71,6 +89,8 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
   let failedPolls = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** The poll in progress (or the last one): the next waits for it, so ticks never overlap. */
+  let running: Promise<void> = Promise.resolve();
 
   const health = (): FeedHealth => {
     const lagMs = Math.max(0, now() - (lastPollAt ?? startedAt));
@@ -81,23 +101,7 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
     const started = performance.now();
     try {
       feedCursor ??= await store.headCursor();
-      let cursor = feedCursor;
-      const items: BatchItem[] = [];
-      let readAt = lastReadAt;
-      for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
-        const read = await store.readAfter(cursor, POLL_PAGE);
-        // Each item's id is the cursor just after it: it lists the item, and its watermark stays
-        // below the items that follow (same settle rule as the read's own cursor).
-        let itemCursor = cursor;
-        for (const entry of read.entries) {
-          const delivered = [{ arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }];
-          itemCursor = store.advanceCursor(itemCursor, delivered, read.readAt, entry.arrivalMs - 1);
-          items.push({ item: entry.item, cursor: store.encodeCursor(itemCursor) });
-        }
-        cursor = read.cursor;
-        readAt = read.readAt;
-        if (!read.full) break;
-      }
+      const { cursor, readAt, items } = await readBatch(store, feedCursor, lastReadAt);
       feedCursor = cursor;
       encoded = store.encodeCursor(cursor);
       lastReadAt = readAt;
@@ -120,7 +124,7 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
     } catch (error) {
       if (!failing) {
         failingSince = now();
-        logger.warn('feed poll failed; streams stay open and report the lag', { error: error as Error });
+        logger.warn('feed poll failed; streams stay open and report the lag', { error: error });
       }
       failing = true;
       failedPolls += 1;
@@ -130,18 +134,22 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
     }
   }
 
+  // tick() catches its own errors, so the chain never rejects.
+  const poll = (): Promise<void> => (running = running.then(tick));
+
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      void tick().finally(schedule);
+      void poll().finally(schedule);
     }, options.intervalMs);
   };
 
   return {
     async start() {
-      await tick();
+      await poll();
       schedule();
     },
+    poll,
     stop() {
       stopped = true;
       clearTimeout(timer);

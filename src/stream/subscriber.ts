@@ -9,8 +9,7 @@
  *   or vanished without closing, would otherwise hold its slot until the queue filled, which on a
  *   quiet stream (heartbeats only) could take days.
  */
-import type { Logger } from '../observability/logger.ts';
-import type { CloseReason, StreamKind, StreamMetrics } from '../observability/stream-metrics.ts';
+import type { CloseReason, EngineLogger, StreamKind, StreamMetrics } from './ports.ts';
 import type { SseSink } from './sink.ts';
 
 interface SubscriberOptions {
@@ -23,7 +22,7 @@ interface SubscriberOptions {
   /** A sink that stays blocked (takes no bytes) this long is dropped: its peer is gone or stuck. */
   readonly stallTimeoutMs: number;
   readonly metrics: StreamMetrics;
-  readonly logger: Logger;
+  readonly logger: EngineLogger;
   readonly onClosed: (subscriber: Subscriber) => void;
 }
 
@@ -39,11 +38,15 @@ class Subscriber {
   readonly clientId: string;
   readonly stream: StreamKind;
   readonly configId: string | undefined;
-  /** `replaying` while catching up from a cursor: live batches are not for it yet. */
+  /**
+   * `replaying` while catching up from a cursor: live batches are not for it yet. Moves only
+   * forward, through `goLive` and `close`.
+   */
   state: 'replaying' | 'live' | 'closed' = 'replaying';
-  replayed: Replayed | undefined;
+  /** Set by `goLive` after a replay; cleared by `liveFrom` once no replayed item can come again. */
+  private replayedItems: Replayed | undefined;
   /** Opened while the store was down: the next batch brings it the snapshot it missed. */
-  awaitingSnapshot = false;
+  private missedSnapshot = false;
   private readonly sink: SseSink;
   private readonly options: SubscriberOptions;
   private readonly openedAt = performance.now();
@@ -94,6 +97,37 @@ class Subscriber {
 
   get isBlocked(): boolean {
     return this.blocked;
+  }
+
+  /** What a replay already sent, while live batches may still repeat some of it. */
+  get replayed(): Replayed | undefined {
+    return this.replayedItems;
+  }
+
+  /** Replaying → live; after a replay, with what it sent (live batches skip those items). */
+  goLive(replayed?: Replayed): void {
+    if (this.state !== 'replaying') return;
+    this.state = 'live';
+    this.replayedItems = replayed;
+  }
+
+  /** A live batch up to `watermark` went out: once it passes every replayed item, none can repeat. */
+  liveFrom(watermark: number): void {
+    if (this.replayedItems !== undefined && watermark >= this.replayedItems.maxArrivalMs) {
+      this.replayedItems = undefined;
+    }
+  }
+
+  /** The opening went out without a snapshot (the store did not answer). */
+  snapshotMissed(): void {
+    this.missedSnapshot = true;
+  }
+
+  /** True once, for a stream that opened without a snapshot: the caller sends it now. */
+  takeMissedSnapshot(): boolean {
+    const missed = this.missedSnapshot;
+    this.missedSnapshot = false;
+    return missed;
   }
 
   /** Writes a chunk of `events` complete events, or queues it behind earlier ones. */

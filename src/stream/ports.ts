@@ -1,0 +1,141 @@
+/**
+ * The engine's ports: what the stream engine needs from the outside, owned here so src/stream
+ * depends on nothing but these interfaces and the contract's types. The store implements
+ * FeedSource structurally (a `Store` can be passed wherever a FeedSource is expected); tests use
+ * an in-memory feed (test/support/memory-feed.ts). The metrics port is implemented by the
+ * Prometheus and EMF recorders in src/observability.
+ */
+import type { Configuration, Item, Metrics, TickerAggregate } from '../contract/index.ts';
+
+/** One delivered item above a cursor's watermark, as the cursor remembers it. */
+interface FeedCursorEntry {
+  /** Arrival stamp of the item (epoch ms), greater than the watermark. */
+  readonly arrivalMs: number;
+  readonly hash: string;
+}
+
+/** A position in the feed: every item stamped at or before `watermark`, plus `entries`, was delivered. */
+interface FeedCursor {
+  readonly watermark: number;
+  readonly entries: readonly FeedCursorEntry[];
+}
+
+/** An item with its feed position (arrival stamp), so each event can carry its own cursor. */
+interface FeedEntry {
+  readonly arrivalMs: number;
+  readonly item: Item;
+}
+
+interface FeedRead {
+  /** Oldest first. */
+  readonly entries: readonly FeedEntry[];
+  /** The cursor after every entry of this read. */
+  readonly cursor: FeedCursor;
+  /** When the read started (feed clock, epoch ms). */
+  readonly readAt: number;
+  /** The read stopped early: more may follow at once, so read again from `cursor`. */
+  readonly full: boolean;
+}
+
+interface FeedReadOptions {
+  /** Aborted when nobody waits for the answer any more (the client left): the read stops. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Counters over the metrics window: for a view, all tickers or a configuration's. */
+interface Aggregates {
+  readonly metrics: Metrics;
+  /** Per ticker with at least one item in the window, sorted by ticker. */
+  readonly tickers: readonly TickerAggregate[];
+  /** The most active of `tickers`, sorted by ticker: what a snapshot sends. */
+  readonly topTickers: readonly TickerAggregate[];
+}
+
+/** A client-supplied cursor, checked: usable, or why not. */
+type CursorParse =
+  { readonly ok: true; readonly cursor: FeedCursor } | { readonly ok: false; readonly reason: 'malformed' | 'expired' };
+
+/** An item as a cursor records its delivery. */
+interface DeliveredItem {
+  readonly arrivalMs: number;
+  readonly itemId: string;
+}
+
+/** The cursor as pure operations: event ids are encoded cursors; client ids are parsed back. */
+interface CursorOps {
+  /** Never throws: the text is client input. */
+  parseCursor(text: string): CursorParse;
+  encodeCursor(cursor: FeedCursor): string;
+  /** The cursor after delivering `items` from a read started at `readAt`, never past `upToMs`. */
+  advanceCursor(cursor: FeedCursor, items: readonly DeliveredItem[], readAt: number, upToMs?: number): FeedCursor;
+}
+
+/** Where the engine reads the feed, the counters and the configurations being streamed. */
+interface FeedSource extends CursorOps {
+  /** Entries after `cursor`, oldest first, at most `limit`; `full` says to read again. */
+  readAfter(cursor: FeedCursor, limit: number, options?: FeedReadOptions): Promise<FeedRead>;
+  /** The cursor at the feed's head: a fresh poller starts there. */
+  headCursor(options?: FeedReadOptions): Promise<FeedCursor>;
+  /** All tickers, or only `tickers` (a configuration's view). */
+  aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates>;
+  /** The configuration as stored now, or null once it was deleted. */
+  getConfiguration(userId: string, configId: string): Promise<Configuration | null>;
+}
+
+type StreamKind = 'global' | 'configuration';
+type CloseReason =
+  | 'client_closed'
+  | 'shutdown'
+  | 'slow_consumer'
+  | 'stalled'
+  | 'store_unavailable'
+  | 'configuration_deleted'
+  | 'deadline'
+  | 'error';
+type RejectReason = 'capacity';
+
+/** The engine's counters and gauges; called per connection, batch or poll, never per event. */
+interface StreamMetrics {
+  connectionOpened(stream: StreamKind): void;
+  connectionClosed(stream: StreamKind, reason: CloseReason): void;
+  /** `count` events written (one batch to many subscribers is one call). */
+  eventsSent(count: number): void;
+  rejected(reason: RejectReason): void;
+  /** Item stamp → written to the clients of one view, in ms. */
+  deliveryLag(ms: number): void;
+  pollCompleted(durationMs: number): void;
+  pollFailed(): void;
+  /** Store requests made by the shared poller (whatever their outcome). */
+  storeRequest(): void;
+  /** Milliseconds since the last successful poll. */
+  feedLag(ms: number): void;
+}
+
+/** Structured log fields; an `error` field carries the Error itself. */
+type LogFields = Record<string, unknown>;
+
+/** The log calls the engine makes (Powertools' Logger fits). */
+interface EngineLogger {
+  info(message: string, ...fields: LogFields[]): void;
+  warn(message: string, ...fields: LogFields[]): void;
+  error(message: string, ...fields: LogFields[]): void;
+}
+
+export type {
+  Aggregates,
+  CloseReason,
+  CursorOps,
+  CursorParse,
+  DeliveredItem,
+  EngineLogger,
+  FeedCursor,
+  FeedCursorEntry,
+  FeedEntry,
+  FeedRead,
+  FeedReadOptions,
+  FeedSource,
+  LogFields,
+  RejectReason,
+  StreamKind,
+  StreamMetrics,
+};

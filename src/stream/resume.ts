@@ -1,0 +1,101 @@
+/**
+ * Resume. A client with a valid cursor replays the feed after it, page by page and at the pace
+ * its connection drains, until a final page whose read started no earlier than the last batch
+ * the hub fanned out. Every later batch then starts where a read no later than the replay's end
+ * left off, so the client takes all later batches and skips only the items the replay already
+ * gave it (`Subscriber.replayed`). Batches fanned out during the replay are covered by the
+ * replay itself.
+ */
+import { REPLAY_PAGE } from './constants.ts';
+import { entryCursors } from './entry-cursors.ts';
+import { metricsEvent, newItemEvent } from './events.ts';
+import type { EngineLogger, FeedCursor, FeedRead, FeedSource } from './ports.ts';
+import type { Subscriber } from './subscriber.ts';
+import { aggregatesOf, type View, viewShows } from './views.ts';
+
+interface ResumeContext {
+  /** Per connection reads (kept out of the poller's per-poll count). */
+  readonly store: FeedSource;
+  readonly logger: EngineLogger;
+  /** Read time of the newest batch fanned out: a replay is caught up once it has read past it. */
+  lastFannedReadAt(): number;
+  /** The reconnect hint that ends a replay the store failed. */
+  reconnectFrame(reason: 'store_unavailable', id: string): string;
+}
+
+/** What the replay has sent so far: the items, their newest stamp, and the last id. */
+interface Progress {
+  lastId: string;
+  readonly itemIds: Set<string>;
+  maxArrivalMs: number;
+}
+
+/**
+ * Replays from the client's cursor. If the store fails mid-way the stream ends with a reconnect
+ * hint carrying the last cursor sent, so the client resumes from there once the store is back.
+ */
+async function replayOrReconnect(
+  ctx: ResumeContext,
+  subscriber: Subscriber,
+  view: View,
+  from: FeedCursor,
+  startId: string,
+): Promise<void> {
+  const progress: Progress = { lastId: startId, itemIds: new Set(), maxArrivalMs: 0 };
+  try {
+    await replay(ctx, subscriber, view, from, progress);
+  } catch (error) {
+    // The client left: its read was cancelled, and there is nobody to tell.
+    if (subscriber.isClosed()) return;
+    ctx.logger.warn('replay failed; the client is told to reconnect', { error });
+    subscriber.close('store_unavailable', ctx.reconnectFrame('store_unavailable', progress.lastId));
+  }
+}
+
+async function replay(
+  ctx: ResumeContext,
+  subscriber: Subscriber,
+  view: View,
+  from: FeedCursor,
+  progress: Progress,
+): Promise<void> {
+  let cursor = from;
+  for (;;) {
+    const read = await ctx.store.readAfter(cursor, REPLAY_PAGE, { signal: subscriber.signal });
+    if (subscriber.isClosed()) return;
+    sendPage(ctx.store, subscriber, view, cursor, read, progress);
+    cursor = read.cursor;
+    await subscriber.writable();
+    if (subscriber.isClosed()) return;
+    if (!read.full && read.readAt >= ctx.lastFannedReadAt()) break;
+  }
+  subscriber.goLive({ itemIds: progress.itemIds, maxArrivalMs: progress.maxArrivalMs });
+  // Metrics may have moved while replaying; the client gets the current ones.
+  const aggregates = view.snapshot ?? (await aggregatesOf(view, ctx.store));
+  subscriber.sendMetrics(metricsEvent(ctx.store.encodeCursor(cursor), aggregates.metrics));
+}
+
+/** One page of the replay in one write: the view's items, each with the cursor right after it. */
+function sendPage(
+  store: FeedSource,
+  subscriber: Subscriber,
+  view: View,
+  from: FeedCursor,
+  read: FeedRead,
+  progress: Progress,
+): void {
+  let chunk = '';
+  let events = 0;
+  for (const { entry, cursor } of entryCursors(store, from, read)) {
+    progress.itemIds.add(entry.item.item_id);
+    progress.maxArrivalMs = Math.max(progress.maxArrivalMs, entry.arrivalMs);
+    if (!viewShows(view, entry.item)) continue;
+    progress.lastId = store.encodeCursor(cursor);
+    chunk += newItemEvent(progress.lastId, entry.item);
+    events += 1;
+  }
+  subscriber.send(chunk, events);
+}
+
+export type { ResumeContext };
+export { replayOrReconnect };

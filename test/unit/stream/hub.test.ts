@@ -1,0 +1,405 @@
+/**
+ * The hub on its own: the real poller and hub over the in-memory feed (test/support/memory-feed.ts),
+ * no database and no sockets. Sinks record each write; every event read back is parsed the way a
+ * browser parses SSE and checked against the AsyncAPI contract of its channel.
+ */
+import { createParser } from 'eventsource-parser';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type ChannelKey,
+  type Configuration,
+  type ItemInput,
+  parseEvent,
+  type StreamEvent,
+} from '../../../src/contract/index.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { createFeedPoller } from '../../../src/stream/feed-poller.ts';
+import { createHub, type Hub } from '../../../src/stream/hub.ts';
+import type { CloseReason, StreamMetrics } from '../../../src/stream/ports.ts';
+import type { SseSink } from '../../../src/stream/sink.ts';
+import { createMemoryFeed, type MemoryFeed } from '../../support/memory-feed.ts';
+
+/** A transport double: records writes; `block()` makes the next write report a full buffer. */
+function recordingSink(channel: ChannelKey = 'globalStream') {
+  const writes: string[] = [];
+  const drainListeners: (() => void)[] = [];
+  const closeListeners: (() => void)[] = [];
+  let blockNext = false;
+  let ended = false;
+  const sink: SseSink = {
+    write(chunk) {
+      writes.push(chunk);
+      const accepted = !blockNext;
+      blockNext = false;
+      return accepted;
+    },
+    end: () => {
+      ended = true;
+    },
+    destroy: () => {
+      ended = true;
+    },
+    onDrain: (listener) => drainListeners.push(listener),
+    onClose: (listener) => closeListeners.push(listener),
+  };
+  /** Every event written so far, each checked against the contract (a violation fails the test). */
+  const events = (): StreamEvent[] => {
+    const parsed: StreamEvent[] = [];
+    const parser = createParser({
+      onEvent: (message) => {
+        const result = parseEvent({ event: message.event ?? 'message', id: message.id, data: message.data }, channel);
+        if (!result.ok)
+          throw new Error(`contract violation in ${message.event ?? 'message'}: ${JSON.stringify(result.issues)}`);
+        parsed.push(result.value);
+      },
+    });
+    parser.feed(writes.join(''));
+    return parsed;
+  };
+  return {
+    sink,
+    writes,
+    events,
+    names: () => events().map((e) => e.event),
+    itemIds: () => events().flatMap((e) => (e.event === 'new_item' ? [e.data.item_id] : [])),
+    lastId: () => events().at(-1)?.id,
+    block: () => {
+      blockNext = true;
+    },
+    drain: () => {
+      for (const listener of drainListeners) listener();
+    },
+    clientCloses: () => {
+      for (const listener of closeListeners) listener();
+    },
+    isEnded: () => ended,
+  };
+}
+
+function recordingMetrics() {
+  const closed: CloseReason[] = [];
+  let eventsSent = 0;
+  const metrics: StreamMetrics = {
+    connectionOpened: () => undefined,
+    connectionClosed: (_stream, reason) => closed.push(reason),
+    eventsSent: (count) => {
+      eventsSent += count;
+    },
+    rejected: () => undefined,
+    deliveryLag: () => undefined,
+    pollCompleted: () => undefined,
+    pollFailed: () => undefined,
+    storeRequest: () => undefined,
+    feedLag: () => undefined,
+  };
+  return { metrics, closed, eventsSent: () => eventsSent };
+}
+
+let counter = 0;
+const item = (ticker: string, sentiment: ItemInput['sentiment'] = 'positive'): ItemInput => {
+  counter += 1;
+  return {
+    item_id: `item-${String(counter)}`,
+    ticker,
+    sentiment,
+    score: sentiment === 'positive' ? 0.5 : sentiment === 'negative' ? -0.5 : 0,
+    timestamp: '2026-11-21T09:14:03.120Z',
+  };
+};
+
+const USER = 'user-1';
+const configuration = (tickers: string[]): Configuration => ({
+  config_id: '6f1c7f52-3d1e-4a57-9a8e-0d6b2c1f4e11',
+  name: 'watchlist',
+  tickers,
+  created_at: '2026-11-21T09:00:00.000Z',
+  updated_at: '2026-11-21T09:00:00.000Z',
+});
+
+const stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop();
+});
+
+/** The engine over `feed`: the poller never fires on its own (`step()` polls and fans out). */
+async function engine(feed: MemoryFeed = createMemoryFeed(), maxConnections = 10) {
+  const recorded = recordingMetrics();
+  const logger = createLogger('silent');
+  const poller = createFeedPoller({ store: feed, intervalMs: 3_600_000, logger, metrics: recorded.metrics });
+  await poller.start();
+  const hub: Hub = createHub({
+    poller,
+    pollStore: feed,
+    store: feed,
+    heartbeatIntervalMs: 60_000,
+    retryMs: 2_000,
+    maxConnections,
+    metrics: recorded.metrics,
+    logger,
+  });
+  stops.push(() => {
+    hub.stop();
+    poller.stop();
+  });
+  const step = async () => {
+    await poller.poll();
+    await hub.settled();
+  };
+  return { feed, hub, poller, step, ...recorded };
+}
+
+describe('hub fan-out', () => {
+  it('writes one batch to every subscriber of a view in a single, identical write', async () => {
+    const { feed, hub, step } = await engine();
+    const clients = [recordingSink(), recordingSink(), recordingSink()];
+    for (const client of clients) await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    const before = clients.map((c) => c.writes.length);
+    const added = feed.append(item('AAA'), item('BBB'), item('AAA', 'negative'));
+    await step();
+    const batchWrites = clients.map((c, i) => c.writes.slice(before[i]));
+    for (const writes of batchWrites) expect(writes).toHaveLength(1);
+    expect(new Set(batchWrites.map((w) => w[0])).size).toBe(1);
+    for (const client of clients) {
+      expect(client.itemIds()).toEqual(added.map((a) => a.item_id));
+      // The batch's metrics reflect the three items.
+      const metrics = client.events().filter((e) => e.event === 'metrics');
+      expect(metrics.at(-1)?.data).toMatchObject({ total: 3, positive: 2, negative: 1 });
+    }
+  });
+
+  it('opens with stream_open, the snapshot and a heartbeat, in that order', async () => {
+    const { feed, hub, step } = await engine();
+    feed.append(item('AAA'));
+    await step();
+    const client = recordingSink();
+    await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    expect(client.names()).toEqual(['stream_open', 'metrics', 'sentiment_update', 'heartbeat']);
+    const open = client.events()[0];
+    expect(open?.event === 'stream_open' && open.data.outcome).toBe('fresh');
+  });
+});
+
+describe('hub views', () => {
+  it('gives a configuration stream only its tickers, and the global stream everything', async () => {
+    const feed = createMemoryFeed();
+    feed.setConfiguration(USER, configuration(['AAA']));
+    const { hub, step } = await engine(feed);
+    const global = recordingSink();
+    const configured = recordingSink('configurationStream');
+    await hub.connect({ sink: global.sink, clientId: 'g', lastEventId: undefined });
+    await hub.connect({
+      sink: configured.sink,
+      clientId: USER,
+      lastEventId: undefined,
+      configuration: { userId: USER, value: configuration(['AAA']) },
+    });
+    const [a1, b1, a2] = feed.append(item('AAA'), item('BBB'), item('AAA', 'neutral'));
+    await step();
+    expect(global.itemIds()).toEqual([a1?.item_id, b1?.item_id, a2?.item_id]);
+    expect(configured.itemIds()).toEqual([a1?.item_id, a2?.item_id]);
+    const configMetrics = configured.events().filter((e) => e.event === 'metrics');
+    expect(configMetrics.at(-1)?.data).toMatchObject({ total: 2, positive: 1, neutral: 1 });
+    const updates = configured.events().flatMap((e) => (e.event === 'sentiment_update' ? [e.data.ticker] : []));
+    expect(new Set(updates)).toEqual(new Set(['AAA']));
+  });
+
+  it('applies an edit of the configuration from the next batch, and ends the stream when it is deleted', async () => {
+    const feed = createMemoryFeed();
+    feed.setConfiguration(USER, configuration(['AAA']));
+    const { hub, step } = await engine(feed);
+    const configured = recordingSink('configurationStream');
+    const subscriber = await hub.connect({
+      sink: configured.sink,
+      clientId: USER,
+      lastEventId: undefined,
+      configuration: { userId: USER, value: configuration(['AAA']) },
+    });
+    feed.setConfiguration(USER, configuration(['BBB']));
+    const [, b1] = feed.append(item('AAA'), item('BBB'));
+    await step();
+    expect(configured.itemIds()).toEqual([b1?.item_id]);
+    feed.deleteConfiguration(USER, configuration([]).config_id);
+    feed.append(item('BBB'));
+    await step();
+    expect(configured.names().at(-1)).toBe('stream_closed');
+    expect(configured.itemIds()).toEqual([b1?.item_id]);
+    expect(await subscriber.closed).toBe('configuration_deleted');
+    expect(hub.size).toBe(0);
+  });
+});
+
+describe('hub resume', () => {
+  it('replays after the cursor, then goes live with no duplicate and no gap when batches arrive during the replay', async () => {
+    const { feed, hub, step } = await engine();
+    const first = recordingSink();
+    await hub.connect({ sink: first.sink, clientId: 'c', lastEventId: undefined });
+    const early = feed.append(item('AAA'), item('BBB'), item('CCC'));
+    await step();
+    // The client saw the first item only, then lost its connection.
+    const resumeFrom = first.events().find((e) => e.event === 'new_item')?.id;
+    expect(resumeFrom).toBeDefined();
+    const resumed = recordingSink();
+    // The replay's read is held while the feed moves on and a batch is fanned out.
+    const replayRead = feed.pause('readAfter', (options) => options?.signal !== undefined);
+    const connecting = hub.connect({ sink: resumed.sink, clientId: 'c', lastEventId: resumeFrom });
+    await replayRead.reached;
+    const during = feed.append(item('AAA'));
+    await step();
+    const alsoDuring = feed.append(item('BBB'));
+    replayRead.release();
+    const subscriber = await connecting;
+    expect(subscriber.state).toBe('live');
+    // The poller now brings `alsoDuring`, which the replay already sent: it must not come twice.
+    await step();
+    const after = feed.append(item('CCC'));
+    await step();
+    const expected = [...early.slice(1), ...during, ...alsoDuring, ...after].map((i) => i.item_id);
+    expect(resumed.itemIds()).toEqual(expected);
+    const open = resumed.events()[0];
+    expect(open?.event === 'stream_open' && open.data.outcome).toBe('resumed');
+    // Each item's id resumes exactly after it: resuming from the last one replays nothing.
+    const again = recordingSink();
+    await hub.connect({ sink: again.sink, clientId: 'c', lastEventId: resumed.lastId() });
+    expect(again.itemIds()).toEqual([]);
+  });
+
+  it('reads again when a batch was fanned out after the replay read started (no gap)', async () => {
+    const { feed, hub, step } = await engine();
+    const first = recordingSink();
+    await hub.connect({ sink: first.sink, clientId: 'c', lastEventId: undefined });
+    const early = feed.append(item('AAA'), item('BBB'));
+    await step();
+    const resumeFrom = first.events().find((e) => e.event === 'new_item')?.id;
+    const resumed = recordingSink();
+    // The replay has read (without what follows) but not yet answered when the batch goes out.
+    const replayAnswer = feed.pause('readAfter', (options) => options?.signal !== undefined, 'after');
+    const connecting = hub.connect({ sink: resumed.sink, clientId: 'c', lastEventId: resumeFrom });
+    await replayAnswer.reached;
+    const during = feed.append(item('CCC'));
+    await step();
+    replayAnswer.release();
+    await connecting;
+    const after = feed.append(item('AAA'));
+    await step();
+    expect(resumed.itemIds()).toEqual([...early.slice(1), ...during, ...after].map((i) => i.item_id));
+  });
+
+  it('answers a cursor it cannot read with outcome reset and no replay', async () => {
+    const { feed, hub } = await engine();
+    feed.append(item('AAA'));
+    const client = recordingSink();
+    await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: 'not-a-cursor' });
+    const open = client.events()[0];
+    expect(open?.event === 'stream_open' && open.data.outcome).toBe('reset');
+    expect(client.itemIds()).toEqual([]);
+  });
+
+  it('ends a replay the store fails with a reconnect carrying the last cursor sent', async () => {
+    const { feed, hub, step } = await engine();
+    const first = recordingSink();
+    await hub.connect({ sink: first.sink, clientId: 'c', lastEventId: undefined });
+    feed.append(item('AAA'), item('BBB'));
+    await step();
+    const from = first.events().find((e) => e.event === 'new_item')?.id;
+    feed.fail('readAfter');
+    const resumed = recordingSink();
+    const subscriber = await hub.connect({ sink: resumed.sink, clientId: 'c', lastEventId: from });
+    expect(await subscriber.closed).toBe('store_unavailable');
+    const last = resumed.events().at(-1);
+    expect(last?.event).toBe('reconnect');
+    expect(last?.id).toBe(from);
+    // Only the first client's stream is left.
+    expect(hub.size).toBe(1);
+  });
+});
+
+describe('hub backpressure', () => {
+  it('queues items behind a blocked sink and coalesces metrics to the newest', async () => {
+    const { feed, hub, step } = await engine();
+    const slow = recordingSink();
+    const fast = recordingSink();
+    await hub.connect({ sink: fast.sink, clientId: 'f', lastEventId: undefined });
+    slow.block();
+    await hub.connect({ sink: slow.sink, clientId: 's', lastEventId: undefined });
+    const writesWhileBlocked = slow.writes.length;
+    const batches = [];
+    for (const input of [item('AAA'), item('BBB'), item('AAA', 'negative')]) {
+      batches.push(feed.append(input));
+      await step();
+    }
+    expect(slow.writes).toHaveLength(writesWhileBlocked);
+    slow.drain();
+    const all = batches.flat().map((i) => i.item_id);
+    expect(slow.itemIds()).toEqual(all);
+    expect(fast.itemIds()).toEqual(all);
+    // The opening ends with its heartbeat; what follows came from the batches.
+    const metricsAfterOpen = (events: StreamEvent[]) =>
+      events.slice(events.findIndex((e) => e.event === 'heartbeat') + 1).filter((e) => e.event === 'metrics');
+    // The fast client got one metrics per batch; the slow one only the newest, after its items.
+    expect(metricsAfterOpen(fast.events())).toHaveLength(3);
+    const slowMetrics = metricsAfterOpen(slow.events());
+    expect(slowMetrics).toHaveLength(1);
+    expect(slowMetrics[0]?.data).toMatchObject({ total: 3 });
+    expect(slow.names().at(-1)).toBe('metrics');
+  });
+
+  it('disconnects a subscriber whose queue passes its limit, and keeps the others', async () => {
+    const feed = createMemoryFeed();
+    const { hub, step, closed } = await engine(feed);
+    const slow = recordingSink();
+    slow.block();
+    const subscriber = await hub.connect({ sink: slow.sink, clientId: 's', lastEventId: undefined });
+    for (let i = 0; i < 200 && !subscriber.isClosed(); i++) {
+      feed.append(...Array.from({ length: 50 }, () => item('AAA')));
+      await step();
+    }
+    expect(await subscriber.closed).toBe('slow_consumer');
+    expect(closed).toEqual(['slow_consumer']);
+    expect(hub.size).toBe(0);
+  });
+});
+
+describe('hub connect faults', () => {
+  it('frees the slot of a subscriber that closes while its snapshot is read', async () => {
+    const { feed, hub } = await engine(createMemoryFeed(), 1);
+    const snapshot = feed.pause('aggregates');
+    const client = recordingSink();
+    const connecting = hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    await snapshot.reached;
+    expect(hub.hasCapacity()).toBe(false);
+    client.clientCloses();
+    snapshot.release();
+    const subscriber = await connecting;
+    expect(subscriber.isClosed()).toBe(true);
+    expect(hub.size).toBe(0);
+    expect(hub.hasCapacity()).toBe(true);
+    // Nothing was written to the gone client.
+    expect(client.writes).toEqual([]);
+  });
+
+  it('opens degraded when the store fails at connect, and sends the snapshot once it recovers', async () => {
+    const { feed, hub, step } = await engine();
+    feed.fail('aggregates');
+    const client = recordingSink();
+    const subscriber = await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    expect(subscriber.state).toBe('live');
+    expect(client.names()).toEqual(['stream_open', 'heartbeat']);
+    feed.heal('aggregates');
+    const added = feed.append(item('AAA'));
+    await step();
+    const names = client.names();
+    expect(names.slice(2, 4)).toEqual(['metrics', 'sentiment_update']);
+    expect(client.itemIds()).toEqual(added.map((a) => a.item_id));
+  });
+
+  it('ends live streams with a reconnect hint on closeAll', async () => {
+    const { hub } = await engine();
+    const client = recordingSink();
+    const subscriber = await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    hub.closeAll('shutdown');
+    expect(await subscriber.closed).toBe('shutdown');
+    const last = client.events().at(-1);
+    expect(last?.event === 'reconnect' && last.data.reason).toBe('shutdown');
+    expect(client.isEnded()).toBe(true);
+  });
+});
