@@ -1,6 +1,8 @@
 /**
- * The SSE Lambda (Function URL, RESPONSE_STREAM): the stream engine with one connection per
- * invocation. Facts it is built around (see docs/aws.md, "Facts the Lambda code relies on"):
+ * The SSE Lambda (Function URL, RESPONSE_STREAM): the stream engine (src/runtime/stream-engine.ts,
+ * runStreamUntilDeadline) with one connection per invocation; this file does only the transport:
+ * event → request parts, refusals as problem preludes, and ending the response. Facts it is built
+ * around (see docs/aws.md, "Facts the Lambda code relies on"):
  * - status and headers leave with the first write, so every refusal is decided before it
  *   and goes out as a problem+json prelude;
  * - there is no client-disconnect signal and billing runs until the end, so every stream ends
@@ -10,18 +12,16 @@
  * Three parameters are fine here: nodejs24.x exempts streaming handlers from its arity rule.
  */
 import type { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { matchOperation } from '../contract/index.ts';
 import { MethodNotAllowedError, NotFoundError } from '../http/errors.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem.ts';
 import { API_SECURITY_HEADERS } from '../http/security-headers.ts';
-import { authorizeStream } from '../http/stream-access.ts';
+import { authorizeStream, type StreamAccess } from '../http/stream-access.ts';
 import { createEmfMetrics } from '../observability/emf-metrics.ts';
+import { runStreamUntilDeadline } from '../runtime/stream-engine.ts';
 import { SSE_HEADERS } from '../stream/constants.ts';
-import { createFeedPoller, type FeedPoller } from '../stream/feed-poller.ts';
-import { frameComment, frameEvent, frameRetry } from '../stream/frame.ts';
-import { createHub, type Hub } from '../stream/hub.ts';
+import { frameComment } from '../stream/frame.ts';
 import type { SseSink } from '../stream/sink.ts';
 import { awslambda } from './awslambda.ts';
 import { coldStart, type LambdaRuntime } from './cold-start.ts';
@@ -62,6 +62,33 @@ function queryOf(raw: string): Record<string, string | string[]> {
   return query;
 }
 
+/** Which stream the event asks for, and whether it may have it; throws the refusal otherwise. */
+async function streamAccess(rt: LambdaRuntime, request: ReturnType<typeof requestParts>): Promise<StreamAccess> {
+  const { path, method } = request;
+  const match = matchOperation(method === 'HEAD' ? 'GET' : method, path);
+  if (match === undefined || !STREAM_OPERATIONS.has(match.operationId)) {
+    if (STREAM_PATH.test(path)) throw new MethodNotAllowedError(['GET', 'HEAD']);
+    throw new NotFoundError(`No stream at ${path}; this function serves only the SSE endpoints.`);
+  }
+  return authorizeStream(rt, {
+    operationId: match.operationId as 'streamGlobal' | 'streamConfiguration',
+    query: queryOf(request.rawQueryString),
+    pathParams: match.pathParams,
+    headers: request.headers,
+    remoteAddress: request.sourceIp,
+  });
+}
+
+/** Ends the response (the runtime complains about a stream never ended) and waits until it is. */
+async function endResponse(stream: Writable): Promise<void> {
+  if (stream.writableEnded) return;
+  await new Promise<void>((resolve) => {
+    stream.end(() => {
+      resolve();
+    });
+  });
+}
+
 let runtime: Promise<LambdaRuntime> | undefined;
 
 async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, context: Context): Promise<void> {
@@ -76,61 +103,23 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
     });
     return out;
   };
-  let poller: FeedPoller | undefined;
-  let hub: Hub | undefined;
   let logger: LambdaRuntime['logger'] | undefined;
   try {
     runtime ??= coldStart(process.env, 'lambda-stream');
     const rt = await runtime;
     logger = rt.logger;
     rt.logger.addContext(context);
-    const match = matchOperation(method === 'HEAD' ? 'GET' : method, path);
-    if (match === undefined || !STREAM_OPERATIONS.has(match.operationId)) {
-      if (STREAM_PATH.test(path)) throw new MethodNotAllowedError(['GET', 'HEAD']);
-      throw new NotFoundError(`No stream at ${path}; this function serves only the SSE endpoints.`);
-    }
-    const access = await authorizeStream(rt, {
-      operationId: match.operationId as 'streamGlobal' | 'streamConfiguration',
-      query: queryOf(request.rawQueryString),
-      pathParams: match.pathParams,
-      headers: request.headers,
-      remoteAddress: request.sourceIp,
-    });
+    const access = await streamAccess(rt, request);
     const stream = respond(200, { ...SSE_HEADERS });
     if (method === 'HEAD') return;
-    const budgetMs = context.getRemainingTimeInMillis() - rt.config.streamDeadlineMarginMs;
-    if (budgetMs <= 0) {
-      // Invoked too close to the deadline to stream: tell the client to come back, at once.
-      const parsed = access.lastEventId === undefined ? undefined : rt.store.parseCursor(access.lastEventId);
-      const id =
-        parsed?.ok === true ? rt.store.encodeCursor(parsed.cursor) : rt.store.encodeCursor(await rt.store.headCursor());
-      const retry = rt.config.retryMs;
-      stream.write(
-        frameRetry(retry) +
-          frameEvent({ event: 'reconnect', id, retry, data: JSON.stringify({ reason: 'deadline', retry_ms: retry }) }),
-      );
-      return;
-    }
-    poller = createFeedPoller({ store: rt.store, intervalMs: rt.config.pollIntervalMs, logger: rt.logger, metrics });
-    await poller.start();
-    hub = createHub({
-      poller,
-      pollStore: rt.store,
+    await runStreamUntilDeadline({
       store: rt.store,
-      heartbeatIntervalMs: rt.config.heartbeatIntervalMs,
-      retryMs: rt.config.retryMs,
-      maxConnections: 1,
+      config: rt.config,
       metrics,
       logger: rt.logger,
+      request: { sink: lambdaSink(stream, rt.config.streamFlushPaddingBytes), ...access },
+      remainingMs: context.getRemainingTimeInMillis(),
     });
-    const subscriber = await hub.connect({ sink: lambdaSink(stream, rt.config.streamFlushPaddingBytes), ...access });
-    const deadline = new AbortController();
-    await Promise.race([
-      subscriber.closed,
-      sleep(budgetMs, undefined, { signal: deadline.signal }).catch(() => undefined),
-    ]);
-    deadline.abort();
-    hub.closeAll('deadline');
   } catch (error) {
     const problem = toProblem(error, path, false);
     if (problem.unexpected) logger?.error('stream handler failed', { error: error as Error });
@@ -140,17 +129,8 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
       );
     }
   } finally {
-    poller?.stop();
-    hub?.stop();
     metrics.publish();
-    const stream = out ?? respond(500, { 'Content-Type': PROBLEM_CONTENT_TYPE });
-    if (!stream.writableEnded) {
-      await new Promise<void>((resolve) => {
-        stream.end(() => {
-          resolve();
-        });
-      });
-    }
+    await endResponse(out ?? respond(500, { 'Content-Type': PROBLEM_CONTENT_TYPE }));
   }
 }
 

@@ -14,9 +14,8 @@ import { answerClientError } from '../http/client-error.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import { dashboardSecurityHeaders } from '../http/security-headers.ts';
 import { createStreamRoutes } from '../http/streams.ts';
-import { createPrometheusMetrics } from '../observability/stream-metrics.ts';
-import { createFeedPoller } from '../stream/feed-poller.ts';
-import { createHub, type Hub } from '../stream/hub.ts';
+import { createPrometheusMetrics, type PrometheusStreamMetrics } from '../observability/stream-metrics.ts';
+import type { Hub } from '../stream/hub.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   createDynamoClients,
@@ -26,8 +25,10 @@ import {
   type Store,
 } from '../store/index.ts';
 import { authFromConfig } from './auth-from-config.ts';
+import { type CountedPollStore, countedPollStore } from './poll-store.ts';
 import { resolveSecrets, type RuntimeSecrets } from './secrets.ts';
 import { storeFromConfig } from './store-from-config.ts';
+import { startStreamEngine, type StreamEngine } from './stream-engine.ts';
 import { VERSION } from './version.ts';
 
 interface LocalServer {
@@ -56,13 +57,88 @@ interface LocalServerOptions {
   readonly maxQueuedBytes?: number;
 }
 
+interface AppDeps {
+  readonly store: Store;
+  readonly hub: Hub;
+  readonly metrics: PrometheusStreamMetrics;
+  readonly secrets: RuntimeSecrets;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** The REST API, the streams and the dashboard on one express app. */
+function localApp(config: Config, { store, hub, metrics, secrets, logger, now }: AppDeps): express.Express {
+  const { auth, streamTokens } = authFromConfig(config, secrets, now);
+  return createApp({
+    handlers: createRestHandlers({
+      store,
+      streamTokens,
+      version: VERSION,
+      now,
+      serviceMetrics: () => metrics.registry.metrics(),
+    }),
+    streamRoutes: createStreamRoutes({
+      hub,
+      store,
+      auth,
+      streamTokens,
+      metrics,
+      logger,
+      retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
+    }),
+    auth,
+    logger,
+    exposeErrors: config.logLevel === 'debug',
+    // The dashboard (static files, no build step) at `/`. `/api/*` is never looked up on disk,
+    // so the API routes and their problem+json 404s stay as they are.
+    extend: (app) => {
+      app.use(dashboardSecurityHeaders(config));
+      const dashboard = express.static(fileURLToPath(new URL('../dashboard/', import.meta.url)), {
+        index: 'index.html',
+        fallthrough: true,
+      });
+      app.use((req, res, next) => {
+        if (req.path.startsWith('/api/')) next();
+        else dashboard(req, res, next);
+      });
+    },
+  });
+}
+
+/** Listens; resolves with the URL clients use (a wildcard address is reached on loopback). */
+async function listen(httpServer: Server, config: Config): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      resolve();
+    });
+  });
+  const { address, port } = httpServer.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+}
+
+/** Stops accepting and ends idle connections; whatever is still open after 1 s (a stuck client) is cut. */
+function closeHttpServer(httpServer: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    httpServer.close(() => {
+      resolve();
+    });
+    httpServer.closeIdleConnections();
+    setTimeout(() => {
+      httpServer.closeAllConnections();
+    }, 1000).unref();
+  });
+}
+
 async function startLocalServer(config: Config, options: LocalServerOptions): Promise<LocalServer> {
   const now = options.now ?? Date.now;
   let embedded: EmbeddedDynalite | undefined;
   if (config.dynamodbEndpoint === undefined) embedded = await startEmbeddedDynalite({ dataDir: config.dataDir });
   const endpoint = config.dynamodbEndpoint ?? embedded?.endpoint;
   const clients = createDynamoClients(endpoint);
-  let pollerClients: ReturnType<typeof createDynamoClients> | undefined;
+  let pollStore: CountedPollStore | undefined;
+  let engine: StreamEngine | undefined;
   let server: Server | undefined;
   try {
     const tableCreated = await ensureTable(clients.client, config.tableName);
@@ -78,90 +154,26 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       : 0;
     const secrets = resolveSecrets(config);
     const metrics = createPrometheusMetrics();
-    // The poller gets its own client so that its store requests can be counted exactly: reads per
-    // poll must not grow with the number of connections, and the benchmark checks that.
-    pollerClients = createDynamoClients(endpoint);
-    pollerClients.client.middlewareStack.add(
-      (next) => (args) => {
-        metrics.storeRequest();
-        return next(args);
-      },
-      { step: 'initialize', name: 'countFeedPollerRequests' },
-    );
-    // One counter read serves every view of a tick.
-    const pollerStore = storeFromConfig(config, pollerClients, {
-      aggregatesMaxAgeMs: Math.min(500, config.pollIntervalMs / 2),
-      now,
-    });
-    const poller = createFeedPoller({
-      store: pollerStore,
-      intervalMs: config.pollIntervalMs,
-      logger: options.logger,
-      metrics,
-      now,
-    });
-    await poller.start();
-    const hub = createHub({
-      poller,
-      pollStore: pollerStore,
+    pollStore = countedPollStore(config, endpoint, metrics, now);
+    const started = await startStreamEngine({
       store,
-      heartbeatIntervalMs: config.heartbeatIntervalMs,
-      retryMs: config.retryMs,
-      maxConnections: config.maxConnections,
+      pollStore: pollStore.store,
+      config,
       metrics,
       logger: options.logger,
       now,
       ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
     });
-    const { auth, streamTokens } = authFromConfig(config, secrets, now);
-    const app = createApp({
-      handlers: createRestHandlers({
-        store,
-        streamTokens,
-        version: VERSION,
-        now,
-        serviceMetrics: () => metrics.registry.metrics(),
-      }),
-      streamRoutes: createStreamRoutes({
-        hub,
-        store,
-        auth,
-        streamTokens,
-        metrics,
-        logger: options.logger,
-        retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
-      }),
-      auth,
-      logger: options.logger,
-      exposeErrors: config.logLevel === 'debug',
-      // The dashboard (static files, no build step) at `/`. `/api/*` is never looked up on disk,
-      // so the API routes and their problem+json 404s stay as they are.
-      extend: (app) => {
-        app.use(dashboardSecurityHeaders(config));
-        const dashboard = express.static(fileURLToPath(new URL('../dashboard/', import.meta.url)), {
-          index: 'index.html',
-          fallthrough: true,
-        });
-        app.use((req, res, next) => {
-          if (req.path.startsWith('/api/')) next();
-          else dashboard(req, res, next);
-        });
-      },
-    });
+    engine = started;
+    const { hub } = started;
+    const app = localApp(config, { store, hub, metrics, secrets, logger: options.logger, now });
     const httpServer = createServer(app);
     // Requests Node refuses itself (e.g. a URL over 16 KiB) are answered as problems too.
     httpServer.on('clientError', answerClientError);
     server = httpServer;
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.port, config.host, () => {
-        resolve();
-      });
-    });
-    const { address, port } = httpServer.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
+    const url = await listen(httpServer, config);
     return {
-      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+      url,
       store,
       secrets,
       storeDescription:
@@ -171,28 +183,20 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       hub,
       close: async () => {
         // Streams first: each gets a reconnect hint, then the server stops accepting.
-        poller.stop();
-        hub.closeAll('shutdown');
-        hub.stop();
-        await new Promise<void>((resolve) => {
-          httpServer.close(() => {
-            resolve();
-          });
-          httpServer.closeIdleConnections();
-          // Whatever is still open after the hint (a stuck client) is cut.
-          setTimeout(() => {
-            httpServer.closeAllConnections();
-          }, 1000).unref();
-        });
+        started.closeAll('shutdown');
+        started.stop();
+        await closeHttpServer(httpServer);
         clients.client.destroy();
-        pollerClients?.client.destroy();
+        pollStore?.destroy();
         await embedded?.close();
       },
     };
   } catch (error) {
+    // A failed start (e.g. the port is taken) must not leave the poller polling a closed store.
+    engine?.stop();
     server?.close();
     clients.client.destroy();
-    pollerClients?.client.destroy();
+    pollStore?.destroy();
     await embedded?.close();
     throw error;
   }

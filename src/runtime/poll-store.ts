@@ -1,0 +1,46 @@
+/**
+ * The shared poller's store on a client of its own, so that its requests can be counted exactly:
+ * reads per poll must not grow with the number of connections, and the benchmark checks that.
+ * Any long-running server (local, production) builds its engine's `pollStore` with this.
+ */
+import type { Config } from '../config.ts';
+import type { StreamMetrics } from '../observability/stream-metrics.ts';
+import { createDynamoClients, type Store } from '../store/index.ts';
+import { storeFromConfig } from './store-from-config.ts';
+
+interface CountedPollStore {
+  readonly store: Store;
+  /** Closes its client. */
+  destroy(): void;
+}
+
+/** @param endpoint a local endpoint; omitted for AWS (see createDynamoClients). */
+function countedPollStore(
+  config: Config,
+  endpoint: string | undefined,
+  metrics: StreamMetrics,
+  now?: () => number,
+): CountedPollStore {
+  const clients = createDynamoClients(endpoint);
+  clients.client.middlewareStack.add(
+    (next) => (args) => {
+      metrics.storeRequest();
+      return next(args);
+    },
+    { step: 'initialize', name: 'countFeedPollerRequests' },
+  );
+  // One counter read serves every view of a tick.
+  const store = storeFromConfig(config, clients, {
+    aggregatesMaxAgeMs: Math.min(500, config.pollIntervalMs / 2),
+    ...(now === undefined ? {} : { now }),
+  });
+  return {
+    store,
+    destroy: () => {
+      clients.client.destroy();
+    },
+  };
+}
+
+export type { CountedPollStore };
+export { countedPollStore };
