@@ -8,20 +8,16 @@
  * a loaded machine can blur, so it is printed, never asserted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { defineCommand, readCommandLine } from '../src/cli/usage.ts';
+import { HANDLER_ENTRIES, LAMBDA_ESBUILD, PROJECT_ROOT as root } from './lambda-esbuild.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const MAX_BYTES = 1024 * 1024;
 const MAX_INIT_MS = 300;
-const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
-const bundles = [
-  { name: 'rest', entry: 'src/lambda/rest-handler.ts' },
-  { name: 'stream', entry: 'src/lambda/stream-handler.ts' },
-] as const;
+const bundles = Object.entries(HANDLER_ENTRIES).map(([name, entry]) => ({ name, entry }));
 
 interface BuiltBundle {
   readonly name: string;
@@ -36,26 +32,13 @@ async function buildBundles(outDir: string): Promise<BuiltBundle[]> {
   for (const bundle of bundles) {
     const outfile = join(outDir, bundle.name, 'index.mjs');
     mkdirSync(join(outDir, bundle.name), { recursive: true });
+    // The CDK stack bundles with these same settings (cdk/lib/bundling.ts).
     await build({
+      ...LAMBDA_ESBUILD,
+      mainFields: [...LAMBDA_ESBUILD.mainFields],
+      external: [...LAMBDA_ESBUILD.external],
       entryPoints: [join(root, bundle.entry)],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      minify: true,
-      sourcemap: 'external',
-      mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
-      // CommonJS dependencies (the ajv validators, express) call require(); ESM has none.
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      legalComments: 'none',
-      define: { __TICKERPULSE_VERSION__: JSON.stringify(version) },
-      // UTF-8 only, like the contract: see src/lambda/iconv-utf8.ts (481 KiB less).
-      alias: { 'iconv-lite': join(root, 'src/lambda/iconv-utf8.ts') },
-      logLevel: 'warning',
     });
     built.push({ name: bundle.name, file: outfile, bytes: statSync(outfile).size });
   }

@@ -19,20 +19,16 @@ import { Construct } from 'constructs';
 import type { HorizontalAnnotation } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+// A pure constants module (no imports): cdk/ takes names from src/, never runtime code.
+import { EMF_METRIC_NAMES, METRICS_NAMESPACE, SERVICE_NAME } from '../../src/observability/metric-names.ts';
 
-/** Powertools `serviceName` (`POWERTOOLS_SERVICE_NAME`); Metrics adds it as the `service` dimension. */
-const SERVICE_NAME = 'tickerpulse';
-
-/** Powertools Metrics namespace (`POWERTOOLS_METRICS_NAMESPACE`) of the custom metrics. */
-const METRICS_NAMESPACE = 'Tickerpulse';
-
-/** Names of the custom EMF metrics the handlers publish; the dashboard and alarms read these. */
+/** The custom EMF metrics the dashboard and alarms read, named by the handlers' own registry. */
 const CUSTOM_METRICS = Object.freeze({
-  connectionsOpened: 'ConnectionsOpened',
-  eventsSent: 'EventsSent',
-  deliveryLag: 'DeliveryLag',
-  pollDuration: 'PollDuration',
-  rejections: 'Rejections',
+  connectionsOpened: EMF_METRIC_NAMES.connectionsOpened,
+  eventsSent: EMF_METRIC_NAMES.eventsSent,
+  deliveryLag: EMF_METRIC_NAMES.deliveryLag,
+  pollDuration: EMF_METRIC_NAMES.pollDuration,
+  rejections: EMF_METRIC_NAMES.rejections,
 } as const);
 
 /** Share of the SSE reserved concurrency at which the concurrency alarm fires. */

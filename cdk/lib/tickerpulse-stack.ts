@@ -12,7 +12,7 @@ import { Architecture, FunctionUrlAuthType, HttpMethod, InvokeMode, Runtime, Tra
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { TABLE_KEYS } from '../../src/store/table.ts';
+import { TABLE_KEYS } from '../../src/store/table-keys.ts';
 import { BUNDLING, HANDLER_ENTRIES, PROJECT_ROOT } from './bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, TickerpulseMonitoring } from './monitoring.ts';
 import type { CfnElement, StackProps } from 'aws-cdk-lib';

@@ -11,7 +11,7 @@ import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import cdkNag from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { TABLE_KEYS } from '../../src/store/table.ts';
+import { TABLE_KEYS } from '../../src/store/table-keys.ts';
 import { BUNDLING, ESM_REQUIRE_BANNER, HANDLER_ENTRIES, PROJECT_ROOT } from '../lib/bundling.ts';
 import { CUSTOM_METRICS } from '../lib/monitoring.ts';
 import { TickerpulseStack } from '../lib/tickerpulse-stack.ts';

@@ -1,7 +1,9 @@
 /**
  * The express app serving the REST operations of specs/openapi.yaml. Routes come from the
- * contract's operation map, so a documented operation without a handler, or a handler without an
- * operation, is a start-up error rather than a silent 404. Each request passes, in this order:
+ * contract's operation map, and `Handlers` requires one handler per operation that is not a
+ * stream, so a documented operation without a handler is a type error (and a start-up error for
+ * an untyped caller). A host without stream routes answers the stream operations with a 400
+ * problem naming where streams are served, never a bare 405. Each request passes, in this order:
  * credentials (401), media type and encoding of a body (415), reading and parsing it (413, 400),
  * the contract's validators for query, path and body (400), then the handler. Every error leaves
  * through toProblem().
@@ -14,28 +16,49 @@ import { authenticateRequest, type Principal, type RequestAuth } from './authent
 import { ClientGoneError } from './client-gone.ts';
 import { findDuplicateKey } from './duplicate-keys.ts';
 import { BadRequestError, MethodNotAllowedError, NotFoundError, UnsupportedMediaTypeError } from './errors.ts';
-import type { HandlerResult, Handlers } from './handler.ts';
+import type { HandlerResult, Handlers, RestOperationId, StreamOperationId } from './handler.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
+import { PROBLEM_TYPES } from './problem-types.ts';
 import { parseRequest } from './request.ts';
 
 /** The contract's 413 threshold. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 interface AppOptions {
-  /** One handler per REST operation it serves (streams are added by the stream engine). */
+  /** One handler per REST operation (the stream operations are `streamRoutes`). */
   readonly handlers: Handlers;
   readonly auth: RequestAuth;
   readonly logger: Logger;
   /** Puts internal error messages in 500 problems; development only. */
   readonly exposeErrors?: boolean;
-  /** The SSE operations, served by the stream engine (GET, and HEAD with headers only). */
-  readonly streamRoutes?: Partial<Record<OperationId, express.RequestHandler>>;
+  /**
+   * The SSE operations, served by the stream engine (GET, and HEAD with headers only). Without
+   * them (the REST Lambda) each answers 400 `stream-served-elsewhere`.
+   */
+  readonly streamRoutes?: Partial<Readonly<Record<StreamOperationId, express.RequestHandler>>>;
   /** Extra routes mounted before the contract's (e.g. static files). */
   readonly extend?: (app: express.Express) => void;
 }
 
 /** `/api/v2/configurations/{config_id}` → `/api/v2/configurations/:config_id` */
 const expressPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
+
+/** The runtime twin of StreamOperationId: the operations whose 200 is an event stream. */
+function isStreamOperation(operationId: OperationId): operationId is StreamOperationId {
+  const responses: Partial<Record<number, { readonly contentType: string | null }>> = operations[operationId].responses;
+  return responses[200]?.contentType === 'text/event-stream';
+}
+
+/** A stream operation on a host that serves none (the contract lists 400 for both). */
+const streamServedElsewhere: express.RequestHandler = (_req, _res, next) => {
+  next(
+    new BadRequestError(
+      'Event streams are not served by this function; connect to the stream function URL instead.',
+      undefined,
+      PROBLEM_TYPES.streamServedElsewhere,
+    ),
+  );
+};
 
 function send(res: Response, result: HandlerResult): void {
   res.status(result.status);
@@ -93,15 +116,15 @@ function createApp(options: AppOptions): express.Express {
 
   for (const operationId of Object.keys(operations) as OperationId[]) {
     const operation = operations[operationId];
-    const handler = options.handlers[operationId];
     const path = expressPath(operation.path);
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
-    const streamRoute = options.streamRoutes?.[operationId];
-    if (streamRoute !== undefined) {
-      app.get(path, streamRoute);
+    if (isStreamOperation(operationId)) {
+      app.get(path, options.streamRoutes?.[operationId] ?? streamServedElsewhere);
       continue;
     }
-    if (handler === undefined) continue;
+    const handler = options.handlers[operationId] as Handlers[RestOperationId] | undefined;
+    // The type requires every handler; a caller outside the type checker still fails here, at start.
+    if (handler === undefined) throw new Error(`no handler for the operation ${operationId}`);
     // authenticate → media type → read and parse JSON → validate → handler.
     const body = operation.body === null ? [] : [requireJson, jsonBody];
     const route = async (req: Request, res: Response, next: NextFunction) => {
@@ -191,7 +214,7 @@ function refuseDuplicateKeys(_req: unknown, _res: unknown, body: Buffer): void {
   throw new BadRequestError(
     `The member name ${JSON.stringify(name.slice(0, 100))} occurs twice in one object; send each name once.`,
     undefined,
-    { type: '/problems/malformed-json', title: 'Malformed JSON' },
+    PROBLEM_TYPES.malformedJson,
   );
 }
 

@@ -6,33 +6,27 @@
 import type { Duplex } from 'node:stream';
 import type { Problem } from '../contract/index.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
+import { PROBLEM_TYPES, type ProblemKind } from './problem-types.ts';
 
+/** A problem kind whose title is the status line's reason phrase, and its detail. */
 interface Refusal {
-  readonly status: number;
-  readonly reason: string;
-  readonly type: string;
+  readonly kind: ProblemKind;
   readonly detail: string;
 }
 
 const REFUSALS: Readonly<Record<string, Refusal>> = {
   HPE_HEADER_OVERFLOW: {
-    status: 431,
-    reason: 'Request Header Fields Too Large',
-    type: '/problems/headers-too-large',
+    kind: PROBLEM_TYPES.headersTooLarge,
     detail: 'The request line and headers together must stay under 16 KiB (a long query string counts).',
   },
   ERR_HTTP_REQUEST_TIMEOUT: {
-    status: 408,
-    reason: 'Request Timeout',
-    type: '/problems/request-timeout',
+    kind: PROBLEM_TYPES.requestTimeout,
     detail: 'The request did not arrive in time.',
   },
 };
 
 const MALFORMED: Refusal = {
-  status: 400,
-  reason: 'Bad Request',
-  type: '/problems/malformed-request',
+  kind: PROBLEM_TYPES.malformedRequest,
   detail: 'The request is not valid HTTP/1.1.',
 };
 
@@ -51,18 +45,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   answered.add(socket);
-  const refusal = REFUSALS[error.code ?? ''] ?? MALFORMED;
-  const problem: Problem = {
-    type: refusal.type,
-    title: refusal.reason,
-    status: refusal.status,
-    detail: refusal.detail,
-  };
+  const { kind, detail } = REFUSALS[error.code ?? ''] ?? MALFORMED;
+  const problem: Problem = { type: kind.type, title: kind.title, status: kind.status, detail };
   const body = JSON.stringify(problem);
   // end(), not destroy(): the client may still be sending, and a reset would lose this answer.
   socket.end(
     [
-      `HTTP/1.1 ${refusal.status} ${refusal.reason}`,
+      `HTTP/1.1 ${kind.status} ${kind.title}`,
       `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
       `Content-Length: ${Buffer.byteLength(body)}`,
       'Connection: close',

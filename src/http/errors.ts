@@ -3,6 +3,7 @@
  * place (problem.ts) turns them, and anything else, into `application/problem+json`.
  */
 import type { ValidationIssue } from '../contract/index.ts';
+import { PROBLEM_TYPES, type ProblemOfStatus } from './problem-types.ts';
 
 abstract class HttpError extends Error {
   abstract readonly status: number;
@@ -32,7 +33,7 @@ class BadRequestError extends HttpError {
   constructor(
     detail: string,
     issues?: readonly ValidationIssue[],
-    kind: { type: string; title: string } = { type: '/problems/invalid-request', title: 'Invalid request' },
+    kind: ProblemOfStatus<400> = PROBLEM_TYPES.invalidRequest,
   ) {
     super(detail);
     this.issues = issues;
@@ -42,22 +43,22 @@ class BadRequestError extends HttpError {
 }
 
 class UnauthorizedError extends HttpError {
-  readonly status = 401;
-  readonly type = '/problems/unauthorized';
-  readonly title = 'Unauthorized';
+  readonly status = PROBLEM_TYPES.unauthorized.status;
+  readonly type = PROBLEM_TYPES.unauthorized.type;
+  readonly title = PROBLEM_TYPES.unauthorized.title;
   override readonly headers = { 'WWW-Authenticate': 'Bearer' };
 }
 
 class NotFoundError extends HttpError {
-  readonly status = 404;
-  readonly type = '/problems/not-found';
-  readonly title = 'Not found';
+  readonly status = PROBLEM_TYPES.notFound.status;
+  readonly type = PROBLEM_TYPES.notFound.type;
+  readonly title = PROBLEM_TYPES.notFound.title;
 }
 
 class MethodNotAllowedError extends HttpError {
-  readonly status = 405;
-  readonly type = '/problems/method-not-allowed';
-  readonly title = 'Method not allowed';
+  readonly status = PROBLEM_TYPES.methodNotAllowed.status;
+  readonly type = PROBLEM_TYPES.methodNotAllowed.type;
+  readonly title = PROBLEM_TYPES.methodNotAllowed.title;
   override readonly headers: Readonly<Record<string, string>>;
   constructor(allowed: readonly string[]) {
     super(`Allowed methods: ${allowed.join(', ')}.`);
@@ -66,27 +67,27 @@ class MethodNotAllowedError extends HttpError {
 }
 
 class NotAcceptableError extends HttpError {
-  readonly status = 406;
-  readonly type = '/problems/not-acceptable';
-  readonly title = 'Not acceptable';
+  readonly status = PROBLEM_TYPES.notAcceptable.status;
+  readonly type = PROBLEM_TYPES.notAcceptable.type;
+  readonly title = PROBLEM_TYPES.notAcceptable.title;
 }
 
 class ConflictError extends HttpError {
-  readonly status = 409;
-  readonly type = '/problems/conflict';
-  readonly title = 'Conflict';
+  readonly status = PROBLEM_TYPES.conflict.status;
+  readonly type = PROBLEM_TYPES.conflict.type;
+  readonly title = PROBLEM_TYPES.conflict.title;
 }
 
 class PayloadTooLargeError extends HttpError {
-  readonly status = 413;
-  readonly type = '/problems/payload-too-large';
-  readonly title = 'Payload too large';
+  readonly status = PROBLEM_TYPES.payloadTooLarge.status;
+  readonly type = PROBLEM_TYPES.payloadTooLarge.type;
+  readonly title = PROBLEM_TYPES.payloadTooLarge.title;
 }
 
 class UnsupportedMediaTypeError extends HttpError {
-  readonly status = 415;
-  readonly type = '/problems/unsupported-media-type';
-  readonly title = 'Unsupported media type';
+  readonly status = PROBLEM_TYPES.unsupportedMediaType.status;
+  readonly type = PROBLEM_TYPES.unsupportedMediaType.type;
+  readonly title = PROBLEM_TYPES.unsupportedMediaType.title;
 }
 
 class ServiceUnavailableError extends HttpError {
@@ -94,11 +95,7 @@ class ServiceUnavailableError extends HttpError {
   readonly type: string;
   readonly title: string;
   override readonly headers: Readonly<Record<string, string>>;
-  constructor(
-    detail: string,
-    retryAfterSeconds: number,
-    kind = { type: '/problems/unavailable', title: 'Service unavailable' },
-  ) {
+  constructor(detail: string, retryAfterSeconds: number, kind: ProblemOfStatus<503> = PROBLEM_TYPES.unavailable) {
     super(detail);
     this.type = kind.type;
     this.title = kind.title;

@@ -11,6 +11,7 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors.ts';
+import { PROBLEM_TYPES } from './problem-types.ts';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -34,10 +35,7 @@ function bodyParserError(error: unknown): HttpError | undefined {
     case 'entity.too.large':
       return new PayloadTooLargeError('The request body exceeds 1048576 bytes.');
     case 'entity.parse.failed':
-      return new BadRequestError('The request body is not valid JSON.', undefined, {
-        type: '/problems/malformed-json',
-        title: 'Malformed JSON',
-      });
+      return new BadRequestError('The request body is not valid JSON.', undefined, PROBLEM_TYPES.malformedJson);
     // The media type check refuses these first; kept so that no path turns them into a 400 or 500.
     case 'encoding.unsupported':
       return new UnsupportedMediaTypeError('Send the body uncompressed (no Content-Encoding).');
@@ -91,13 +89,14 @@ function toProblem(error: unknown, instance: string, exposeDetails: boolean): Pr
     return { status: known.status, headers: known.headers, body, unexpected: false };
   }
   const detail = exposeDetails && error instanceof Error ? error.message.slice(0, 2000) : undefined;
+  const { type, title, status } = PROBLEM_TYPES.internal;
   return {
-    status: 500,
+    status,
     headers: {},
     body: {
-      type: '/problems/internal',
-      title: 'Internal server error',
-      status: 500,
+      type,
+      title,
+      status,
       ...(detail === undefined ? {} : { detail }),
       instance: asInstance(instance),
     },

@@ -52,12 +52,12 @@ function dashboardCsp(endpoints: DashboardEndpoints): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    // Styles come from styles.css; app.js sets widths through the CSSOM, which CSP does not restrict.
+    // Styles come from styles.css; render.js sets widths through the CSSOM, which CSP does not restrict.
     "style-src 'self'",
     // index.html's `<link rel="icon" href="data:,">` stops the browser asking for /favicon.ico.
     "img-src 'self' data:",
     `connect-src ${["'self'", ...connectOrigins(endpoints)].join(' ')}`,
-    // The forms are handled by app.js; should one ever submit natively, only to this origin.
+    // The forms are handled by config-view.js; should one ever submit natively, only to this origin.
     "form-action 'self'",
     "base-uri 'none'",
     "frame-ancestors 'none'",

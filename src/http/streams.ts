@@ -16,6 +16,7 @@ import type { SseSink } from '../stream/sink.ts';
 import type { RequestAuth } from './authenticate.ts';
 import { ClientGoneError } from './client-gone.ts';
 import { ServiceUnavailableError } from './errors.ts';
+import { PROBLEM_TYPES } from './problem-types.ts';
 import { authorizeStream, type StreamRequest } from './stream-access.ts';
 
 /** Idle time before the kernel starts probing a silent stream's peer. */
@@ -81,10 +82,7 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
     return new ServiceUnavailableError(
       'This instance already serves its maximum number of streams.',
       deps.retryAfterSeconds,
-      {
-        type: '/problems/at-capacity',
-        title: 'At capacity',
-      },
+      PROBLEM_TYPES.atCapacity,
     );
   };
 

@@ -10,6 +10,12 @@ import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'a
 import { createApp } from '../http/app.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import { apiSecurityHeaders } from '../http/security-headers.ts';
+import {
+  EMF_METRIC_NAMES,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  STATUS_CLASS_DIMENSION,
+} from '../observability/metric-names.ts';
 import { VERSION } from '../runtime/version.ts';
 import { coldStart } from './cold-start.ts';
 import { normalizeFunctionUrlEvent } from './function-url-event.ts';
@@ -36,7 +42,7 @@ async function createProxy(env: Readonly<Record<string, string | undefined>>): P
 
 let proxy: Promise<Proxy> | undefined;
 // EMF on stdout, nothing sent from here; CloudWatch reads it from the log stream.
-const metrics = new Metrics({ namespace: 'Tickerpulse', serviceName: 'tickerpulse' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** Built on the first event and reused by every later one in this execution environment. */
 const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
@@ -44,9 +50,9 @@ const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise
   proxy ??= createProxy(process.env);
   const result = await (await proxy)(normalizeFunctionUrlEvent(event), context, undefined as never);
   const status = typeof result === 'string' ? 200 : (result.statusCode ?? 200);
-  metrics.addDimension('statusClass', `${String(status).charAt(0)}xx`);
-  metrics.addMetric('Requests', MetricUnit.Count, 1);
-  metrics.addMetric('RequestLatency', MetricUnit.Milliseconds, performance.now() - started);
+  metrics.addDimension(STATUS_CLASS_DIMENSION, `${String(status).charAt(0)}xx`);
+  metrics.addMetric(EMF_METRIC_NAMES.requests, MetricUnit.Count, 1);
+  metrics.addMetric(EMF_METRIC_NAMES.requestLatency, MetricUnit.Milliseconds, performance.now() - started);
   metrics.publishStoredMetrics();
   return result;
 };

@@ -2,7 +2,7 @@
  * Metrics and per-ticker aggregates from the hourly counters: the current hour and the 23
  * before it, read as at most two Queries (counters are partitioned by day), never a scan.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { Metrics, TickerAggregate } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
 import { counterPartition, HOUR_MS, hourStart, parseCounterKey } from './keys.ts';
@@ -57,19 +57,19 @@ async function readCounterRows(ctx: StoreContext, now: number): Promise<CounterR
   const partitions = [...new Set([counterPartition(first), counterPartition(now)])];
   const rows: CounterRow[] = [];
   for (const pk of partitions) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await ctx.documents.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ProjectionExpression: 'pk, sk, #total, positive, neutral, negative, score_sum',
-          ExpressionAttributeNames: { '#total': 'total' },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
+    // A counter partition holds one row per hour and ticker of one day: read it whole.
+    const pages = paginateQuery(
+      { client: ctx.documents },
+      {
+        TableName: ctx.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk, #total, positive, neutral, negative, score_sum',
+        ExpressionAttributeNames: { '#total': 'total' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const raw of page.Items ?? []) {
         const { hourMs, ticker } = parseCounterKey(String(raw.pk), String(raw.sk));
         if (hourMs < first || hourMs > now) continue;
@@ -86,8 +86,7 @@ async function readCounterRows(ctx: StoreContext, now: number): Promise<CounterR
           },
         });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
   }
   return rows;
 }

@@ -24,7 +24,7 @@ import {
   parseFeedSortKey,
   tickerIndexKey,
 } from './keys.ts';
-import { TABLE_KEYS } from './table.ts';
+import { TABLE_KEYS } from './table-keys.ts';
 
 /**
  * Most Queries one read sends, whatever cursor or page token it was given: a day of empty hour

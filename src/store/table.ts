@@ -1,6 +1,6 @@
 /**
- * The table's definition, shared by local start-up (create if missing) and, through the same
- * constants, the CDK stack, so the two can never disagree on keys.
+ * The table's definition for local start-up (create if missing), from the same key constants
+ * (table-keys.ts) the CDK stack declares the table with, so the two can never disagree on keys.
  */
 import {
   CreateTableCommand,
@@ -8,15 +8,7 @@ import {
   type DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-
-const TABLE_KEYS = Object.freeze({
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  tickerIndex: 'byTicker',
-  tickerIndexPartitionKey: 'gsi1pk',
-  tickerIndexSortKey: 'gsi1sk',
-  ttlAttribute: 'ttl',
-} as const);
+import { TABLE_KEYS } from './table-keys.ts';
 
 /** Creates the table when it does not exist (embedded store, DYNAMODB_ENDPOINT); returns whether it did. */
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {

@@ -2,12 +2,24 @@
 import type { ConfigurationWrite } from '../../store/index.ts';
 import { MAX_CONFIGURATIONS } from '../../store/index.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { HandlerResult, OperationHandler } from '../handler.ts';
+import type { Configuration } from '../../contract/index.ts';
+import type { OperationHandler } from '../handler.ts';
 import { type HandlerDeps, userOf } from './deps.ts';
 
 const notFound = (configId: string) => new NotFoundError(`No configuration ${configId}.`);
 
-function written(result: ConfigurationWrite, configId: string, name: string, status: 200 | 201): HandlerResult {
+interface Written<S extends 200 | 201> {
+  readonly status: S;
+  readonly body: Configuration;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+function written<S extends 200 | 201>(
+  result: ConfigurationWrite,
+  configId: string,
+  name: string,
+  status: S,
+): Written<S> {
   if (result.ok) {
     const headers: Record<string, string> =
       status === 201 ? { Location: `/api/v2/configurations/${result.configuration.config_id}` } : {};

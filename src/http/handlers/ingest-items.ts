@@ -2,6 +2,7 @@ import type { Schemas } from '../../contract/index.ts';
 import { IngestNotConfirmedError } from '../../store/index.ts';
 import { HttpError, ServiceUnavailableError } from '../errors.ts';
 import type { OperationHandler } from '../handler.ts';
+import { PROBLEM_TYPES } from '../problem-types.ts';
 import type { HandlerDeps } from './deps.ts';
 
 /** Item ids named in a problem's detail; the rest are counted (the detail stays short). */
@@ -9,9 +10,9 @@ const NAMED_IDS = 3;
 
 /** `409 /problems/ingest-in-progress`: an earlier request still holds some items of the batch. */
 class IngestInProgressError extends HttpError {
-  readonly status = 409;
-  readonly type = '/problems/ingest-in-progress';
-  readonly title = 'Ingest in progress';
+  readonly status = PROBLEM_TYPES.ingestInProgress.status;
+  readonly type = PROBLEM_TYPES.ingestInProgress.type;
+  readonly title = PROBLEM_TYPES.ingestInProgress.title;
   override readonly headers: Readonly<Record<string, string>>;
   constructor(detail: string, retryAfterSeconds: number) {
     super(detail);

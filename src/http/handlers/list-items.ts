@@ -1,12 +1,10 @@
 import type { Schemas } from '../../contract/index.ts';
 import { BadRequestError } from '../errors.ts';
 import type { OperationHandler } from '../handler.ts';
+import { PROBLEM_TYPES } from '../problem-types.ts';
 import type { HandlerDeps } from './deps.ts';
 
 type ItemPage = Schemas['ItemPage'];
-
-const EXPIRED = { type: '/problems/cursor-expired', title: 'Cursor expired' };
-const INVALID = { type: '/problems/invalid-request', title: 'Invalid request' };
 
 /** The 400 for a cursor (`after`) or page token (`page`) that may not drive a read. */
 function refusePosition(parameter: 'after' | 'page', reason: 'malformed' | 'expired'): BadRequestError {
@@ -17,7 +15,7 @@ function refusePosition(parameter: 'after' | 'page', reason: 'malformed' | 'expi
       ? `The ${what} is older than the item retention; list without ${parameter} to start again.`
       : `The ${what} was not issued by this service for this listing.`,
     [{ location: 'query', pointer: `/${parameter}`, message: expired ? 'has expired' : `is not a valid ${what}` }],
-    expired ? EXPIRED : INVALID,
+    expired ? PROBLEM_TYPES.cursorExpired : PROBLEM_TYPES.invalidRequest,
   );
 }
 

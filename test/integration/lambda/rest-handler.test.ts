@@ -134,3 +134,22 @@ it('answers an event with missing fields with a problem instead of crashing', as
   expect(answer.statusCode).toBe(404);
   expect(checkProblem(JSON.parse(answer.body ?? '')).ok).toBe(true);
 });
+
+// The REST function has no stream routes: a stream asked of it is a contract problem that says
+// where streams are, not `405 Allow: GET, HEAD` to a GET.
+it.each([
+  ['streamGlobal', '/api/v2/stream'],
+  ['streamConfiguration', '/api/v2/configurations/7d9f1c2e-4b1a-4f7e-9c3d-2a6b8e0f1a23/stream'],
+] as const)('answers %s with a problem naming the stream function', async (operationId, path) => {
+  for (const method of ['GET', 'HEAD']) {
+    const result = await handler(functionUrlEvent(method, path, {}), contextWithDeadline(10_000));
+    const answer = typeof result === 'string' ? { statusCode: 200, body: result, headers: {} } : result;
+    expect(answer.statusCode).toBe(400);
+    expect(String(answer.headers?.['content-type'] ?? '')).toMatch(/^application\/problem\+json/);
+    expect(answer.headers?.allow).toBeUndefined();
+    if (method === 'HEAD') continue;
+    const body: unknown = JSON.parse(answer.body ?? '');
+    expect(checkResponse(operationId, 400, String(answer.headers?.['content-type']), body).ok).toBe(true);
+    expect(body).toMatchObject({ type: '/problems/stream-served-elsewhere', status: 400 });
+  }
+});
