@@ -6,6 +6,6 @@
 // config.js from DASHBOARD_REST_BASE_URL and DASHBOARD_STREAM_BASE_URL (unset: same origin), the
 // same settings its Content-Security-Policy is built from, e.g. for the mock (npm run mock):
 // DASHBOARD_REST_BASE_URL=http://127.0.0.1:4010 DASHBOARD_STREAM_BASE_URL=http://127.0.0.1:4011.
-// Optional tuning (defaults in app.js): backoffBaseMs, backoffCapMs, maxRetries, pollIntervalMs,
+// Optional tuning (defaults in settings.js): backoffBaseMs, backoffCapMs, maxRetries, pollIntervalMs,
 // backgroundRetryMs, maxItems, requestTimeoutMs.
 window.TICKERPULSE_CONFIG = { restBaseUrl: '', streamBaseUrl: '' };

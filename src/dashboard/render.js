@@ -1,0 +1,134 @@
+// Rendering: text only (textContent, never innerHTML), no network.
+/* global document */
+
+import { settings } from './settings.js';
+
+/** @typedef {import('./contract.js').ShownItem} ShownItem */
+/** @typedef {import('./contract.js').ShownMetrics} ShownMetrics */
+
+const $ = (id) => document.getElementById(id);
+
+/** A new element with an optional class and text (as text, never markup). */
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const formatTime = (iso) => {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour12: false });
+};
+
+/** @param {ShownItem} item */
+function renderItem(item) {
+  const li = el('li', `item ${item.sentiment}`);
+  li.dataset.itemId = item.item_id;
+  li.append(
+    el('span', 'ticker', item.ticker),
+    el('span', 'sentiment', item.sentiment),
+    el('span', 'score', (item.score >= 0 ? '+' : '') + item.score.toFixed(2)),
+  );
+  const time = el('time', 'time', formatTime(item.timestamp));
+  time.dateTime = item.timestamp;
+  li.append(time);
+  if (item.source !== undefined) li.append(el('span', 'source', item.source));
+  return li;
+}
+
+/** A bounded list of items, newest first, without duplicates. */
+function createItemList(listElement) {
+  const seen = new Set();
+  const list = {
+    /** Adds one item on top (newest); false when it is already shown. */
+    add(item) {
+      if (seen.has(item.item_id)) return false;
+      seen.add(item.item_id);
+      listElement.prepend(renderItem(item));
+      while (listElement.children.length > settings.maxItems) {
+        const last = listElement.lastElementChild;
+        seen.delete(last.dataset.itemId);
+        last.remove();
+      }
+      return true;
+    },
+    /** Adds `items` (newest first) under what is shown, keeping each one's place in time. */
+    addAll(items) {
+      for (const item of [...items].reverse()) list.add(item);
+    },
+    /** Replaces the list with `items` (newest first). */
+    replace(items) {
+      list.clear();
+      list.addAll(items);
+    },
+    clear() {
+      seen.clear();
+      listElement.replaceChildren();
+    },
+    /** The ids shown, top to bottom. */
+    ids() {
+      return [...listElement.children].map((li) => li.dataset.itemId);
+    },
+  };
+  return list;
+}
+
+function tickerRow(ticker, count, max, average) {
+  const li = el('li', 'ticker-row');
+  li.dataset.ticker = ticker;
+  const bar = el('span', 'bar');
+  bar.setAttribute('role', 'img');
+  bar.setAttribute('aria-label', `${ticker}: ${count} items`);
+  const fill = el('span', 'bar-fill');
+  // The CSSOM, not a style attribute: CSP's style-src does not restrict it.
+  fill.style.width = `${Math.round((count / max) * 100)}%`;
+  bar.append(fill);
+  const value = average === undefined ? String(count) : `${count} · avg ${average.toFixed(2)}`;
+  li.append(el('span', 'ticker-label', ticker), bar, el('span', 'ticker-count', value));
+  return li;
+}
+
+/** The global metrics and the per-ticker bars (with the average score once a sentiment_update told it). */
+function createMetricsView() {
+  const averages = new Map();
+  let lastMetrics;
+  const renderTickers = () => {
+    if (lastMetrics === undefined) return;
+    const rows = [...lastMetrics.by_tag].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 30);
+    const max = Math.max(1, ...rows.map((r) => r[1]));
+    $('tickers').replaceChildren(...rows.map(([ticker, count]) => tickerRow(ticker, count, max, averages.get(ticker))));
+  };
+  return {
+    /** @param {ShownMetrics} m */
+    metrics(m) {
+      lastMetrics = m;
+      for (const key of ['total', 'positive', 'neutral', 'negative']) $(`metric-${key}`).textContent = String(m[key]);
+      $('metric-rate-hour').textContent = String(m.rate_last_hour);
+      $('metric-rate-24h').textContent = String(m.rate_last_24h);
+      const asOf = $('metric-as-of');
+      asOf.textContent = m.as_of ? formatTime(m.as_of) : '–';
+      if (m.as_of) asOf.dateTime = m.as_of;
+      renderTickers();
+    },
+    average(ticker, averageScore) {
+      averages.set(ticker, averageScore);
+      renderTickers();
+    },
+  };
+}
+
+const STATES = ['Connecting', 'Connected', 'Reconnecting', 'Polling', 'Disconnected'];
+
+/** A status line: `node` shows one of STATES (and `data-state`), `detailNode` (optional) the why. */
+function createStatus(node, detailNode) {
+  return (state, detail) => {
+    if (!STATES.includes(state)) return;
+    // Unchanged text is not rewritten: aria-live would announce it again.
+    if (node.textContent !== state) node.textContent = state;
+    node.dataset.state = state.toLowerCase();
+    if (detailNode) detailNode.textContent = detail ?? '';
+  };
+}
+
+export { $, createItemList, createMetricsView, createStatus, el };

@@ -1,0 +1,79 @@
+// The REST client: the calls the dashboard makes, each answer parsed (never trusted) by contract.js.
+
+import { parseJson } from './contract.js';
+import { restUrl, settings } from './settings.js';
+
+/** An answer other than 2xx, with its status and the problem's detail (or title) as message. */
+class RestError extends Error {
+  constructor(status, problem) {
+    const text =
+      typeof problem?.detail === 'string' ? problem.detail : typeof problem?.title === 'string' ? problem.title : '';
+    super(`${status} ${text}`.trim());
+    this.status = status;
+  }
+}
+
+/** GETs (or, with `init`, sends) `path` and returns its JSON object body; throws RestError on non-2xx. */
+async function getJson(path, init = {}) {
+  const response = await fetch(restUrl(path), {
+    // A hung request must not hold up the page (the first snapshot gates opening the stream).
+    signal: AbortSignal.timeout(settings.requestTimeoutMs),
+    ...init,
+    headers: { accept: 'application/json', ...init.headers },
+  });
+  const body = parseJson(await response.text());
+  if (!response.ok) throw new RestError(response.status, body);
+  return body;
+}
+
+const userHeaders = (userId) => ({ 'x-user-id': userId });
+const configPath = (configId) => `/api/v2/configurations/${encodeURIComponent(configId)}`;
+
+/** The newest `limit` items (an ItemPage, unchecked). */
+const latestItems = (limit) => getJson(`/api/v2/items?${new URLSearchParams({ limit: String(limit) })}`);
+/** The items after `cursor`, oldest first (an ItemPage, unchecked). */
+const itemsAfter = (cursor, limit) =>
+  getJson(`/api/v2/items?${new URLSearchParams({ after: cursor, limit: String(limit) })}`);
+/** The global metrics (unchecked). */
+const metrics = () => getJson('/api/v2/metrics');
+/** A user's configurations (a ConfigurationList, unchecked). */
+const listConfigurations = (userId) => getJson('/api/v2/configurations', { headers: userHeaders(userId) });
+
+/** Creates a configuration (ConfigurationInput). */
+const createConfiguration = (userId, input) =>
+  getJson('/api/v2/configurations', {
+    method: 'POST',
+    headers: { ...userHeaders(userId), 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+
+/** Mints a stream token for a configuration; throws when the answer has none. */
+async function mintStreamToken(userId, configId) {
+  const body = await getJson(`${configPath(configId)}/stream-token`, { method: 'POST', headers: userHeaders(userId) });
+  if (!body || typeof body.token !== 'string') throw new Error('no token in the answer');
+  return body.token;
+}
+
+/**
+ * The status a stream URL answers, learned with HEAD (same checks, no stream): an EventSource
+ * hides it. 0 when unreachable.
+ */
+async function streamStatus(url) {
+  try {
+    const response = await fetch(url, { method: 'HEAD', headers: { accept: 'text/event-stream' } });
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+export {
+  createConfiguration,
+  itemsAfter,
+  latestItems,
+  listConfigurations,
+  metrics,
+  mintStreamToken,
+  RestError,
+  streamStatus,
+};
