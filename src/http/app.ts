@@ -13,7 +13,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { type OperationId, operations } from '../contract/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { authenticateRequest, type Principal, type RequestAuth } from './authenticate.ts';
-import { ClientGoneError } from './client-gone.ts';
+import { ClientGoneError, watchClientGone } from './client-gone.ts';
 import { findDuplicateKey } from './duplicate-keys.ts';
 import { BadRequestError, MethodNotAllowedError, NotFoundError, UnsupportedMediaTypeError } from './errors.ts';
 import type { HandlerResult, Handlers, RestOperationId, StreamOperationId } from './handler.ts';
@@ -135,7 +135,7 @@ function createApp(options: AppOptions): express.Express {
         // Each handler is typed for its own operation; the contract check above is what makes
         // the parsed values match those types.
         const run = handler as (context: unknown) => Promise<HandlerResult>;
-        send(res, await run({ ...parsed, principal, request: req, signal: abandonedSignal(res) }));
+        send(res, await run({ ...parsed, principal, request: req, signal: watchClientGone(res).signal }));
       } catch (error) {
         next(error);
       }
@@ -165,17 +165,6 @@ function createApp(options: AppOptions): express.Express {
     res.status(problem.status).set(problem.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body));
   });
   return app;
-}
-
-/** Aborts when the connection closes before the response finished (the client left). */
-function abandonedSignal(res: Response): AbortSignal {
-  const controller = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) controller.abort(new ClientGoneError());
-  };
-  if (res.closed || res.destroyed) onClose();
-  else res.once('close', onClose);
-  return controller.signal;
 }
 
 /**

@@ -14,7 +14,7 @@ import { SSE_HEADERS } from '../stream/constants.ts';
 import type { Hub } from '../stream/hub.ts';
 import type { SseSink } from '../stream/sink.ts';
 import type { RequestAuth } from './authenticate.ts';
-import { ClientGoneError } from './client-gone.ts';
+import { watchClientGone } from './client-gone.ts';
 import { ServiceUnavailableError } from './errors.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
 import { authorizeStream, type StreamRequest } from './stream-access.ts';
@@ -51,26 +51,6 @@ function responseSink(res: Response): SseSink {
     onClose: (listener) => {
       if (res.closed || res.destroyed) setImmediate(listener);
       else res.once('close', listener);
-    },
-  };
-}
-
-/**
- * Aborted as soon as the client's connection closes, while the request is being authorized.
- * `release` detaches it once the stream is open (the subscriber watches the connection from
- * then on), so an open stream does not carry it.
- */
-function clientGone(req: Request, res: Response): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const abort = () => {
-    controller.abort(new ClientGoneError());
-  };
-  if (req.socket.destroyed || res.closed) abort();
-  else res.once('close', abort);
-  return {
-    signal: controller.signal,
-    release: () => {
-      res.off('close', abort);
     },
   };
 }
@@ -113,7 +93,7 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
   const route =
     (operationId: StreamRequest['operationId']): RequestHandler =>
     (req: Request, res: Response, next: NextFunction) => {
-      const { signal, release } = clientGone(req, res);
+      const { signal, release } = watchClientGone(res);
       void (async () => {
         const access = await authorizeStream(deps, {
           operationId,
