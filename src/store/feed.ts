@@ -14,7 +14,7 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Item } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
-import { advanceCursor, cursorCovers, type FeedCursor, MAX_CLOCK_SKEW_MS } from './cursor.ts';
+import { advanceCursor, cursorCovers, type FeedCursor, MAX_CLOCK_SKEW_MS } from '../stream/cursor.ts';
 import {
   feedPartition,
   feedSortKeyAfter,

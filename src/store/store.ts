@@ -23,7 +23,7 @@ import {
   type Delivered,
   encodeCursor,
   type FeedCursor,
-} from './cursor.ts';
+} from '../stream/cursor.ts';
 import {
   checkPageToken,
   type FeedRead,

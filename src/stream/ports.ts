@@ -1,24 +1,12 @@
 /**
  * The engine's ports: what the stream engine needs from the outside, owned here so src/stream
  * depends on nothing but these interfaces and the contract's types. The store implements
- * FeedSource structurally (a `Store` can be passed wherever a FeedSource is expected); tests use
+ * FeedSource structurally, with the engine's own cursor (cursor.ts) (a `Store` can be passed wherever a FeedSource is expected); tests use
  * an in-memory feed (test/support/memory-feed.ts). The metrics port is implemented by the
  * Prometheus and EMF recorders in src/observability.
  */
 import type { Configuration, Item, Metrics, TickerAggregate } from '../contract/index.ts';
-
-/** One delivered item above a cursor's watermark, as the cursor remembers it. */
-interface FeedCursorEntry {
-  /** Arrival stamp of the item (epoch ms), greater than the watermark. */
-  readonly arrivalMs: number;
-  readonly hash: string;
-}
-
-/** A position in the feed: every item stamped at or before `watermark`, plus `entries`, was delivered. */
-interface FeedCursor {
-  readonly watermark: number;
-  readonly entries: readonly FeedCursorEntry[];
-}
+import type { CursorEntry as FeedCursorEntry, CursorParse, Delivered as DeliveredItem, FeedCursor } from './cursor.ts';
 
 /** An item with its feed position (arrival stamp), so each event can carry its own cursor. */
 interface FeedEntry {
@@ -49,16 +37,6 @@ interface Aggregates {
   readonly tickers: readonly TickerAggregate[];
   /** The most active of `tickers`, sorted by ticker: what a snapshot sends. */
   readonly topTickers: readonly TickerAggregate[];
-}
-
-/** A client-supplied cursor, checked: usable, or why not. */
-type CursorParse =
-  { readonly ok: true; readonly cursor: FeedCursor } | { readonly ok: false; readonly reason: 'malformed' | 'expired' };
-
-/** An item as a cursor records its delivery. */
-interface DeliveredItem {
-  readonly arrivalMs: number;
-  readonly itemId: string;
 }
 
 /** The cursor as pure operations: event ids are encoded cursors; client ids are parsed back. */

@@ -10,7 +10,7 @@ import {
   MAX_PAGE_TOKEN_LENGTH,
   MAX_QUERIES_PER_READ,
 } from '../../../src/store/feed.ts';
-import { MAX_CLOCK_SKEW_MS } from '../../../src/store/cursor.ts';
+import { MAX_CLOCK_SKEW_MS } from '../../../src/stream/cursor.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const RETENTION_MS = 7 * 86_400_000;

@@ -17,7 +17,7 @@ import {
   MAX_CLOCK_SKEW_MS,
   MAX_CURSOR_LENGTH,
   MAX_ENTRIES,
-} from '../../../src/store/cursor.ts';
+} from '../../../src/stream/cursor.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const RETENTION_MS = 7 * 86_400_000;
