@@ -4,9 +4,10 @@
  * the file's schema is placed there once.
  *
  * Why not let each generator resolve files itself: openapi-typescript names inlined files after
- * their file names (`schemas["item-input"]` next to `ItemInput`), Modelina parses from a string
- * with no base path, and ajv needs one registry. Bundling once gives every generator the same
- * document with the same names, and the linters keep checking the source files as written.
+ * their file names (`schemas["item-input"]` next to `ItemInput`), the event payload types are made
+ * from a document assembled in memory (no base path), and ajv needs one registry. Bundling once
+ * gives every generator the same document with the same names, and the linters keep checking the
+ * source files as written.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';

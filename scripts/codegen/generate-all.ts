@@ -22,13 +22,13 @@ Output of \`npm run generate\`, committed so that a clone type-checks and runs w
 | path | what | from |
 |---|---|---|
 | \`openapi/schema.d.ts\` | REST types (\`paths\`, \`components\`, \`operations\`) | openapi-typescript |
-| \`models/\` | SSE payload interfaces | Modelina |
+| \`models/index.ts\` | SSE payload types (\`Item\`, \`Metrics\`, \`HeartbeatPayload\`, …) | openapi-typescript, on the AsyncAPI payload schemas |
 | \`validators/openapi.cjs\` | request and response body validators | ajv standalone |
 | \`validators/openapi-params.cjs\` | query and path parameter validators (fill defaults; src/contract converts numbers strictly first) | ajv standalone |
 | \`validators/asyncapi.cjs\` | SSE payload and frame-field validators | ajv standalone |
 | \`operations.ts\`, \`events.ts\` | typed maps from operation / event to its validators | scripts/codegen/indexes.ts |
 
-Only \`src/contract/\` imports from here.
+Only \`src/contract/\` imports from here at run time; the dashboard (\`src/dashboard/\`) names these types in JSDoc, checked by \`tsconfig.dashboard.json\`.
 `;
 
 async function generateAll(specsDir: string): Promise<GeneratedTree> {
@@ -40,7 +40,7 @@ async function generateAll(specsDir: string): Promise<GeneratedTree> {
   const tree: GeneratedTree = new Map();
   tree.set('README.md', README);
   tree.set('openapi/schema.d.ts', await generateOpenApiTypes(openapi));
-  for (const [name, content] of await generateEventModels(asyncapi)) tree.set(`models/${name}.ts`, content);
+  tree.set('models/index.ts', await generateEventModels(asyncapi, messages));
   const rest = generateOpenApiValidators(openapi, operations);
   const sse = generateAsyncApiValidators(asyncapi, messages);
   for (const [name, module] of [

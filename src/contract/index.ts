@@ -1,6 +1,7 @@
 /**
  * The contract as the rest of src/ sees it: types and checks derived from specs/ through
- * generated/. Nothing else in src/ imports from generated/.
+ * generated/. Nothing else in src/ imports from generated/ at run time (the dashboard names
+ * generated types in JSDoc, for the type checker only).
  */
 export type { ChannelKey, EventPayloads, RawFrame, SseFields, StreamEvent, StreamEventName } from './events.ts';
 export { channels, checkEventPayload, isEventName, parseEvent, StreamEventNames } from './events.ts';

@@ -7,13 +7,26 @@ import { createConfiguration, listConfigurations, mintStreamToken, streamStatus 
 import { settings, streamUrl } from './settings.js';
 import { createReconnectingStream } from './stream.js';
 
+/** @typedef {import('./contract.js').ShownConfiguration} ShownConfiguration */
+/** @typedef {import('./render.js').ItemList} ItemList */
+/** @typedef {import('./stream.js').EventHandlers} EventHandlers */
+/** @typedef {import('./stream.js').ReconnectingStream} ReconnectingStream */
+/** @typedef {import('./stream.js').StreamOptions} StreamOptions */
+/** Ends the configuration stream with a message the user has to see. @typedef {(text: string) => void} Fail */
+/**
+ * What the REST calls throw: RestError (with `status`), Error, or the DOMException of a timeout.
+ * @typedef {Error & { status?: number }} Thrown
+ */
+
 const NOT_FOUND = 'This configuration does not exist or is not yours (404).';
 
-const userId = () => $('user-id').value.trim() || 'dev-user';
+const userId = () => /** @type {HTMLInputElement} */ ($('user-id')).value.trim() || 'dev-user';
+/** @param {string} text */
 const configMessage = (text) => {
   $('config-message').textContent = text;
 };
 
+/** @param {string} text */
 function showStreamError(text) {
   const node = $('stream-error');
   node.textContent = text;
@@ -23,15 +36,19 @@ function showStreamError(text) {
 /** The names entered, upper-cased, without blanks or duplicates. */
 const enteredTickers = () => [
   ...new Set(
-    $('config-tickers')
-      .value.split(',')
+    /** @type {HTMLInputElement} */ ($('config-tickers')).value
+      .split(',')
       .map((t) => t.trim().toUpperCase())
       .filter((t) => t !== ''),
   ),
 ];
 
-/** The list of a user's configurations and the form that creates one; `onOpen` opens a stream. */
+/**
+ * The list of a user's configurations and the form that creates one; `onOpen` opens a stream.
+ * @param {(configId: string, name: string) => Promise<void>} onOpen
+ */
 function createConfigList(onOpen) {
+  /** @param {ShownConfiguration} c */
   function configRow(c) {
     const li = el('li', 'config-row');
     li.dataset.configId = c.config_id;
@@ -57,13 +74,14 @@ function createConfigList(onOpen) {
       );
       configMessage(list.length === 0 ? 'No configurations yet.' : `${list.length} configuration(s).`);
     } catch (error) {
-      configMessage(`Could not load configurations: ${String(error.message)}`);
+      configMessage(`Could not load configurations: ${String(/** @type {Thrown} */ (error).message)}`);
     }
   }
 
+  /** @param {SubmitEvent} event */
   async function create(event) {
     event.preventDefault();
-    const name = $('config-name').value.trim();
+    const name = /** @type {HTMLInputElement} */ ($('config-name')).value.trim();
     const tickers = enteredTickers();
     const bad = tickers.filter((t) => !TICKER.test(t));
     if (name === '' || tickers.length === 0 || bad.length > 0) {
@@ -72,11 +90,11 @@ function createConfigList(onOpen) {
     }
     try {
       await createConfiguration(userId(), { name, tickers });
-      $('create-form').reset();
+      /** @type {HTMLFormElement} */ ($('create-form')).reset();
       await load();
       configMessage(`Created “${name}”.`);
     } catch (error) {
-      configMessage(`Could not create: ${String(error.message)}`);
+      configMessage(`Could not create: ${String(/** @type {Thrown} */ (error).message)}`);
     }
   }
 
@@ -87,6 +105,8 @@ function createConfigList(onOpen) {
  * What a failed connection means: an EventSource hides the status of a refused stream, so ask
  * with HEAD. A 401 gets one fresh token (`remint`); 401 again, 404 and a lasting 503 `fail` with
  * a message. `isCurrent` is false once the stream was closed or replaced meanwhile.
+ * @param {{ remint: () => Promise<void>, fail: Fail, isCurrent: () => boolean }} parts
+ * @returns {NonNullable<StreamOptions['diagnose']>}
  */
 function diagnoser({ remint, fail, isCurrent }) {
   return async (attempt, url) => {
@@ -97,7 +117,7 @@ function diagnoser({ remint, fail, isCurrent }) {
         await remint();
         return 'now';
       } catch (error) {
-        if (isCurrent()) fail(`Not authorised to open this stream (${String(error.message)}).`);
+        if (isCurrent()) fail(`Not authorised to open this stream (${String(/** @type {Thrown} */ (error).message)}).`);
         return 'stop';
       }
     }
@@ -113,7 +133,12 @@ function diagnoser({ remint, fail, isCurrent }) {
   };
 }
 
-/** The payload handlers of a configuration stream. */
+/**
+ * The payload handlers of a configuration stream.
+ * @param {ItemList} items
+ * @param {Fail} fail
+ * @returns {EventHandlers}
+ */
 function configHandlers(items, fail) {
   return {
     stream_open: () => {
@@ -137,8 +162,10 @@ function configHandlers(items, fail) {
 function createConfigStream() {
   const items = createItemList($('config-items'));
   const setStatus = createStatus($('config-status'));
+  /** @type {ReconnectingStream | undefined} */
   let stream;
   // The open() still minting its first token; a newer one, or a close, makes it moot.
+  /** @type {object | undefined} */
   let pending;
 
   function close(state = 'Disconnected') {
@@ -148,12 +175,13 @@ function createConfigStream() {
     setStatus(state);
   }
 
-  /** Closes the stream for a reason the user has to see. */
+  /** Closes the stream for a reason the user has to see. @type {Fail} */
   function fail(text) {
     close('Disconnected');
     showStreamError(text);
   }
 
+  /** @param {string} configId @param {string} user @param {string} firstToken */
   function connect(configId, user, firstToken) {
     let token = firstToken;
     const path = `/api/v2/configurations/${encodeURIComponent(configId)}/stream`;
@@ -185,6 +213,7 @@ function createConfigStream() {
     current.open();
   }
 
+  /** @param {string} configId @param {string} name */
   async function open(configId, name) {
     close('Connecting');
     const opening = {};
@@ -200,7 +229,11 @@ function createConfigStream() {
       token = await mintStreamToken(user, configId);
     } catch (error) {
       if (pending === opening)
-        fail(error.status === 404 ? NOT_FOUND : `Could not get a stream token: ${String(error.message)}`);
+        fail(
+          /** @type {Thrown} */ (error).status === 404
+            ? NOT_FOUND
+            : `Could not get a stream token: ${String(/** @type {Thrown} */ (error).message)}`,
+        );
       return;
     }
     if (pending === opening) connect(configId, user, token);

@@ -1,18 +1,33 @@
 // What the dashboard accepts from the network, checked field by field: anything with missing or
 // garbage fields is skipped. Pure functions, no DOM, so Node can import this file too
-// (test/unit/dashboard-contract.test.ts holds the patterns to specs/schemas/*.yaml).
+// (test/unit/dashboard/contract.test.ts holds the patterns to specs/schemas/*.yaml).
 //
-// The types are the generated ones (generated/ is not served, so the patterns below are copies of
-// the spec's, kept equal by that test). tsconfig.json does not check JavaScript (no allowJs or
-// checkJs), so these typedefs document; they are not enforced.
+// The types are the generated ones, imported in JSDoc and checked by `npm run typecheck`
+// (tsconfig.dashboard.json): a field the contract renames or retypes is a type error here or where
+// the dashboard uses it. generated/ is not served, so the patterns below are copies of the spec's,
+// kept equal by that test.
 /** @typedef {import('../../generated/models/index.ts').Item} Item */
 /** @typedef {import('../../generated/models/index.ts').Metrics} Metrics */
 /** @typedef {import('../../generated/models/index.ts').TickerAggregate} TickerAggregate */
 /** @typedef {import('../../generated/models/index.ts').StreamOpenPayload} StreamOpenPayload */
 /** @typedef {import('../../generated/models/index.ts').ReconnectPayload} ReconnectPayload */
-/** @typedef {import('../../generated/openapi/schema.d.ts').components['schemas']['ItemPage']} ItemPage */
-/** @typedef {import('../../generated/openapi/schema.d.ts').components['schemas']['Configuration']} Configuration */
-/** @typedef {import('../../generated/openapi/schema.d.ts').components['schemas']['StreamToken']} StreamToken */
+/** @typedef {import('../../generated/events.ts').EventPayloads} EventPayloads */
+/** @typedef {import('../../generated/openapi/schema.d.ts').components['schemas']} RestSchemas */
+/** @typedef {RestSchemas['ItemPage']} ItemPage */
+/** @typedef {RestSchemas['Configuration']} Configuration */
+/** @typedef {RestSchemas['ConfigurationInput']} ConfigurationInput */
+/** @typedef {RestSchemas['ConfigurationList']} ConfigurationList */
+/** @typedef {RestSchemas['StreamToken']} StreamToken */
+/** @typedef {RestSchemas['Problem']} Problem */
+
+/** An SSE event name of the contract (`metrics`, `new_item`, …). @typedef {keyof EventPayloads} EventName */
+/** A JSON object from the network, not checked yet. @typedef {{ readonly [key: string]: unknown }} JsonObject */
+/**
+ * A contract object before checking: only the contract's field names can be read, and every value
+ * is `unknown` until a check narrows it.
+ * @template T
+ * @typedef {{ readonly [K in keyof T]?: unknown }} Unchecked
+ */
 
 /**
  * An item as shown: `source` cut to the contract's 64 characters, no `ingested_at`.
@@ -22,22 +37,41 @@
  * Metrics as shown: `by_tag` as [ticker, count] pairs with bad entries dropped, `as_of` optional.
  * @typedef {Omit<Metrics, 'by_tag' | 'as_of'> & { by_tag: [string, number][], as_of: string | undefined }} ShownMetrics
  */
+/**
+ * A sentiment_update as shown: one with no average (`average_score` null: no items in the window) is skipped.
+ * @typedef {Pick<TickerAggregate, 'ticker' | 'total' | 'average_score'> & { average_score: number }} ShownAggregate
+ */
+/** A configuration as listed. @typedef {Pick<Configuration, 'config_id' | 'name' | 'tickers'>} ShownConfiguration */
 
 // specs/schemas/cursor.yaml (1024: its maxLength), item-id.yaml, ticker.yaml.
 const CURSOR = /^[A-Za-z0-9._~-]{1,1024}$/;
 const ITEM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const TICKER = /^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$/;
-const SENTIMENTS = new Set(['positive', 'neutral', 'negative']);
+/** @type {ReadonlySet<unknown>} */
+const SENTIMENTS = new Set(/** @satisfies {Item['sentiment'][]} */ (['positive', 'neutral', 'negative']));
+/** @satisfies {(keyof ShownMetrics)[]} */
 const METRIC_COUNTS = ['total', 'positive', 'neutral', 'negative', 'rate_last_hour', 'rate_last_24h'];
 
-const isCount = (v) => Number.isSafeInteger(v) && v >= 0;
+/** @param {unknown} v @returns {v is number} */
+const isCount = (v) => Number.isSafeInteger(v) && /** @type {number} */ (v) >= 0;
+/** @param {unknown} v @param {number} max @returns {v is string} */
 const isText = (v, max) => typeof v === 'string' && v.length > 0 && v.length <= max;
+/** @param {unknown} v @returns {v is string} */
 const isTime = (v) => isText(v, 64) && !Number.isNaN(Date.parse(v));
+/** @param {unknown} v @returns {v is number} */
 const isScore = (v) => typeof v === 'number' && Number.isFinite(v);
+/** @param {unknown} v @returns {v is string} */
 const isTicker = (v) => isText(v, 10) && TICKER.test(v);
+/** @param {unknown} v @returns {v is string} */
 const isCursor = (v) => typeof v === 'string' && CURSOR.test(v);
+/** @param {unknown} v @returns {v is Item['sentiment']} */
+const isSentiment = (v) => SENTIMENTS.has(v);
 
-/** A JSON object, or undefined for anything else (arrays, scalars, broken or huge text). */
+/**
+ * A JSON object, or undefined for anything else (arrays, scalars, broken or huge text).
+ * @param {unknown} text
+ * @returns {JsonObject | undefined}
+ */
 function parseJson(text) {
   if (typeof text !== 'string' || text.length > 4_000_000) return undefined;
   try {
@@ -48,11 +82,14 @@ function parseJson(text) {
   }
 }
 
-/** @returns {ShownItem | undefined} */
+/**
+ * @param {Unchecked<Item> | null | undefined} v  anything from the network: every field is checked
+ * @returns {ShownItem | undefined}
+ */
 function validItem(v) {
   if (typeof v !== 'object' || v === null) return undefined;
   if (!isText(v.item_id, 128) || !ITEM_ID.test(v.item_id) || !isTicker(v.ticker)) return undefined;
-  if (!SENTIMENTS.has(v.sentiment) || !isScore(v.score) || !isTime(v.timestamp)) return undefined;
+  if (!isSentiment(v.sentiment) || !isScore(v.score) || !isTime(v.timestamp)) return undefined;
   return {
     item_id: v.item_id,
     ticker: v.ticker,
@@ -64,16 +101,24 @@ function validItem(v) {
   };
 }
 
-/** @returns {ShownMetrics | undefined} */
+/**
+ * @param {Unchecked<Metrics> | null | undefined} v  anything from the network: every field shown is checked
+ * @returns {ShownMetrics | undefined}
+ */
 function validMetrics(v) {
   if (typeof v !== 'object' || v === null) return undefined;
   if (!METRIC_COUNTS.every((key) => isCount(v[key]))) return undefined;
   if (typeof v.by_tag !== 'object' || v.by_tag === null || Array.isArray(v.by_tag)) return undefined;
+  /** @type {[string, number][]} */
   const byTag = Object.entries(v.by_tag).filter(([ticker, count]) => TICKER.test(ticker) && isCount(count));
-  return { ...v, by_tag: byTag, as_of: isTime(v.as_of) ? v.as_of : undefined };
+  // The counts were checked one by one (METRIC_COUNTS) above.
+  return /** @type {ShownMetrics} */ ({ ...v, by_tag: byTag, as_of: isTime(v.as_of) ? v.as_of : undefined });
 }
 
-/** @returns {Pick<TickerAggregate, 'ticker' | 'total' | 'average_score'> | undefined} */
+/**
+ * @param {Unchecked<TickerAggregate> | null | undefined} v  anything from the network
+ * @returns {ShownAggregate | undefined}
+ */
 function validAggregate(v) {
   if (typeof v !== 'object' || v === null || !isTicker(v.ticker)) return undefined;
   if (!isCount(v.total) || !isScore(v.average_score)) return undefined;
@@ -82,6 +127,7 @@ function validAggregate(v) {
 
 /**
  * An ItemPage's valid items, how many the answer held (a full page means "ask again"), and its cursor.
+ * @param {Unchecked<ItemPage> | null | undefined} body  anything from the network
  * @returns {{ items: ShownItem[], count: number, cursor: string | undefined } | undefined}
  */
 function takePage(body) {
@@ -93,10 +139,18 @@ function takePage(body) {
   };
 }
 
-/** A configuration's id, name and valid tickers, or undefined. @returns {Configuration | undefined} */
+/**
+ * A configuration's id, name and valid tickers, or undefined.
+ * @param {Unchecked<Configuration> | null | undefined} c  anything from the network
+ * @returns {ShownConfiguration | undefined}
+ */
 function validConfiguration(c) {
   if (!isText(c?.config_id, 64) || !isText(c?.name, 100) || !Array.isArray(c?.tickers)) return undefined;
-  return { ...c, tickers: c.tickers.filter((t) => typeof t === 'string' && TICKER.test(t)) };
+  // config_id and name were checked above (TypeScript does not narrow through `c?.`).
+  return /** @type {ShownConfiguration} */ ({
+    ...c,
+    tickers: c.tickers.filter((t) => typeof t === 'string' && TICKER.test(t)),
+  });
 }
 
 export {

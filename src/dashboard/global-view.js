@@ -8,17 +8,30 @@ import { itemsAfter, latestItems, metrics } from './rest.js';
 import { settings, streamUrl } from './settings.js';
 import { createReconnectingStream } from './stream.js';
 
+/** @typedef {import('./render.js').ItemList} ItemList */
+/** @typedef {import('./render.js').MetricsView} MetricsView */
+/** @typedef {import('./render.js').SetStatus} SetStatus */
+/** @typedef {import('./stream.js').ReconnectingStream} ReconnectingStream */
+
 const SNAPSHOT_SIZE = 50;
 const POLL_PAGE = 100;
 // Bounds one poll's catching up: the next poll goes on from where this one stopped.
 const POLL_ROUNDS = 10;
 
-/** Polls REST for new items and the metrics, moving the stream's cursor along. */
+/**
+ * Polls REST for new items and the metrics, moving the stream's cursor along.
+ * @param {ReconnectingStream} stream
+ * @param {ItemList} items
+ * @param {MetricsView} view
+ * @param {SetStatus} setStatus
+ */
 function createPoller(stream, items, view, setStatus) {
   let generation = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   const every = () => `every ${Math.round(settings.pollIntervalMs / 100) / 10} s`;
 
+  /** @param {number} current  the generation this poll belongs to */
   async function pollItems(current) {
     if (stream.lastEventId === undefined) {
       const page = takePage(await latestItems(SNAPSHOT_SIZE));
@@ -27,9 +40,9 @@ function createPoller(stream, items, view, setStatus) {
       stream.lastEventId = page.cursor;
       return;
     }
-    // Follow the cursor until an answer is not full.
+    // Follow the cursor until an answer is not full. Once set, the stream's cursor is never unset.
     for (let round = 0; round < POLL_ROUNDS; round += 1) {
-      const page = takePage(await itemsAfter(stream.lastEventId, POLL_PAGE));
+      const page = takePage(await itemsAfter(/** @type {string} */ (stream.lastEventId), POLL_PAGE));
       if (current !== generation || page === undefined) return;
       items.addAll(page.items);
       stream.lastEventId = page.cursor;
@@ -37,6 +50,7 @@ function createPoller(stream, items, view, setStatus) {
     }
   }
 
+  /** @param {number} current  the generation this poll belongs to */
   async function pollOnce(current) {
     try {
       await pollItems(current);
@@ -45,7 +59,7 @@ function createPoller(stream, items, view, setStatus) {
       if (m !== undefined) view.metrics(m);
       setStatus('Polling', every());
     } catch (error) {
-      if (current === generation) setStatus('Polling', `REST failed (${String(error.message)})`);
+      if (current === generation) setStatus('Polling', `REST failed (${String(/** @type {Error} */ (error).message)})`);
     } finally {
       if (current === generation) timer = setTimeout(() => void pollOnce(current), settings.pollIntervalMs);
     }
@@ -65,7 +79,10 @@ function createPoller(stream, items, view, setStatus) {
   };
 }
 
-/** After a `reset`: reload the newest items, keeping ones the stream delivered meanwhile on top. */
+/**
+ * After a `reset`: reload the newest items, keeping ones the stream delivered meanwhile on top.
+ * @param {ItemList} items
+ */
 async function reloadItems(items) {
   try {
     const page = takePage(await latestItems(SNAPSHOT_SIZE));
@@ -78,7 +95,12 @@ async function reloadItems(items) {
   }
 }
 
-/** The first snapshot; a failure leaves the list empty (the stream sends metrics on connect anyway). */
+/**
+ * The first snapshot; a failure leaves the list empty (the stream sends metrics on connect anyway).
+ * @param {ReconnectingStream} stream
+ * @param {ItemList} items
+ * @param {MetricsView} view
+ */
 async function loadSnapshot(stream, items, view) {
   try {
     const [page, m] = await Promise.all([latestItems(SNAPSHOT_SIZE), metrics()]);

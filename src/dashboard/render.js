@@ -5,10 +5,26 @@ import { settings } from './settings.js';
 
 /** @typedef {import('./contract.js').ShownItem} ShownItem */
 /** @typedef {import('./contract.js').ShownMetrics} ShownMetrics */
+/** Shows a connection state and, optionally, why. @typedef {(state: string, detail?: string) => void} SetStatus */
+/** @typedef {ReturnType<typeof createItemList>} ItemList */
+/** @typedef {ReturnType<typeof createMetricsView>} MetricsView */
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element with this id. index.html has every id the scripts ask for, so it is typed as
+ * present; a caller that needs a form or input element says so with a cast.
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** A new element with an optional class and text (as text, never markup). */
+/**
+ * A new element with an optional class and text (as text, never markup).
+ * @template {keyof HTMLElementTagNameMap} Tag
+ * @param {Tag} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ * @returns {HTMLElementTagNameMap[Tag]}
+ */
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -16,6 +32,7 @@ function el(tag, className, text) {
   return node;
 }
 
+/** @param {string} iso */
 const formatTime = (iso) => {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString([], { hour12: false });
@@ -37,27 +54,35 @@ function renderItem(item) {
   return li;
 }
 
-/** A bounded list of items, newest first, without duplicates. */
+/**
+ * A bounded list of items, newest first, without duplicates.
+ * @param {HTMLElement} listElement
+ */
 function createItemList(listElement) {
+  /** @type {Set<string>} */
   const seen = new Set();
   const list = {
-    /** Adds one item on top (newest); false when it is already shown. */
+    /** Adds one item on top (newest); false when it is already shown. @param {ShownItem} item */
     add(item) {
       if (seen.has(item.item_id)) return false;
       seen.add(item.item_id);
       listElement.prepend(renderItem(item));
       while (listElement.children.length > settings.maxItems) {
-        const last = listElement.lastElementChild;
-        seen.delete(last.dataset.itemId);
+        // Children are the items this list rendered (renderItem), each with data-item-id.
+        const last = /** @type {HTMLElement} */ (listElement.lastElementChild);
+        seen.delete(/** @type {string} */ (last.dataset.itemId));
         last.remove();
       }
       return true;
     },
-    /** Adds `items` (newest first) under what is shown, keeping each one's place in time. */
+    /**
+     * Adds `items` (newest first) under what is shown, keeping each one's place in time.
+     * @param {readonly ShownItem[]} items
+     */
     addAll(items) {
       for (const item of [...items].reverse()) list.add(item);
     },
-    /** Replaces the list with `items` (newest first). */
+    /** Replaces the list with `items` (newest first). @param {readonly ShownItem[]} items */
     replace(items) {
       list.clear();
       list.addAll(items);
@@ -66,14 +91,22 @@ function createItemList(listElement) {
       seen.clear();
       listElement.replaceChildren();
     },
-    /** The ids shown, top to bottom. */
+    /** The ids shown, top to bottom. @returns {string[]} */
     ids() {
-      return [...listElement.children].map((li) => li.dataset.itemId);
+      return [...listElement.children].map(
+        (li) => /** @type {string} */ (/** @type {HTMLElement} */ (li).dataset.itemId),
+      );
     },
   };
   return list;
 }
 
+/**
+ * @param {string} ticker
+ * @param {number} count
+ * @param {number} max
+ * @param {number | undefined} average
+ */
 function tickerRow(ticker, count, max, average) {
   const li = el('li', 'ticker-row');
   li.dataset.ticker = ticker;
@@ -91,7 +124,9 @@ function tickerRow(ticker, count, max, average) {
 
 /** The global metrics and the per-ticker bars (with the average score once a sentiment_update told it). */
 function createMetricsView() {
+  /** @type {Map<string, number>} */
   const averages = new Map();
+  /** @type {ShownMetrics | undefined} */
   let lastMetrics;
   const renderTickers = () => {
     if (lastMetrics === undefined) return;
@@ -103,14 +138,16 @@ function createMetricsView() {
     /** @param {ShownMetrics} m */
     metrics(m) {
       lastMetrics = m;
-      for (const key of ['total', 'positive', 'neutral', 'negative']) $(`metric-${key}`).textContent = String(m[key]);
+      for (const key of /** @type {const} */ (['total', 'positive', 'neutral', 'negative']))
+        $(`metric-${key}`).textContent = String(m[key]);
       $('metric-rate-hour').textContent = String(m.rate_last_hour);
       $('metric-rate-24h').textContent = String(m.rate_last_24h);
-      const asOf = $('metric-as-of');
+      const asOf = /** @type {HTMLTimeElement} */ ($('metric-as-of'));
       asOf.textContent = m.as_of ? formatTime(m.as_of) : '–';
       if (m.as_of) asOf.dateTime = m.as_of;
       renderTickers();
     },
+    /** @param {string} ticker @param {number} averageScore */
     average(ticker, averageScore) {
       averages.set(ticker, averageScore);
       renderTickers();
@@ -120,7 +157,12 @@ function createMetricsView() {
 
 const STATES = ['Connecting', 'Connected', 'Reconnecting', 'Polling', 'Disconnected'];
 
-/** A status line: `node` shows one of STATES (and `data-state`), `detailNode` (optional) the why. */
+/**
+ * A status line: `node` shows one of STATES (and `data-state`), `detailNode` (optional) the why.
+ * @param {HTMLElement} node
+ * @param {HTMLElement} [detailNode]
+ * @returns {SetStatus}
+ */
 function createStatus(node, detailNode) {
   return (state, detail) => {
     if (!STATES.includes(state)) return;

@@ -3,8 +3,18 @@
 import { parseJson } from './contract.js';
 import { restUrl, settings } from './settings.js';
 
+/** @typedef {import('./contract.js').JsonObject} JsonObject */
+/** @template T @typedef {import('./contract.js').Unchecked<T>} Unchecked */
+/** @typedef {import('./contract.js').ItemPage} ItemPage */
+/** @typedef {import('./contract.js').Metrics} Metrics */
+/** @typedef {import('./contract.js').ConfigurationList} ConfigurationList */
+/** @typedef {import('./contract.js').ConfigurationInput} ConfigurationInput */
+/** @typedef {import('./contract.js').StreamToken} StreamToken */
+/** @typedef {import('./contract.js').Problem} Problem */
+
 /** An answer other than 2xx, with its status and the problem's detail (or title) as message. */
 class RestError extends Error {
+  /** @param {number} status @param {Unchecked<Problem> | undefined} problem */
   constructor(status, problem) {
     const text =
       typeof problem?.detail === 'string' ? problem.detail : typeof problem?.title === 'string' ? problem.title : '';
@@ -13,7 +23,12 @@ class RestError extends Error {
   }
 }
 
-/** GETs (or, with `init`, sends) `path` and returns its JSON object body; throws RestError on non-2xx. */
+/**
+ * GETs (or, with `init`, sends) `path` and returns its JSON object body; throws RestError on non-2xx.
+ * @param {string} path
+ * @param {RequestInit & { headers?: Record<string, string> }} [init]
+ * @returns {Promise<JsonObject | undefined>}
+ */
 async function getJson(path, init = {}) {
   const response = await fetch(restUrl(path), {
     // A hung request must not hold up the page (the first snapshot gates opening the stream).
@@ -26,20 +41,35 @@ async function getJson(path, init = {}) {
   return body;
 }
 
+/** @param {string} userId */
 const userHeaders = (userId) => ({ 'x-user-id': userId });
+/** @param {string} configId */
 const configPath = (configId) => `/api/v2/configurations/${encodeURIComponent(configId)}`;
 
-/** The newest `limit` items (an ItemPage, unchecked). */
+/**
+ * The newest `limit` items (an ItemPage, unchecked).
+ * @param {number} limit
+ * @returns {Promise<Unchecked<ItemPage> | undefined>}
+ */
 const latestItems = (limit) => getJson(`/api/v2/items?${new URLSearchParams({ limit: String(limit) })}`);
-/** The items after `cursor`, oldest first (an ItemPage, unchecked). */
+/**
+ * The items after `cursor`, oldest first (an ItemPage, unchecked).
+ * @param {string} cursor
+ * @param {number} limit
+ * @returns {Promise<Unchecked<ItemPage> | undefined>}
+ */
 const itemsAfter = (cursor, limit) =>
   getJson(`/api/v2/items?${new URLSearchParams({ after: cursor, limit: String(limit) })}`);
-/** The global metrics (unchecked). */
+/** The global metrics (unchecked). @returns {Promise<Unchecked<Metrics> | undefined>} */
 const metrics = () => getJson('/api/v2/metrics');
-/** A user's configurations (a ConfigurationList, unchecked). */
+/**
+ * A user's configurations (a ConfigurationList, unchecked).
+ * @param {string} userId
+ * @returns {Promise<Unchecked<ConfigurationList> | undefined>}
+ */
 const listConfigurations = (userId) => getJson('/api/v2/configurations', { headers: userHeaders(userId) });
 
-/** Creates a configuration (ConfigurationInput). */
+/** Creates a configuration. @param {string} userId @param {ConfigurationInput} input */
 const createConfiguration = (userId, input) =>
   getJson('/api/v2/configurations', {
     method: 'POST',
@@ -47,8 +77,14 @@ const createConfiguration = (userId, input) =>
     body: JSON.stringify(input),
   });
 
-/** Mints a stream token for a configuration; throws when the answer has none. */
+/**
+ * Mints a stream token for a configuration; throws when the answer has none.
+ * @param {string} userId
+ * @param {string} configId
+ * @returns {Promise<StreamToken['token']>}
+ */
 async function mintStreamToken(userId, configId) {
+  /** @type {Unchecked<StreamToken> | undefined} */
   const body = await getJson(`${configPath(configId)}/stream-token`, { method: 'POST', headers: userHeaders(userId) });
   if (!body || typeof body.token !== 'string') throw new Error('no token in the answer');
   return body.token;
@@ -57,6 +93,8 @@ async function mintStreamToken(userId, configId) {
 /**
  * The status a stream URL answers, learned with HEAD (same checks, no stream): an EventSource
  * hides it. 0 when unreachable.
+ * @param {string} url
+ * @returns {Promise<number>}
  */
 async function streamStatus(url) {
   try {

@@ -2,6 +2,9 @@
 // (written by `npm start` from the same settings as the page's Content-Security-Policy).
 /* global window */
 
+/** config.js sets this page global; it is read as is, so its type says nothing about its content. */
+const page = /** @type {Window & { TICKERPULSE_CONFIG?: unknown }} */ (window);
+
 const settings = Object.freeze({
   restBaseUrl: '',
   streamBaseUrl: '',
@@ -12,14 +15,12 @@ const settings = Object.freeze({
   backgroundRetryMs: 10_000,
   maxItems: 100,
   requestTimeoutMs: 5000,
-  ...(typeof window.TICKERPULSE_CONFIG === 'object' && window.TICKERPULSE_CONFIG !== null
-    ? window.TICKERPULSE_CONFIG
-    : {}),
+  ...(typeof page.TICKERPULSE_CONFIG === 'object' && page.TICKERPULSE_CONFIG !== null ? page.TICKERPULSE_CONFIG : {}),
 });
 
-/** `path` under the REST base URL (empty: this page's origin). */
+/** `path` under the REST base URL (empty: this page's origin). @param {string} path */
 const restUrl = (path) => `${String(settings.restBaseUrl).replace(/\/$/, '')}${path}`;
-/** `path` under the SSE base URL (empty: this page's origin). */
+/** `path` under the SSE base URL (empty: this page's origin). @param {string} path */
 const streamUrl = (path) => `${String(settings.streamBaseUrl).replace(/\/$/, '')}${path}`;
 
 export { restUrl, settings, streamUrl };

@@ -12,19 +12,32 @@
 import { isCursor, parseJson } from './contract.js';
 import { settings } from './settings.js';
 
-/** Full-jitter exponential backoff: uniform in [0, min(cap, base · 2^(attempt-1))). */
+/** @typedef {import('./contract.js').EventName} EventName */
+/** @typedef {import('./contract.js').JsonObject} JsonObject */
+/** @typedef {import('./contract.js').StreamOpenPayload} StreamOpenPayload */
+/** @typedef {import('./contract.js').ReconnectPayload} ReconnectPayload */
+/** @template T @typedef {import('./contract.js').Unchecked<T>} Unchecked */
+/**
+ * Handlers of event payloads (not checked yet), by contract event name: a name the contract drops is a type error.
+ * @typedef {{ [Name in EventName]?: (data: JsonObject) => void }} EventHandlers
+ */
+/** @typedef {ReturnType<typeof createReconnectingStream>} ReconnectingStream */
+
+/** Full-jitter exponential backoff: uniform in [0, min(cap, base · 2^(attempt-1))). @param {number} attempt */
 const backoff = (attempt) =>
   Math.random() * Math.min(settings.backoffCapMs, settings.backoffBaseMs * 2 ** Math.max(0, Math.min(attempt, 6) - 1));
 
-const validHeartbeat = (ms) => Number.isSafeInteger(ms) && ms >= 1000;
-const validRetry = (ms) => Number.isSafeInteger(ms) && ms >= 0;
+/** @param {unknown} ms @returns {ms is number} */
+const validHeartbeat = (ms) => Number.isSafeInteger(ms) && /** @type {number} */ (ms) >= 1000;
+/** @param {unknown} ms @returns {ms is number} */
+const validRetry = (ms) => Number.isSafeInteger(ms) && /** @type {number} */ (ms) >= 0;
 
 /**
  * @typedef {object} StreamOptions
  * @property {(lastEventId: string | undefined) => string} url  Where to connect, resuming after `lastEventId`.
- * @property {Record<string, (data: object) => void>} on  Payload handlers by event name (stream_open, reconnect
- *   and heartbeat are handled here first; their handlers, if any, run after).
- * @property {(state: string, detail?: string) => void} onStatus  Connected / Reconnecting.
+ * @property {EventHandlers} on  Payload handlers by event name (stream_open, reconnect and heartbeat are
+ *   handled here first; their handlers, if any, run after).
+ * @property {import('./render.js').SetStatus} onStatus  Connected / Reconnecting.
  * @property {() => void} [onReset]  stream_open said the cursor was unknown or expired: what is shown may have gaps.
  * @property {number} [maxRetries]  Failures in a row before falling back or giving up (default settings.maxRetries).
  * @property {{ start(): void, stop(): void }} [fallback]  Started when retries run out, stopped when the stream opens.
@@ -35,8 +48,10 @@ const validRetry = (ms) => Number.isSafeInteger(ms) && ms >= 0;
 
 /** One pending call at a time: scheduling another replaces it. */
 function createTimer() {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   return {
+    /** @param {number} ms @param {() => void} callback */
     after(ms, callback) {
       clearTimeout(timer);
       timer = setTimeout(callback, ms);
@@ -47,12 +62,15 @@ function createTimer() {
   };
 }
 
-/** Calls `onSilence` when nothing arrived for three heartbeat intervals since the last arm(). */
+/**
+ * Calls `onSilence` when nothing arrived for three heartbeat intervals since the last arm().
+ * @param {() => void} onSilence
+ */
 function createWatchdog(onSilence) {
   let heartbeatMs = 30_000;
   const timer = createTimer();
   return {
-    /** The interval stream_open announced (at least a second; otherwise the last one stands). */
+    /** The interval stream_open announced (at least a second; otherwise the last one stands). @param {unknown} ms */
     heartbeat(ms) {
       if (validHeartbeat(ms)) heartbeatMs = ms;
     },
@@ -65,7 +83,10 @@ function createWatchdog(onSilence) {
   };
 }
 
-/** The optional fallback (polling), started and stopped at most once each way. */
+/**
+ * The optional fallback (polling), started and stopped at most once each way.
+ * @param {StreamOptions['fallback']} fallback
+ */
 function createFallbackSwitch(fallback) {
   let active = false;
   return {
@@ -91,9 +112,9 @@ function createReconnectingStream(options) {
     if (source !== undefined) void failed();
   });
   const retry = createTimer();
-  const retryIn = (ms) => retry.after(ms, open);
+  const retryIn = (/** @type {number} */ ms) => retry.after(ms, open);
   // The cursor to resume after, the live EventSource, failures in a row, closed for good.
-  let lastEventId, source;
+  let /** @type {string | undefined} */ lastEventId, /** @type {EventSource | undefined} */ source;
   let [failures, closed] = [0, false];
 
   const drop = () => {
@@ -102,7 +123,7 @@ function createReconnectingStream(options) {
     source = undefined;
   };
 
-  function opened(data) {
+  function opened(/** @type {Unchecked<StreamOpenPayload>} */ data) {
     watchdog.heartbeat(data.heartbeat_interval_ms);
     watchdog.arm();
     failures = 0;
@@ -111,7 +132,7 @@ function createReconnectingStream(options) {
     if (data.outcome === 'reset') options.onReset?.();
   }
 
-  function reconnectAsked(data) {
+  function reconnectAsked(/** @type {Unchecked<ReconnectPayload>} */ data) {
     drop();
     if (fallback.active) return retryIn(settings.backgroundRetryMs);
     options.onStatus('Reconnecting', 'the server asked to reconnect');
@@ -139,9 +160,9 @@ function createReconnectingStream(options) {
     retryIn(settings.backgroundRetryMs);
   }
 
-  const builtIn = { stream_open: opened, reconnect: reconnectAsked, heartbeat: () => {} };
+  /** @type {EventHandlers} */ const builtIn = { stream_open: opened, reconnect: reconnectAsked, heartbeat: () => {} };
 
-  function received(es, name, event) {
+  function received(/** @type {EventSource} */ es, /** @type {EventName} */ name, /** @type {MessageEvent} */ event) {
     if (source !== es || closed) return;
     if (isCursor(event.lastEventId)) lastEventId = event.lastEventId;
     watchdog.arm();
@@ -158,7 +179,7 @@ function createReconnectingStream(options) {
     drop();
     const es = new EventSource(options.url(lastEventId));
     source = es;
-    for (const name of new Set([...Object.keys(builtIn), ...Object.keys(options.on)]))
+    for (const name of new Set(/** @type {EventName[]} */ ([...Object.keys(builtIn), ...Object.keys(options.on)])))
       es.addEventListener(name, (event) => received(es, name, event));
     es.addEventListener('error', () => {
       if (source === es && !closed) void failed();
