@@ -41,6 +41,15 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: { 'no-console': 'error' },
   },
+  // Small modules with one job: every line counts (blank and comment lines too), and so does
+  // every function, IIFEs included, so a long file cannot hide inside one.
+  {
+    files: ['src/**/*.{ts,js}'],
+    rules: {
+      'max-lines': ['error', { max: 350, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: false, skipComments: false, IIFEs: true }],
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   // The dashboard is plain browser JavaScript served as is (no build step): no TS program covers it.
   { files: ['src/dashboard/**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -13,106 +13,121 @@ interface PrometheusStreamMetrics extends StreamMetrics {
   readonly registry: Registry;
 }
 
+/** The instruments of the streams themselves (connections, events, refusals, lag), in `registry`. */
+function registerStreamInstruments(registry: Registry) {
+  return {
+    connections: new Gauge({
+      name: PROMETHEUS_METRIC_NAMES.connections,
+      help: 'Open SSE streams.',
+      labelNames: ['stream'],
+      registers: [registry],
+    }),
+    opened: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.connectionsOpened,
+      help: 'SSE streams opened.',
+      labelNames: ['stream'],
+      registers: [registry],
+    }),
+    closed: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.connectionsClosed,
+      help: 'SSE streams closed, by reason.',
+      labelNames: ['stream', 'reason'],
+      registers: [registry],
+    }),
+    sent: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.eventsSent,
+      help: 'SSE events written to clients.',
+      registers: [registry],
+    }),
+    rejections: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.rejections,
+      help: 'Stream requests refused (503), by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    slow: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.slowConsumerDisconnects,
+      help: 'Clients disconnected because their queue overflowed.',
+      registers: [registry],
+    }),
+    lag: new Histogram({
+      name: PROMETHEUS_METRIC_NAMES.deliveryLag,
+      help: 'Item arrival to write, per item and view.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
+}
+
+/** The instruments of the shared feed poller (polls, failures, store requests, feed lag), in `registry`. */
+function registerPollInstruments(registry: Registry) {
+  return {
+    duration: new Histogram({
+      name: PROMETHEUS_METRIC_NAMES.pollDuration,
+      help: 'Duration of one shared feed poll.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    polls: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.polls,
+      help: 'Successful shared feed polls.',
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.pollErrors,
+      help: 'Failed shared feed polls.',
+      registers: [registry],
+    }),
+    storeRequests: new Counter({
+      name: PROMETHEUS_METRIC_NAMES.storeRequests,
+      help: 'Store requests made by the shared feed poller.',
+      registers: [registry],
+    }),
+    feedLag: new Gauge({
+      name: PROMETHEUS_METRIC_NAMES.feedLag,
+      help: 'Time since the last successful feed poll.',
+      registers: [registry],
+    }),
+  };
+}
+
+/** The engine's metrics port recorded as Prometheus metrics, in a registry of their own. */
 function createPrometheusMetrics(): PrometheusStreamMetrics {
   const registry = new Registry();
-  const connections = new Gauge({
-    name: PROMETHEUS_METRIC_NAMES.connections,
-    help: 'Open SSE streams.',
-    labelNames: ['stream'],
-    registers: [registry],
-  });
-  const opened = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.connectionsOpened,
-    help: 'SSE streams opened.',
-    labelNames: ['stream'],
-    registers: [registry],
-  });
-  const closed = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.connectionsClosed,
-    help: 'SSE streams closed, by reason.',
-    labelNames: ['stream', 'reason'],
-    registers: [registry],
-  });
-  const sent = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.eventsSent,
-    help: 'SSE events written to clients.',
-    registers: [registry],
-  });
-  const rejections = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.rejections,
-    help: 'Stream requests refused (503), by reason.',
-    labelNames: ['reason'],
-    registers: [registry],
-  });
-  const slow = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.slowConsumerDisconnects,
-    help: 'Clients disconnected because their queue overflowed.',
-    registers: [registry],
-  });
-  const lag = new Histogram({
-    name: PROMETHEUS_METRIC_NAMES.deliveryLag,
-    help: 'Item arrival to write, per item and view.',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
-    registers: [registry],
-  });
-  const pollDuration = new Histogram({
-    name: PROMETHEUS_METRIC_NAMES.pollDuration,
-    help: 'Duration of one shared feed poll.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const polls = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.polls,
-    help: 'Successful shared feed polls.',
-    registers: [registry],
-  });
-  const pollErrors = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.pollErrors,
-    help: 'Failed shared feed polls.',
-    registers: [registry],
-  });
-  const storeRequests = new Counter({
-    name: PROMETHEUS_METRIC_NAMES.storeRequests,
-    help: 'Store requests made by the shared feed poller.',
-    registers: [registry],
-  });
-  const feedLag = new Gauge({
-    name: PROMETHEUS_METRIC_NAMES.feedLag,
-    help: 'Time since the last successful feed poll.',
-    registers: [registry],
-  });
+  const stream = registerStreamInstruments(registry);
+  const poll = registerPollInstruments(registry);
   return {
     registry,
-    connectionOpened: (stream) => {
-      connections.inc({ stream });
-      opened.inc({ stream });
+    connectionOpened: (kind) => {
+      stream.connections.inc({ stream: kind });
+      stream.opened.inc({ stream: kind });
     },
-    connectionClosed: (stream, reason) => {
-      connections.dec({ stream });
-      closed.inc({ stream, reason });
-      if (reason === 'slow_consumer') slow.inc();
+    connectionClosed: (kind, reason) => {
+      stream.connections.dec({ stream: kind });
+      stream.closed.inc({ stream: kind, reason });
+      if (reason === 'slow_consumer') stream.slow.inc();
     },
     eventsSent: (count) => {
-      sent.inc(count);
+      stream.sent.inc(count);
     },
     rejected: (reason) => {
-      rejections.inc({ reason });
+      stream.rejections.inc({ reason });
     },
     deliveryLag: (ms) => {
-      lag.observe(ms / 1000);
+      stream.lag.observe(ms / 1000);
     },
     pollCompleted: (durationMs) => {
-      polls.inc();
-      pollDuration.observe(durationMs / 1000);
+      poll.polls.inc();
+      poll.duration.observe(durationMs / 1000);
     },
     pollFailed: () => {
-      pollErrors.inc();
+      poll.errors.inc();
     },
     storeRequest: () => {
-      storeRequests.inc();
+      poll.storeRequests.inc();
     },
     feedLag: (ms) => {
-      feedLag.set(ms / 1000);
+      poll.feedLag.set(ms / 1000);
     },
   };
 }
