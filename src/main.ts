@@ -50,10 +50,11 @@ async function main(): Promise<void> {
   }
   // Loaded once the command line and the configuration are known good: --help and a bad setting
   // answer at once instead of after loading the server, the store and the AWS SDK.
-  const [{ startSimulator }, { createLogger }, { startLocalServer }] = await Promise.all([
+  const [{ startSimulator }, { createLogger }, { startLocalServer }, { exitOnSignals }] = await Promise.all([
     import('./demo/simulator.ts'),
     import('./observability/logger.ts'),
     import('./runtime/local-server.ts'),
+    import('./runtime/shutdown.ts'),
   ]);
   const logger = createLogger(config.logLevel);
   logger.info('starting', { config: describeConfig(config) });
@@ -82,33 +83,13 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(lines.join('\n'));
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
-    const deadline = setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
-    deadline.unref();
-    simulator?.stop();
-    server.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error('shutdown failed', { error: error as Error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => {
-    stop('SIGINT');
-  });
-  process.on('SIGTERM', () => {
-    stop('SIGTERM');
+  exitOnSignals({
+    logger,
+    deadlineMs: SHUTDOWN_DEADLINE_MS,
+    close: () => {
+      simulator?.stop();
+      return server.close();
+    },
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.ts';
 import type { StreamMetrics } from '../observability/stream-metrics.ts';
-import { createDynamoClients, type Store } from '../store/index.ts';
+import type { DynamoClients, Store } from '../store/index.ts';
 import { storeFromConfig } from './store-from-config.ts';
 
 interface CountedPollStore {
@@ -14,14 +14,16 @@ interface CountedPollStore {
   destroy(): void;
 }
 
-/** @param endpoint a local endpoint; omitted for AWS (see createDynamoClients). */
+/**
+ * @param clients the poller's own clients, used by nothing else (every request they send is
+ *                counted); destroyed by `destroy`.
+ */
 function countedPollStore(
   config: Config,
-  endpoint: string | undefined,
+  clients: DynamoClients,
   metrics: StreamMetrics,
   now?: () => number,
 ): CountedPollStore {
-  const clients = createDynamoClients(endpoint);
   clients.client.middlewareStack.add(
     (next) => (args) => {
       metrics.storeRequest();

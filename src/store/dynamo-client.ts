@@ -1,5 +1,5 @@
-/** DynamoDB clients for the three places the store runs: embedded dynalite, an endpoint, AWS. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+/** DynamoDB clients for the places the store runs: embedded dynalite, a local endpoint, AWS. */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 interface DynamoClients {
@@ -7,12 +7,23 @@ interface DynamoClients {
   readonly documents: DynamoDBDocumentClient;
 }
 
+function clientsOf(config: DynamoDBClientConfig): DynamoClients {
+  const client = new DynamoDBClient(config);
+  const documents = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return { client, documents };
+}
+
 /**
- * @param endpoint a local endpoint (dynalite, DynamoDB Local); omitted for AWS, where region and
- *                 credentials come from the Lambda environment.
+ * For `npm start`, the tests and the Lambdas.
+ *
+ * @param endpoint a local endpoint (dynalite, DynamoDB Local), reached with dummy credentials and
+ *                 region `local`; omitted for AWS, where region and credentials come from the
+ *                 Lambda environment.
  */
 function createDynamoClients(endpoint?: string): DynamoClients {
-  const client = new DynamoDBClient(
+  return clientsOf(
     endpoint === undefined
       ? {}
       : {
@@ -24,11 +35,27 @@ function createDynamoClients(endpoint?: string): DynamoClients {
           maxAttempts: 3,
         },
   );
-  const documents = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return { client, documents };
 }
 
-export type { DynamoClients };
-export { createDynamoClients };
+interface AwsClientOptions {
+  /** Where requests go instead of the region's DynamoDB; they are signed all the same. */
+  readonly endpoint?: string | undefined;
+  /** A region to use when the SDK's own chain has none (AWS_DEFAULT_REGION, which it does not read). */
+  readonly region?: string | undefined;
+}
+
+/**
+ * For `npm run serve`: nothing injected, so the AWS SDK's standard chain decides, as for any AWS
+ * program: the region from AWS_REGION, the shared config (AWS_PROFILE) or the instance; the
+ * credentials from the environment, the shared files, SSO, or the container or instance role.
+ * `endpoint` only redirects requests (DynamoDB Local, a VPC endpoint, a proxy).
+ */
+function createAwsDynamoClients(options: AwsClientOptions = {}): DynamoClients {
+  return clientsOf({
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+  });
+}
+
+export type { AwsClientOptions, DynamoClients };
+export { createAwsDynamoClients, createDynamoClients };

@@ -127,7 +127,7 @@ const anyValue = fc.oneof(
 );
 const envName = fc.oneof(fc.constantFrom(...Object.values(ENV)), fc.string({ maxLength: 12 }));
 const env = fc.dictionary(envName, anyValue, { maxKeys: 12 });
-const profile = fc.constantFrom<Profile>('local', 'lambda', 'lambda-stream');
+const profile = fc.constantFrom<Profile>('local', 'server', 'lambda', 'lambda-stream');
 
 function isDeeplyFrozen(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
@@ -177,7 +177,9 @@ function expectValid(config: Config, profileName: Profile): void {
   expect(['debug', 'info', 'warn', 'error', 'silent']).toContain(config.logLevel);
   expect(typeof config.simulate).toBe('boolean');
   expect(typeof config.authTrustUserIdHeader).toBe('boolean');
-  if (profileName === 'lambda') expect(config.ingestApiKey).toBeDefined();
+  expect(typeof config.createTable).toBe('boolean');
+  if (profileName === 'lambda' || profileName === 'server') expect(config.ingestApiKey).toBeDefined();
+  if (profileName !== 'local') expect(config.streamTokenSecret ?? config.authJwtSecret).toBeDefined();
   // What configuration accepts, the parts built from it accept too: no start-up crash later.
   expect(() => authFromConfig(config, resolveSecrets(config), Date.now)).not.toThrow();
   for (const value of Object.values(describeConfig(config))) expect(value).not.toBeUndefined();

@@ -37,10 +37,11 @@ describe('describeSettings', () => {
 
   it('says which profile trusts X-User-ID by default, as loadConfig does', () => {
     const trust = settings.find((setting) => setting.name === ENV.AUTH_TRUST_USER_ID_HEADER);
-    const lambda = loadConfig({ INGEST_API_KEY: 'k'.repeat(16), AUTH_JWT_SECRET: 's'.repeat(32) }, 'lambda');
+    const required = { INGEST_API_KEY: 'k'.repeat(16), AUTH_JWT_SECRET: 's'.repeat(32) };
     expect(loadConfig({}).authTrustUserIdHeader).toBe(true);
-    expect(lambda.authTrustUserIdHeader).toBe(false);
-    expect(trust?.default).toBe('true locally (npm start), false in Lambda');
+    expect(loadConfig(required, 'server').authTrustUserIdHeader).toBe(false);
+    expect(loadConfig(required, 'lambda').authTrustUserIdHeader).toBe(false);
+    expect(trust?.default).toBe('true locally (npm start), false for npm run serve and in Lambda');
   });
 
   // Values that break at least one rule of every setting except free text.

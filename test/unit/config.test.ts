@@ -10,6 +10,7 @@ const LOCAL_DEFAULTS: Config = {
   host: '127.0.0.1',
   dynamodbEndpoint: undefined,
   tableName: 'tickerpulse',
+  createTable: false,
   dataDir: undefined,
   pollIntervalMs: 1000,
   heartbeatIntervalMs: 30_000,
@@ -161,6 +162,8 @@ describe('loadConfig valid values', () => {
     ['STREAM_DEADLINE_MARGIN_MS', '600000', 'streamDeadlineMarginMs', 600_000],
     ['STREAM_FLUSH_PADDING_BYTES', '4096', 'streamFlushPaddingBytes', 4096],
     ['SIMULATE', 'false', 'simulate', false],
+    ['CREATE_TABLE', 'true', 'createTable', true],
+    ['CREATE_TABLE', 'no', 'createTable', false],
     ['LOG_LEVEL', 'debug', 'logLevel', 'debug'],
     ['LOG_LEVEL', 'warn', 'logLevel', 'warn'],
     ['LOG_LEVEL', 'error', 'logLevel', 'error'],
@@ -246,6 +249,7 @@ describe('loadConfig invalid values', () => {
     ],
     ['AUTH_TRUST_USER_ID_HEADER', 'maybe', `AUTH_TRUST_USER_ID_HEADER="maybe" is not valid: ${bool}`],
     ['SIMULATE', 'y', `SIMULATE="y" is not valid: ${bool}`],
+    ['CREATE_TABLE', 'maybe', `CREATE_TABLE="maybe" is not valid: ${bool}`],
     ['SIMULATE', '2', `SIMULATE="2" is not valid: ${bool}`],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL="loud" is not valid: expected one of debug, info, warn, error, silent'],
     ['LOG_LEVEL', 'warning', 'LOG_LEVEL="warning" is not valid: expected one of debug, info, warn, error, silent'],
@@ -535,6 +539,35 @@ describe('loadConfig cross-field rules', () => {
 
     // Assess
     expect(config).toMatchObject({ ingestApiKey: INGEST_KEY, ...expected });
+  });
+
+  it('refuses an empty environment for npm run serve, naming every missing requirement', () => {
+    // Act
+    const error = configErrorOf({}, 'server');
+
+    // Assess: a fleet of processes shares one key and one token secret, so none is generated.
+    expect(error.problems).toEqual([
+      'AUTH_JWT_SECRET or AUTH_JWKS_URL is required for npm run serve, unless AUTH_TRUST_USER_ID_HEADER is true',
+      'INGEST_API_KEY is required for npm run serve',
+      'STREAM_TOKEN_SECRET or AUTH_JWT_SECRET is required for npm run serve (stream tokens cross processes)',
+    ]);
+  });
+
+  it('accepts npm run serve with an ingest key and a JWT secret, trusting no header by default', () => {
+    // Act
+    const config = loadConfig(
+      { INGEST_API_KEY: INGEST_KEY, AUTH_JWT_SECRET: JWT_SECRET, CREATE_TABLE: 'true' },
+      'server',
+    );
+
+    // Assess
+    expect(config).toEqual({
+      ...LOCAL_DEFAULTS,
+      authTrustUserIdHeader: false,
+      ingestApiKey: INGEST_KEY,
+      authJwtSecret: JWT_SECRET,
+      createTable: true,
+    });
   });
 
   it('does not require auth or an ingest key locally', () => {

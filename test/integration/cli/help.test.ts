@@ -19,6 +19,7 @@ const commandsDoc = readFileSync(resolve(root, 'docs/commands.md'), 'utf8');
 /** Each npm script that is ours (not a third-party tool), as the user types it. */
 const COMMANDS = [
   ['start', 'npm start'],
+  ['serve', 'npm run serve'],
   ['mock', 'npm run mock'],
   ['bench', 'npm run bench'],
   ['bench:rest', 'npm run bench:rest'],
@@ -66,6 +67,7 @@ function npmRun(script: string, args: readonly string[], env: Record<string, str
 const help = new Map<string, Promise<Run>>();
 const unknown = new Map<string, Promise<Run>>();
 let helpDespiteBadEnvironment: Promise<Run>;
+let serveHelpDespiteBadEnvironment: Promise<Run>;
 
 beforeAll(() => {
   for (const [script] of COMMANDS) {
@@ -73,6 +75,7 @@ beforeAll(() => {
     unknown.set(script, npmRun(script, ['--no-such-option']));
   }
   helpDespiteBadEnvironment = npmRun('start', ['-h'], { PORT: 'abc' });
+  serveHelpDespiteBadEnvironment = npmRun('serve', ['-h'], { PORT: 'abc', INGEST_API_KEY: '' });
 });
 
 /** The text under `name` in the usage's Environment list, whitespace collapsed. */
@@ -96,7 +99,7 @@ function docSection(command: string): string {
 
 it('covers every npm script that runs our own code', () => {
   const ours = Object.entries(packageScripts)
-    .filter(([, line]) => /^(node|tsx) (src|scripts)\//.test(line))
+    .filter(([, line]) => /^(exec )?(node|tsx) (src|scripts)\//.test(line))
     .map(([name]) => name)
     .sort();
   expect(ours).toEqual(COMMANDS.map(([script]) => script).sort());
@@ -127,9 +130,12 @@ describe.each(COMMANDS)('%s', (script, command) => {
   });
 });
 
-describe('npm start -- --help', () => {
+describe.each([
+  ['npm start', 'start'],
+  ['npm run serve', 'serve'],
+])('%s -- --help', (_command, script) => {
   it('lists every variable of the configuration with its default and accepted values', async () => {
-    const { stdout } = await (help.get('start') as Promise<Run>);
+    const { stdout } = await (help.get(script) as Promise<Run>);
     for (const name of Object.values(ENV)) expect(entryOf(stdout, name), name).not.toBe('');
     for (const setting of describeSettings()) {
       const entry = entryOf(stdout, setting.name);
@@ -138,6 +144,21 @@ describe('npm start -- --help', () => {
     }
   });
 
+  it('says that CREATE_TABLE is for npm run serve only, and is off by default', async () => {
+    const { stdout } = await (help.get(script) as Promise<Run>);
+    expect(entryOf(stdout, ENV.CREATE_TABLE)).toMatch(/^ CREATE_TABLE npm run serve only: .* default: false accepts: /);
+  });
+});
+
+describe('npm run serve -- --help', () => {
+  it('works even when the environment lacks what serve requires or holds a bad value', async () => {
+    const run = await serveHelpDespiteBadEnvironment;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: npm run serve\n/);
+  });
+});
+
+describe('npm start -- --help', () => {
   it('works even when the environment holds a bad value (the usage is how to fix it)', async () => {
     const run = await helpDespiteBadEnvironment;
     expect(run.code).toBe(0);

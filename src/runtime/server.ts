@@ -1,0 +1,189 @@
+/**
+ * The long-running server, assembled once for every command that runs one: the store, the stream
+ * engine, the REST API with the streams and the dashboard on one express app, and the HTTP server.
+ * Each command brings only its DynamoDB clients and what it does before serving: `npm start`
+ * (local-server.ts) an embedded store, the table and demo data; `npm run serve`
+ * (production-server.ts) the AWS SDK's chain and a table check. So what the tests run through
+ * `npm start` is the server production runs.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import type { Config } from '../config.ts';
+import { createApp } from '../http/app.ts';
+import { answerClientError } from '../http/client-error.ts';
+import { createRestHandlers } from '../http/handlers/index.ts';
+import { dashboardSecurityHeaders } from '../http/security-headers.ts';
+import { createStreamRoutes } from '../http/streams.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createPrometheusMetrics, type PrometheusStreamMetrics } from '../observability/stream-metrics.ts';
+import type { DynamoClients, Store } from '../store/index.ts';
+import type { Hub } from '../stream/hub.ts';
+import { authFromConfig } from './auth-from-config.ts';
+import { type CountedPollStore, countedPollStore } from './poll-store.ts';
+import { resolveSecrets, type RuntimeSecrets } from './secrets.ts';
+import { storeFromConfig } from './store-from-config.ts';
+import { startStreamEngine, type StreamEngine } from './stream-engine.ts';
+import { VERSION } from './version.ts';
+
+/** What a command hands over to be served; the server owns the clients from then on. */
+interface ServerAssembly {
+  readonly config: Config;
+  /** The request path's clients (REST, stream openings and replays). */
+  readonly clients: DynamoClients;
+  /** The feed poller's own clients, used by nothing else, so that its requests are counted exactly. */
+  readonly pollClients: DynamoClients;
+  readonly logger: Logger;
+  /** Injectable clock for tests. */
+  readonly now?: () => number;
+  /** Per-stream queue limit in bytes (default 1 MiB); tests lower it to reach it quickly. */
+  readonly maxQueuedBytes?: number;
+}
+
+interface RunningServer {
+  /** `http://host:port` the server listens on (a wildcard address as loopback). */
+  readonly url: string;
+  readonly store: Store;
+  readonly secrets: RuntimeSecrets;
+  readonly engine: StreamEngine;
+  /** The stream engine's fan-out (tests inspect its size). */
+  readonly hub: Hub;
+  /**
+   * Ends every stream with a reconnect hint, stops the engine, stops accepting, ends the open
+   * connections (a stuck one after 1 s) and destroys both clients.
+   */
+  close(): Promise<void>;
+}
+
+interface AppDeps {
+  readonly store: Store;
+  readonly engine: StreamEngine;
+  readonly metrics: PrometheusStreamMetrics;
+  readonly secrets: RuntimeSecrets;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** The REST API, the streams and the dashboard on one express app. */
+function serverApp(config: Config, { store, engine, metrics, secrets, logger, now }: AppDeps): express.Express {
+  const { auth, streamTokens } = authFromConfig(config, secrets, now);
+  return createApp({
+    handlers: createRestHandlers({
+      store,
+      streamTokens,
+      version: VERSION,
+      now,
+      serviceMetrics: () => metrics.registry.metrics(),
+    }),
+    streamRoutes: createStreamRoutes({
+      hub: engine.hub,
+      store,
+      auth,
+      streamTokens,
+      metrics,
+      logger,
+      retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
+    }),
+    auth,
+    logger,
+    exposeErrors: config.logLevel === 'debug',
+    // The dashboard (static files, no build step) at `/`. `/api/*` is never looked up on disk,
+    // so the API routes and their problem+json 404s stay as they are.
+    extend: (app) => {
+      app.use(dashboardSecurityHeaders(config));
+      const dashboard = express.static(fileURLToPath(new URL('../dashboard/', import.meta.url)), {
+        index: 'index.html',
+        fallthrough: true,
+      });
+      app.use((req, res, next) => {
+        if (req.path.startsWith('/api/')) next();
+        else dashboard(req, res, next);
+      });
+    },
+  });
+}
+
+/** Listens; resolves with the URL clients use (a wildcard address is reached on loopback). */
+async function listen(httpServer: Server, config: Config): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      resolve();
+    });
+  });
+  const { address, port } = httpServer.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+}
+
+/** Stops accepting and ends idle connections; whatever is still open after 1 s (a stuck client) is cut. */
+function closeHttpServer(httpServer: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    httpServer.close(() => {
+      resolve();
+    });
+    httpServer.closeIdleConnections();
+    setTimeout(() => {
+      httpServer.closeAllConnections();
+    }, 1000).unref();
+  });
+}
+
+/**
+ * Starts the engine on the store, then the HTTP server. A failed start (e.g. the port is taken)
+ * stops what it started and destroys the clients before it rethrows, so no poller polls on.
+ */
+async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
+  const { config, clients, logger } = assembly;
+  const now = assembly.now ?? Date.now;
+  const metrics = createPrometheusMetrics();
+  const store = storeFromConfig(config, clients, { now });
+  const secrets = resolveSecrets(config);
+  let pollStore: CountedPollStore | undefined;
+  let engine: StreamEngine | undefined;
+  const httpServer = createServer();
+  try {
+    pollStore = countedPollStore(config, assembly.pollClients, metrics, now);
+    const started = await startStreamEngine({
+      store,
+      pollStore: pollStore.store,
+      config,
+      metrics,
+      logger,
+      now,
+      ...(assembly.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: assembly.maxQueuedBytes }),
+    });
+    engine = started;
+    httpServer.on('request', serverApp(config, { store, engine: started, metrics, secrets, logger, now }));
+    // Requests Node refuses itself (e.g. a URL over 16 KiB) are answered as problems too.
+    httpServer.on('clientError', answerClientError);
+    const url = await listen(httpServer, config);
+    const poll = pollStore;
+    return {
+      url,
+      store,
+      secrets,
+      engine: started,
+      hub: started.hub,
+      close: async () => {
+        // Streams first: each gets a reconnect hint, then the server stops accepting.
+        started.closeAll('shutdown');
+        started.stop();
+        await closeHttpServer(httpServer);
+        clients.client.destroy();
+        poll.destroy();
+      },
+    };
+  } catch (error) {
+    engine?.stop();
+    httpServer.close();
+    clients.client.destroy();
+    if (pollStore === undefined) assembly.pollClients.client.destroy();
+    else pollStore.destroy();
+    throw error;
+  }
+}
+
+export type { RunningServer, ServerAssembly };
+export { startServer };
