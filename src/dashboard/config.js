@@ -4,8 +4,8 @@
 // the two Lambda function URLs, and the host's Content-Security-Policy must then allow both
 // origins in connect-src (docs/security.md). `npm start` does not serve this file: it writes
 // config.js from DASHBOARD_REST_BASE_URL and DASHBOARD_STREAM_BASE_URL (unset: same origin), the
-// same settings its Content-Security-Policy is built from, e.g. for the mock (npm run mock):
-// DASHBOARD_REST_BASE_URL=http://127.0.0.1:4010 DASHBOARD_STREAM_BASE_URL=http://127.0.0.1:4011.
+// same settings its Content-Security-Policy is built from. `npm run mock` serves the dashboard
+// itself, on the SSE mock's port, with a config.js pointing at both mocks.
 // Optional tuning (defaults in settings.js): backoffBaseMs, backoffCapMs, maxRetries, pollIntervalMs,
 // backgroundRetryMs, maxItems, requestTimeoutMs.
 window.TICKERPULSE_CONFIG = { restBaseUrl: '', streamBaseUrl: '' };
