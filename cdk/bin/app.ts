@@ -5,9 +5,14 @@
  *
  * The few deployment choices come from CDK context (`cdk deploy -c dashboardOrigin=https://…`);
  * there is no account or region, so synth never calls AWS.
+ *
+ * `-c streaming=fargate` deploys the Fargate fleet ({@link TickerpulseFleetStack}) instead of the
+ * two Lambda functions; the default, `lambda`, is {@link TickerpulseStack}. Both use the same stack
+ * id and the same table construct, so switching a deployed stack keeps its table.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import cdkNag from 'cdk-nag';
+import { TickerpulseFleetStack } from '../lib/fleet-stack.ts';
 import { TickerpulseStack } from '../lib/tickerpulse-stack.ts';
 
 // cdk-nag is CommonJS; Node's ESM loader does not see all of its exports by name.
@@ -23,16 +28,36 @@ function context(key: string): string | undefined {
   return String(value);
 }
 
-new TickerpulseStack(app, context('stackName') ?? 'Tickerpulse', {
-  description: 'tickerpulse: REST + SSE over DynamoDB on Lambda Function URLs',
-  dashboardOrigin: context('dashboardOrigin'),
+const stackName = context('stackName') ?? 'Tickerpulse';
+const streaming = context('streaming') ?? 'lambda';
+const auth = {
   jwksUrl: context('jwksUrl'),
   jwtIssuer: context('jwtIssuer'),
   jwtAudience: context('jwtAudience'),
   streamTokenSecretParameterName: context('streamTokenSecretParameter'),
-  streamReservedConcurrency: numberContext('streamReservedConcurrency'),
-  alarmTopicArn: context('alarmTopicArn'),
-});
+};
+
+if (streaming === 'lambda') {
+  new TickerpulseStack(app, stackName, {
+    description: 'tickerpulse: REST + SSE over DynamoDB on Lambda Function URLs',
+    dashboardOrigin: context('dashboardOrigin'),
+    ...auth,
+    streamReservedConcurrency: numberContext('streamReservedConcurrency'),
+    alarmTopicArn: context('alarmTopicArn'),
+  });
+} else if (streaming === 'fargate') {
+  new TickerpulseFleetStack(app, stackName, {
+    description: 'tickerpulse: REST + SSE + dashboard over DynamoDB on an ECS Fargate fleet behind an ALB',
+    ...auth,
+    certificateArn: context('certificateArn'),
+    minTasks: numberContext('minTasks'),
+    maxTasks: numberContext('maxTasks'),
+    maxConnectionsPerTask: numberContext('maxConnectionsPerTask'),
+    alarmTopicArn: context('alarmTopicArn'),
+  });
+} else {
+  throw new Error(`context streaming must be lambda or fargate (got ${JSON.stringify(streaming)})`);
+}
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 

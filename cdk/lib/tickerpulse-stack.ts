@@ -5,17 +5,17 @@
  * The stack is env-agnostic (no account or region) so `cdk synth` runs offline, and every setting
  * arrives through {@link TickerpulseStackProps}: nothing here reads `process.env`.
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FunctionUrlAuthType, HttpMethod, InvokeMode, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { TABLE_KEYS } from '../../src/store/table-keys.ts';
 import { BUNDLING, HANDLER_ENTRIES, PROJECT_ROOT } from './bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, TickerpulseMonitoring } from './monitoring.ts';
+import { createTable } from './table.ts';
 import type { CfnElement, StackProps } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { FunctionUrl, FunctionUrlCorsOptions } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 
@@ -105,26 +105,7 @@ class TickerpulseStack extends Stack {
     super(scope, id, props);
     const settings = resolveSettings(props);
 
-    const k = TABLE_KEYS;
-    this.table = new TableV2(this, 'Table', {
-      partitionKey: { name: k.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: k.sortKey, type: AttributeType.STRING },
-      globalSecondaryIndexes: [
-        {
-          indexName: k.tickerIndex,
-          partitionKey: { name: k.tickerIndexPartitionKey, type: AttributeType.STRING },
-          sortKey: { name: k.tickerIndexSortKey, type: AttributeType.STRING },
-          // Ticker queries read whole items from the index, with no second fetch from the table.
-          projectionType: ProjectionType.ALL,
-        },
-      ],
-      timeToLiveAttribute: k.ttlAttribute,
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // The table is the system of record: neither a stack deletion nor a replacement may drop it.
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.table = createTable(this);
 
     // Read by the handlers through `POWERTOOLS_*`, `LOG_LEVEL` and `src/config.ts` names. Secrets
     // travel as SSM parameter *names*: the values never enter the template or the console.
@@ -388,4 +369,4 @@ function cors(
 }
 
 export type { TickerpulseStackProps };
-export { DEFAULTS, TickerpulseStack };
+export { DEFAULTS, LOG_LEVELS, parameterName, TickerpulseStack };

@@ -26,6 +26,7 @@ const COMMANDS = [
   ['docs', 'npm run docs'],
   ['build', 'npm run build'],
   ['generate', 'npm run generate'],
+  ['lint:docker', 'npm run lint:docker'],
 ] as const;
 
 /** Bounds a run whose command ignored the arguments and started working (a server, a build). */
