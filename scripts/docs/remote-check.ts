@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 /** An absolute or protocol-relative URL start, i.e. another host (loopback included: it is not the site). */
 const ABSOLUTE = String.raw`(?:https?:)?//`;
 const QUOTE = String.raw`["'\x60]?\s*`;
+/** File types a page loads as resources: images, scripts, stylesheets, fonts. */
+const ASSET_EXTENSIONS = 'svg|png|jpe?g|gif|webp|avif|ico|bmp|m?js|css|woff2?|ttf|otf|eot';
 
 /** Each pattern finds one way of loading a resource from an absolute URL. */
 const PATTERNS: readonly { readonly kind: string; readonly pattern: RegExp }[] = [
@@ -31,6 +33,16 @@ const PATTERNS: readonly { readonly kind: string; readonly pattern: RegExp }[] =
     pattern: new RegExp(String.raw`\bimport\s*(?:\(\s*|[^;()'"\x60]{0,200}?\bfrom\s*)?["'\x60]${ABSOLUTE}`, 'g'),
   },
   { kind: 'importScripts', pattern: new RegExp(String.raw`\bimportScripts\(\s*${QUOTE}${ABSOLUTE}`, 'g') },
+  // A script that sets an image or script URL at runtime (Redoc's logo was `src:"https://cdn…/logo.svg"`):
+  // any quoted absolute URL of an asset type, except as an HTML attribute, which the patterns above
+  // own, or a link's href (HTML or a script's `href:`), which loads nothing until clicked.
+  {
+    kind: 'asset URL in a string',
+    pattern: new RegExp(
+      String.raw`(?<!(?:\s(?:href|src|srcset|data)\s*=|\bhref\s*:)\s*)["'\x60]${ABSOLUTE}[^"'\x60\s<>()]+\.(?:${ASSET_EXTENSIONS})(?:[?#][^"'\x60\s<>]*)?["'\x60]`,
+      'gi',
+    ),
+  },
 ];
 
 /** One offending reference: the file (relative to the scanned directory), its line and the text. */
