@@ -60,6 +60,22 @@ export const operations = {
       503: { contentType: "application/problem+json", validate: bodies.getMetricsResponse503 as Validator<Ops["getMetrics"]['responses'][503]['content']["application/problem+json"]> },
     },
   },
+  getMetricsHistory: {
+    method: "get",
+    path: "/api/v2/metrics/history",
+    security: [],
+    query: params.getMetricsHistoryQuery as Validator<NonNullable<Ops["getMetricsHistory"]['parameters']['query']>>,
+    queryTypes: {},
+    pathParams: null,
+    pathTypes: {},
+    body: null,
+    responses: {
+      200: { contentType: "application/json", validate: bodies.getMetricsHistoryResponse200 as Validator<Ops["getMetricsHistory"]['responses'][200]['content']["application/json"]> },
+      400: { contentType: "application/problem+json", validate: bodies.getMetricsHistoryResponse400 as Validator<Ops["getMetricsHistory"]['responses'][400]['content']["application/problem+json"]> },
+      500: { contentType: "application/problem+json", validate: bodies.getMetricsHistoryResponse500 as Validator<Ops["getMetricsHistory"]['responses'][500]['content']["application/problem+json"]> },
+      503: { contentType: "application/problem+json", validate: bodies.getMetricsHistoryResponse503 as Validator<Ops["getMetricsHistory"]['responses'][503]['content']["application/problem+json"]> },
+    },
+  },
   listItems: {
     method: "get",
     path: "/api/v2/items",

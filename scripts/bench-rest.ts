@@ -1,7 +1,9 @@
 /**
- * `npm run bench:rest`: latency and throughput of two REST hot paths against the embedded store,
+ * `npm run bench:rest`: latency and throughput of the REST hot paths against the embedded store,
  * on loopback, each for a bounded time:
  * - GET /api/v2/metrics (two counter Queries per request);
+ * - GET /api/v2/metrics/history, both bucket sizes, with and without a ticker (at most two
+ *   history-counter Queries per request);
  * - POST /api/v2/items with a batch of 25 new items (the full idempotent ingest path).
  * Prints a Markdown table for the README. Options: `npm run bench:rest -- --help` (COMMAND below).
  */
@@ -11,7 +13,8 @@ import { defineCommand, integer, readCommandLine } from '../src/cli/usage.ts';
 const COMMAND = defineCommand({
   command: 'npm run bench:rest',
   summary:
-    'Latency and throughput of GET /api/v2/metrics and of POST /api/v2/items (batches of 25 new items), ' +
+    'Latency and throughput of GET /api/v2/metrics, of GET /api/v2/metrics/history (bucket 1h and 5m, with and ' +
+    'without ticker) and of POST /api/v2/items (batches of 25 new items), ' +
     'each for --duration seconds, against a local server (src/main.ts on the embedded store) started for ' +
     'the run on 127.0.0.1. Prints a Markdown table; exits 1 if any request failed or was not 2xx.',
   options: {
@@ -61,6 +64,13 @@ try {
     name: 'GET /api/v2/metrics',
     result: await loadTest({ url: `${server.url}/api/v2/metrics`, connections, duration }),
   });
+  // AAPL is one of the demo tickers, so its history has items.
+  for (const query of ['bucket=1h', 'bucket=1h&ticker=AAPL', 'bucket=5m', 'bucket=5m&ticker=AAPL']) {
+    rows.push({
+      name: `GET /api/v2/metrics/history?${query}`,
+      result: await loadTest({ url: `${server.url}/api/v2/metrics/history?${query}`, connections, duration }),
+    });
+  }
   rows.push({
     name: 'POST /api/v2/items (25 items)',
     result: await loadTest({

@@ -1,14 +1,13 @@
 /**
  * `npm run mock`: the whole API mocked from the contracts, for dashboard work without a backend.
  *
- *   REST  http://127.0.0.1:4010  Prism mock of specs/openapi.yaml (examples; CORS on)
- *   SSE   http://127.0.0.1:4011  mock streams built from the specs/asyncapi.yaml examples
+ *   REST       http://127.0.0.1:4010   Prism mock of specs/openapi.yaml (examples; CORS on)
+ *   SSE        http://127.0.0.1:4011   mock streams built from the specs/asyncapi.yaml examples
+ *   dashboard  http://127.0.0.1:4011/  src/dashboard served by the SSE mock, its /config.js and
+ *                                      Content-Security-Policy pointing at both mocks
  *
- * The dashboard talks to them when the local server is started with
- * DASHBOARD_REST_BASE_URL=http://127.0.0.1:4010 DASHBOARD_STREAM_BASE_URL=http://127.0.0.1:4011:
- * it writes the page's /config.js and Content-Security-Policy from those two settings
- * (src/http/security-headers.ts). Runs until Ctrl-C / SIGTERM, or `--duration` seconds.
- * Options: `npm run mock -- --help` (COMMAND below).
+ * Both honour `Prefer: code=<status>` (Prism's convention) for any status the contract documents.
+ * Runs until Ctrl-C / SIGTERM, or `--duration` seconds. Options: `npm run mock -- --help` (COMMAND below).
  */
 import { decimal, defineCommand, integer, readCommandLine, refuse } from '../src/cli/usage.ts';
 import type { PrismMock } from './mock/prism.ts';
@@ -21,7 +20,8 @@ const COMMAND = defineCommand({
   summary:
     'Mock REST API (Prism, answering from the examples of specs/openapi.yaml, CORS on) and a mock SSE server ' +
     'streaming events built from the examples of specs/asyncapi.yaml, both on 127.0.0.1, for dashboard work ' +
-    'without a backend or database. Runs until Ctrl-C or SIGTERM, or for --duration seconds.',
+    'without a backend or database; the SSE mock also serves the dashboard, wired to both. Runs until Ctrl-C ' +
+    'or SIGTERM, or for --duration seconds.',
   options: {
     'rest-port': {
       value: '<port>',
@@ -58,9 +58,8 @@ const COMMAND = defineCommand({
     seed: { value: '<n>', description: 'Seed of the item variations.', rule: integer(0, 2 ** 32 - 1), default: '1' },
   },
   notes: [
-    'To see the dashboard against the mock, start the local server with DASHBOARD_REST_BASE_URL and ' +
-      'DASHBOARD_STREAM_BASE_URL set to the two URLs the mock prints (see npm start -- --help), then open ' +
-      'the dashboard URL npm start prints.',
+    'Open http://127.0.0.1:<sse-port>/ for the dashboard against both mocks. Any status an operation ' +
+      'documents can be asked of either mock with the header Prefer: code=<status> (or ?__code=<status>).',
   ],
 });
 
@@ -102,6 +101,7 @@ const [sseStarted, prismStarted] = await Promise.allSettled([
     intervalMs,
     heartbeatMs,
     seed,
+    restBaseUrl: `http://${HOST}:${restPort}`,
     onError: (error) => void shutdown(1, `mock SSE server stopped: ${error.message}`),
   }),
   startPrismMock({
@@ -123,13 +123,11 @@ if (sse === undefined || prism === undefined) {
   process.stdout.write(
     [
       'tickerpulse mock is up (loopback only):',
-      `  REST  ${prism.url}  Prism mock of specs/openapi.yaml, e.g. ${prism.url}/api/v2/metrics`,
-      `  SSE   ${sse.url}  ${sse.url}/api/v2/stream and /api/v2/configurations/{id}/stream,`,
-      `        built from the specs/asyncapi.yaml examples: new_item every ${intervalMs} ms, heartbeat every ${heartbeatMs} ms`,
-      // The only settings that point the dashboard somewhere: npm start writes its /config.js and
-      // its Content-Security-Policy from them.
-      'To use the dashboard against these mocks, start the local server pointed at them and open the dashboard URL it prints:',
-      `  DASHBOARD_REST_BASE_URL=${prism.url} DASHBOARD_STREAM_BASE_URL=${sse.url} npm start`,
+      `  dashboard  ${sse.dashboardUrl ?? `${sse.url}/`}  open this: the dashboard, wired to both mocks`,
+      `  REST       ${prism.url}   Prism mock of specs/openapi.yaml, e.g. ${prism.url}/api/v2/metrics`,
+      `  SSE        ${sse.url}   /api/v2/stream and /api/v2/configurations/{id}/stream, built from the`,
+      `             specs/asyncapi.yaml examples: new_item every ${intervalMs} ms, heartbeat every ${heartbeatMs} ms`,
+      '  Any documented status of any operation, from either mock: send the header Prefer: code=<status>.',
       durationS === undefined ? 'Ctrl-C to stop.' : `Stopping by itself after ${durationS} s.`,
       '',
     ].join('\n'),

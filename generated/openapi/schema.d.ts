@@ -61,6 +61,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/metrics/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sentiment over time
+         * @description Sentiment over time, oldest bucket first, counted by each item's `timestamp` (when the
+         *     source published it), not by when tickerpulse received it.
+         *
+         *     * **Window.** Trailing, aligned to UTC bucket boundaries, the current (partial) bucket
+         *       last: `bucket=1h` answers 24 buckets (the current hour and the 23 before it), `bucket=5m`
+         *       36 buckets (the current 5 minutes and the 35 before them: 3 hours). Every bucket is
+         *       present; an empty one has zeros and `average_score: null`.
+         *     * **Scope.** With `ticker`, that ticker's items; without it, all tickers together.
+         *     * **Which items count.** An item counts in the bucket of its `timestamp` when that lies at
+         *       most 24 hours before and at most 5 minutes after its arrival (`ingested_at`). An item
+         *       published earlier can never fall into a window; one dated further ahead is a clock error
+         *       and is not counted. A leap second (`23:59:60`) counts as the next second.
+         *     * **Freshness.** An ingested item is counted within `POLL_INTERVAL_MS` + 1 s, like
+         *       `GET /api/v2/metrics`.
+         *
+         *     Served from counters kept at ingest: a request costs at most two store queries, whatever
+         *     the number of items or tickers.
+         */
+        get: operations["getMetricsHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/items": {
         parameters: {
             query?: never;
@@ -254,20 +290,6 @@ export interface components {
         /**
          * Problem
          * @description An RFC 9457 problem details object (`application/problem+json`). Every error tickerpulse answers has this shape, with at least `type`, `title` and `status`. Validation failures list each offending input in `errors`.
-         * @example {
-         *       "type": "/problems/invalid-request",
-         *       "title": "Invalid request",
-         *       "status": 400,
-         *       "detail": "The request body does not match the contract.",
-         *       "instance": "/api/v2/items",
-         *       "errors": [
-         *         {
-         *           "location": "body",
-         *           "pointer": "/items/0/score",
-         *           "message": "must be <= 1"
-         *         }
-         *       ]
-         *     }
          */
         Problem: {
             /**
@@ -383,6 +405,47 @@ export interface components {
              */
             as_of: string;
         };
+        /**
+         * MetricsHistory
+         * @description Sentiment over time, oldest bucket first, counted by item `timestamp` over a trailing window aligned to bucket boundaries (UTC), the current, partial bucket last. `1h`: 24 buckets (the current hour and the 23 before it); `5m`: 36 buckets (the current 5 minutes and the 35 before them, 3 hours). Every bucket of the window is present, empty ones with zeros.
+         */
+        MetricsHistory: {
+            bucket: components["schemas"]["HistoryBucketSize"];
+            /** @description Oldest first; 24 for `1h`, 36 for `5m`. */
+            buckets: components["schemas"]["HistoryBucket"][];
+        };
+        /**
+         * HistoryBucket
+         * @description The items whose `timestamp` (publication time, per the pipeline) lies in one bucket `[start, start + bucket)`. `total` equals `positive + neutral + negative`; an empty bucket has zeros and `average_score: null`.
+         * @example {
+         *       "start": "2026-11-21T09:00:00.000Z",
+         *       "total": 61,
+         *       "positive": 29,
+         *       "neutral": 21,
+         *       "negative": 11,
+         *       "average_score": 0.137
+         *     }
+         */
+        HistoryBucket: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket (UTC, a multiple of the bucket size).
+             */
+            start: string;
+            total: number;
+            positive: number;
+            neutral: number;
+            negative: number;
+            /** @description Mean score of the bucket's items, rounded to 3 decimals; null when there are none. */
+            average_score: number | null;
+        };
+        /**
+         * HistoryBucketSize
+         * @description The bucket size of `GET /api/v2/metrics/history`: `5m` (36 buckets, the last 3 hours) or `1h` (24 buckets, the last 24 hours).
+         * @example 1h
+         * @enum {string}
+         */
+        HistoryBucketSize: "5m" | "1h";
         /**
          * Cursor
          * @description An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.
@@ -740,6 +803,48 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMetricsHistory: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only items of this ticker; all tickers together without it.
+                 * @example AAPL
+                 */
+                ticker?: components["schemas"]["Ticker"];
+                /**
+                 * @description Bucket size, `5m` (36 buckets, 3 hours) or `1h` (24 buckets, 24 hours).
+                 * @example 1h
+                 */
+                bucket?: components["schemas"]["HistoryBucketSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The buckets of the window, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsHistory"];
+                };
+            };
+            /** @description A bad `bucket` or `ticker`, a parameter given twice, or an unknown parameter; nothing was read. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -42,8 +42,8 @@ return errors === 0;
 }
 validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listItemsQuery = validate53;
-const schema20 = {"type":"object","additionalProperties":false,"properties":{"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"after":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"},"page":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":50}},"$id":"urn:tickerpulse:openapi:validator:listItemsQuery"};
+exports.getMetricsHistoryQuery = validate53;
+const schema20 = {"type":"object","additionalProperties":false,"properties":{"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"bucket":{"$ref":"urn:tickerpulse:openapi#/components/schemas/HistoryBucketSize","default":"1h"}},"$id":"urn:tickerpulse:openapi:validator:getMetricsHistoryQuery"};
 const schema22 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"examples":["AAPL","BRK.B"],"if":{"maxLength":10},"then":{"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"}};
 const func1 = require("ajv/dist/runtime/ucs2length").default;
 const pattern3 = new RegExp("^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$", "u");
@@ -147,13 +147,206 @@ return errors === 0;
 }
 validate55.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema23 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
-const pattern4 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
+const schema23 = {"title":"HistoryBucketSize","description":"The bucket size of `GET /api/v2/metrics/history`: `5m` (36 buckets, the last 3 hours) or `1h` (24 buckets, the last 24 hours).","type":"string","enum":["5m","1h"],"examples":["1h"]};
 
 function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate57.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(!((data === "5m") || (data === "1h"))){
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate57.errors = vErrors;
+return errors === 0;
+}
+validate57.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="urn:tickerpulse:openapi:validator:getMetricsHistoryQuery" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate53.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.bucket === undefined){
+data.bucket = "1h";
+}
+for(const key0 in data){
+if(!((key0 === "ticker") || (key0 === "bucket"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.ticker !== undefined){
+if(!(validate55(data.ticker, {instancePath:instancePath+"/ticker",parentData:data,parentDataProperty:"ticker",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+if(!(validate57(data.bucket, {instancePath:instancePath+"/bucket",parentData:data,parentDataProperty:"bucket",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate53.errors = vErrors;
+return errors === 0;
+}
+validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.listItemsQuery = validate59;
+const schema24 = {"type":"object","additionalProperties":false,"properties":{"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"after":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"},"page":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":50}},"$id":"urn:tickerpulse:openapi:validator:listItemsQuery"};
+
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate60.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs1 = errors;
+let valid0 = true;
+const _errs2 = errors;
+if(typeof data === "string"){
+if(func1(data) > 10){
+const err0 = {};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs2 === errors;
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs3 = errors;
+if(typeof data === "string"){
+if(!pattern3.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"},message:"must match pattern \""+"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"+"\""};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(typeof data === "string"){
+if(func1(data) > 10){
+const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 10},message:"must NOT have more than 10 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(func1(data) < 1){
+const err4 = {instancePath,schemaPath:"#/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate60.errors = vErrors;
+return errors === 0;
+}
+validate60.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema26 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
+const pattern5 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
+
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate62.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -188,7 +381,7 @@ vErrors = null;
 if(_valid0){
 const _errs3 = errors;
 if(typeof data === "string"){
-if(!pattern4.test(data)){
+if(!pattern5.test(data)){
 const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -244,18 +437,18 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
-validate57.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate62.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema24 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
-const pattern5 = new RegExp("^[A-Za-z0-9_-]+$", "u");
+const schema27 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
+const pattern6 = new RegExp("^[A-Za-z0-9_-]+$", "u");
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate59.evaluated;
+const evaluated0 = validate64.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -290,7 +483,7 @@ vErrors = null;
 if(_valid0){
 const _errs3 = errors;
 if(typeof data === "string"){
-if(!pattern5.test(data)){
+if(!pattern6.test(data)){
 const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -346,17 +539,17 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate59.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
-validate59.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate64.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:listItemsQuery" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate53.evaluated;
+const evaluated0 = validate59.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -380,20 +573,20 @@ errors++;
 }
 }
 if(data.ticker !== undefined){
-if(!(validate55(data.ticker, {instancePath:instancePath+"/ticker",parentData:data,parentDataProperty:"ticker",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate60(data.ticker, {instancePath:instancePath+"/ticker",parentData:data,parentDataProperty:"ticker",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
 errors = vErrors.length;
 }
 }
 if(data.after !== undefined){
-if(!(validate57(data.after, {instancePath:instancePath+"/after",parentData:data,parentDataProperty:"after",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(!(validate62(data.after, {instancePath:instancePath+"/after",parentData:data,parentDataProperty:"after",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
 errors = vErrors.length;
 }
 }
 if(data.page !== undefined){
-if(!(validate59(data.page, {instancePath:instancePath+"/page",parentData:data,parentDataProperty:"page",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+if(!(validate64(data.page, {instancePath:instancePath+"/page",parentData:data,parentDataProperty:"page",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 }
@@ -441,19 +634,19 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
-validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.streamGlobalQuery = validate61;
-const schema25 = {"type":"object","additionalProperties":false,"properties":{"last_event_id":{"type":"string"}},"$id":"urn:tickerpulse:openapi:validator:streamGlobalQuery"};
+exports.streamGlobalQuery = validate66;
+const schema28 = {"type":"object","additionalProperties":false,"properties":{"last_event_id":{"type":"string"}},"$id":"urn:tickerpulse:openapi:validator:streamGlobalQuery"};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:streamGlobalQuery" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate61.evaluated;
+const evaluated0 = validate66.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -496,20 +689,20 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
-validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate66.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getConfigurationPath = validate62;
-const schema26 = {"type":"object","additionalProperties":false,"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"}},"required":["config_id"],"$id":"urn:tickerpulse:openapi:validator:getConfigurationPath"};
-const schema27 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
+exports.getConfigurationPath = validate67;
+const schema29 = {"type":"object","additionalProperties":false,"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"}},"required":["config_id"],"$id":"urn:tickerpulse:openapi:validator:getConfigurationPath"};
+const schema30 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
 const formats0 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate63.evaluated;
+const evaluated0 = validate68.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -590,17 +783,17 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
-validate63.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate68.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:getConfigurationPath" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate62.evaluated;
+const evaluated0 = validate67.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -631,8 +824,8 @@ errors++;
 }
 }
 if(data.config_id !== undefined){
-if(!(validate63(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+if(!(validate68(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
 errors = vErrors.length;
 }
 }
@@ -647,19 +840,19 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
-validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.streamConfigurationQuery = validate65;
-const schema28 = {"type":"object","additionalProperties":false,"properties":{"last_event_id":{"type":"string"},"token":{"type":"string","maxLength":4096}},"$id":"urn:tickerpulse:openapi:validator:streamConfigurationQuery"};
+exports.streamConfigurationQuery = validate70;
+const schema31 = {"type":"object","additionalProperties":false,"properties":{"last_event_id":{"type":"string"},"token":{"type":"string","maxLength":4096}},"$id":"urn:tickerpulse:openapi:validator:streamConfigurationQuery"};
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:streamConfigurationQuery" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate65.evaluated;
+const evaluated0 = validate70.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -727,10 +920,10 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate70.errors = vErrors;
 return errors === 0;
 }
-validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate70.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 exports.getServiceMetricsQuery = exports.getHealthQuery;

@@ -5,6 +5,7 @@ import type { ValidateFunction } from 'ajv';
 export declare const getHealthQuery: ValidateFunction;
 export declare const getServiceMetricsQuery: ValidateFunction;
 export declare const getMetricsQuery: ValidateFunction;
+export declare const getMetricsHistoryQuery: ValidateFunction;
 export declare const listItemsQuery: ValidateFunction;
 export declare const ingestItemsQuery: ValidateFunction;
 export declare const streamGlobalQuery: ValidateFunction;

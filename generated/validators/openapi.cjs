@@ -266,7 +266,7 @@ validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 exports.getHealthResponse400 = validate56;
 const schema22 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Problem","$id":"urn:tickerpulse:openapi:validator:getHealthResponse400"};
-const schema23 = {"title":"Problem","description":"An RFC 9457 problem details object (`application/problem+json`). Every error tickerpulse answers has this shape, with at least `type`, `title` and `status`. Validation failures list each offending input in `errors`.","type":"object","additionalProperties":false,"required":["type","title","status"],"properties":{"type":{"description":"A URI reference naming the kind of problem; stable, safe to branch on.","type":"string","maxLength":200,"if":{"maxLength":200},"then":{"format":"uri-reference"}},"title":{"description":"A short, human-readable summary of the kind of problem; the same for every occurrence.","type":"string","maxLength":200},"status":{"description":"The HTTP status code of this response.","type":"integer","minimum":400,"maximum":599},"detail":{"description":"An explanation specific to this occurrence.","type":"string","maxLength":2000},"instance":{"description":"The request path this problem occurred on.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"format":"uri-reference"}},"errors":{"description":"One entry per invalid input (validation problems only).","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"type":"object","additionalProperties":false,"required":["location","pointer","message"],"properties":{"location":{"description":"Which part of the request the input is in.","type":"string","enum":["body","query","path","header"]},"pointer":{"description":"JSON Pointer (RFC 6901) to the input within that part; empty for the whole part.","type":"string","maxLength":500},"message":{"type":"string","maxLength":500}}}}}},"examples":[{"type":"/problems/invalid-request","title":"Invalid request","status":400,"detail":"The request body does not match the contract.","instance":"/api/v2/items","errors":[{"location":"body","pointer":"/items/0/score","message":"must be <= 1"}]}]};
+const schema23 = {"title":"Problem","description":"An RFC 9457 problem details object (`application/problem+json`). Every error tickerpulse answers has this shape, with at least `type`, `title` and `status`. Validation failures list each offending input in `errors`.","type":"object","additionalProperties":false,"required":["type","title","status"],"properties":{"type":{"description":"A URI reference naming the kind of problem; stable, safe to branch on.","type":"string","maxLength":200,"if":{"maxLength":200},"then":{"format":"uri-reference"}},"title":{"description":"A short, human-readable summary of the kind of problem; the same for every occurrence.","type":"string","maxLength":200},"status":{"description":"The HTTP status code of this response.","type":"integer","minimum":400,"maximum":599},"detail":{"description":"An explanation specific to this occurrence.","type":"string","maxLength":2000},"instance":{"description":"The request path this problem occurred on.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"format":"uri-reference"}},"errors":{"description":"One entry per invalid input (validation problems only).","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"type":"object","additionalProperties":false,"required":["location","pointer","message"],"properties":{"location":{"description":"Which part of the request the input is in.","type":"string","enum":["body","query","path","header"]},"pointer":{"description":"JSON Pointer (RFC 6901) to the input within that part; empty for the whole part.","type":"string","maxLength":500},"message":{"type":"string","maxLength":500}}}}}}};
 const formats2 = /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
 
 function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -1285,17 +1285,489 @@ return errors === 0;
 }
 validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listItemsResponse200 = validate64;
-const schema27 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemPage","$id":"urn:tickerpulse:openapi:validator:listItemsResponse200"};
-const schema28 = {"title":"ItemPage","type":"object","additionalProperties":false,"required":["items","next_cursor","cursor"],"properties":{"items":{"description":"Newest first.","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Item"}}},"next_cursor":{"description":"Pass as `page` for the next, older page; null when there is none (always null with `after`).","oneOf":[{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},{"type":"null"}]},"cursor":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"}}};
-const schema29 = {"title":"Item","description":"An analyzed item as stored: what the pipeline posted plus `ingested_at`, the server's arrival stamp (it orders the feed; `ingested_at − timestamp` is the pipeline's delay).","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp","ingested_at"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"},"ingested_at":{"description":"When tickerpulse stored the item (server clock).","type":"string","format":"date-time"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters","ingested_at":"2026-11-21T09:14:05.871Z"}]};
-const schema30 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"examples":["reuters-2026-11-21-aapl-0042"],"if":{"maxLength":128},"then":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"}};
-const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", "u");
+exports.getMetricsHistoryResponse200 = validate64;
+const schema27 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/MetricsHistory","$id":"urn:tickerpulse:openapi:validator:getMetricsHistoryResponse200"};
+const schema28 = {"title":"MetricsHistory","description":"Sentiment over time, oldest bucket first, counted by item `timestamp` over a trailing window aligned to bucket boundaries (UTC), the current, partial bucket last. `1h`: 24 buckets (the current hour and the 23 before it); `5m`: 36 buckets (the current 5 minutes and the 35 before them, 3 hours). Every bucket of the window is present, empty ones with zeros.","type":"object","additionalProperties":false,"required":["bucket","buckets"],"properties":{"bucket":{"$ref":"urn:tickerpulse:openapi#/components/schemas/HistoryBucketSize"},"buckets":{"description":"Oldest first; 24 for `1h`, 36 for `5m`.","type":"array","minItems":24,"maxItems":36,"if":{"maxItems":36},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/HistoryBucket"}}}}};
+const schema29 = {"title":"HistoryBucketSize","description":"The bucket size of `GET /api/v2/metrics/history`: `5m` (36 buckets, the last 3 hours) or `1h` (24 buckets, the last 24 hours).","type":"string","enum":["5m","1h"],"examples":["1h"]};
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate67.evaluated;
+const evaluated0 = validate66.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(typeof data !== "string"){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(!((data === "5m") || (data === "1h"))){
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema29.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate66.errors = vErrors;
+return errors === 0;
+}
+validate66.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+const schema30 = {"title":"HistoryBucket","description":"The items whose `timestamp` (publication time, per the pipeline) lies in one bucket `[start, start + bucket)`. `total` equals `positive + neutral + negative`; an empty bucket has zeros and `average_score: null`.","type":"object","additionalProperties":false,"required":["start","total","positive","neutral","negative","average_score"],"properties":{"start":{"description":"Start of the bucket (UTC, a multiple of the bucket size).","type":"string","format":"date-time"},"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"average_score":{"description":"Mean score of the bucket's items, rounded to 3 decimals; null when there are none.","type":["number","null"],"minimum":-1,"maximum":1}},"examples":[{"start":"2026-11-21T09:00:00.000Z","total":61,"positive":29,"neutral":21,"negative":11,"average_score":0.137}]};
+
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate68.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.start === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.total === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "total"},message:"must have required property '"+"total"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.positive === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "positive"},message:"must have required property '"+"positive"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.neutral === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "neutral"},message:"must have required property '"+"neutral"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.negative === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "negative"},message:"must have required property '"+"negative"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.average_score === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "average_score"},message:"must have required property '"+"average_score"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "start") || (key0 === "total")) || (key0 === "positive")) || (key0 === "neutral")) || (key0 === "negative")) || (key0 === "average_score"))){
+const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.start !== undefined){
+let data0 = data.start;
+if(typeof data0 === "string"){
+if(!(formats0.validate(data0))){
+const err7 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/start",schemaPath:"#/properties/start/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.total !== undefined){
+let data1 = data.total;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err9 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 < 0 || isNaN(data1)){
+const err10 = {instancePath:instancePath+"/total",schemaPath:"#/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.positive !== undefined){
+let data2 = data.positive;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err11 = {instancePath:instancePath+"/positive",schemaPath:"#/properties/positive/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 < 0 || isNaN(data2)){
+const err12 = {instancePath:instancePath+"/positive",schemaPath:"#/properties/positive/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+if(data.neutral !== undefined){
+let data3 = data.neutral;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err13 = {instancePath:instancePath+"/neutral",schemaPath:"#/properties/neutral/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 0 || isNaN(data3)){
+const err14 = {instancePath:instancePath+"/neutral",schemaPath:"#/properties/neutral/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+if(data.negative !== undefined){
+let data4 = data.negative;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err15 = {instancePath:instancePath+"/negative",schemaPath:"#/properties/negative/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err16 = {instancePath:instancePath+"/negative",schemaPath:"#/properties/negative/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+if(data.average_score !== undefined){
+let data5 = data.average_score;
+if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){
+const err17 = {instancePath:instancePath+"/average_score",schemaPath:"#/properties/average_score/type",keyword:"type",params:{type: schema30.properties.average_score.type},message:"must be number,null"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 1 || isNaN(data5)){
+const err18 = {instancePath:instancePath+"/average_score",schemaPath:"#/properties/average_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(data5 < -1 || isNaN(data5)){
+const err19 = {instancePath:instancePath+"/average_score",schemaPath:"#/properties/average_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+validate68.errors = vErrors;
+return errors === 0;
+}
+validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate65.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.bucket === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "bucket"},message:"must have required property '"+"bucket"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.buckets === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "buckets"},message:"must have required property '"+"buckets"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "bucket") || (key0 === "buckets"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.bucket !== undefined){
+if(!(validate66(data.bucket, {instancePath:instancePath+"/bucket",parentData:data,parentDataProperty:"bucket",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+errors = vErrors.length;
+}
+}
+if(data.buckets !== undefined){
+let data1 = data.buckets;
+const _errs5 = errors;
+let valid1 = true;
+const _errs6 = errors;
+if(Array.isArray(data1)){
+if(data1.length > 36){
+const err3 = {};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+var _valid0 = _errs6 === errors;
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid0){
+const _errs7 = errors;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate68(data1[i0], {instancePath:instancePath+"/buckets/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+errors = vErrors.length;
+}
+}
+}
+var _valid0 = _errs7 === errors;
+valid1 = _valid0;
+}
+if(!valid1){
+const err4 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(Array.isArray(data1)){
+if(data1.length > 36){
+const err5 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/maxItems",keyword:"maxItems",params:{limit: 36},message:"must NOT have more than 36 items"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data1.length < 24){
+const err6 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/minItems",keyword:"minItems",params:{limit: 24},message:"must NOT have fewer than 24 items"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/buckets",schemaPath:"#/properties/buckets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate65.errors = vErrors;
+return errors === 0;
+}
+validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="urn:tickerpulse:openapi:validator:getMetricsHistoryResponse200" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate64.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate65(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+errors = vErrors.length;
+}
+validate64.errors = vErrors;
+return errors === 0;
+}
+validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.listItemsResponse200 = validate71;
+const schema31 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemPage","$id":"urn:tickerpulse:openapi:validator:listItemsResponse200"};
+const schema32 = {"title":"ItemPage","type":"object","additionalProperties":false,"required":["items","next_cursor","cursor"],"properties":{"items":{"description":"Newest first.","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Item"}}},"next_cursor":{"description":"Pass as `page` for the next, older page; null when there is none (always null with `after`).","oneOf":[{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},{"type":"null"}]},"cursor":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"}}};
+const schema33 = {"title":"Item","description":"An analyzed item as stored: what the pipeline posted plus `ingested_at`, the server's arrival stamp (it orders the feed; `ingested_at − timestamp` is the pipeline's delay).","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp","ingested_at"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"},"ingested_at":{"description":"When tickerpulse stored the item (server clock).","type":"string","format":"date-time"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters","ingested_at":"2026-11-21T09:14:05.871Z"}]};
+const schema34 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"examples":["reuters-2026-11-21-aapl-0042"],"if":{"maxLength":128},"then":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"}};
+const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", "u");
+
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate74.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1386,17 +1858,17 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
-validate67.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate74.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema31 = {"title":"Sentiment","description":"The label the analysis pipeline gave an item.","type":"string","enum":["positive","neutral","negative"],"examples":["positive"]};
+const schema35 = {"title":"Sentiment","description":"The label the analysis pipeline gave an item.","type":"string","enum":["positive","neutral","negative"],"examples":["positive"]};
 
-function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate70.evaluated;
+const evaluated0 = validate77.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1414,7 +1886,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((data === "positive") || (data === "neutral")) || (data === "negative"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema35.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1423,17 +1895,17 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate70.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
-validate70.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate77.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema32 = {"title":"Score","description":"Sentiment score from −1 (most negative) to 1 (most positive).","type":"number","minimum":-1,"maximum":1,"examples":[0.82]};
+const schema36 = {"title":"Score","description":"Sentiment score from −1 (most negative) to 1 (most positive).","type":"number","minimum":-1,"maximum":1,"examples":[0.82]};
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate72.evaluated;
+const evaluated0 = validate79.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1472,17 +1944,17 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
-validate72.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate79.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema33 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"format":"date-time"}};
+const schema37 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"format":"date-time"}};
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate74.evaluated;
+const evaluated0 = validate81.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1563,18 +2035,18 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate81.errors = vErrors;
 return errors === 0;
 }
-validate74.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate81.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema34 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"examples":["reuters"],"if":{"maxLength":64},"then":{"pattern":"^[^\\u0000-\\u001F\\u007F]+$"}};
+const schema38 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"examples":["reuters"],"if":{"maxLength":64},"then":{"pattern":"^[^\\u0000-\\u001F\\u007F]+$"}};
 const pattern5 = new RegExp("^[^\\u0000-\\u001F\\u007F]+$", "u");
 
-function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate76.evaluated;
+const evaluated0 = validate83.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1665,16 +2137,16 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate76.errors = vErrors;
+validate83.errors = vErrors;
 return errors === 0;
 }
-validate76.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate83.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate66.evaluated;
+const evaluated0 = validate73.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1755,8 +2227,8 @@ errors++;
 }
 }
 if(data.item_id !== undefined){
-if(!(validate67(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+if(!(validate74(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
 errors = vErrors.length;
 }
 }
@@ -1767,26 +2239,26 @@ errors = vErrors.length;
 }
 }
 if(data.sentiment !== undefined){
-if(!(validate70(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+if(!(validate77(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
 errors = vErrors.length;
 }
 }
 if(data.score !== undefined){
-if(!(validate72(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+if(!(validate79(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
 errors = vErrors.length;
 }
 }
 if(data.timestamp !== undefined){
-if(!(validate74(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+if(!(validate81(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
 errors = vErrors.length;
 }
 }
 if(data.source !== undefined){
-if(!(validate76(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate83(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
 errors = vErrors.length;
 }
 }
@@ -1826,18 +2298,18 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
-validate66.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate73.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema35 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
+const schema39 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
 const pattern6 = new RegExp("^[A-Za-z0-9_-]+$", "u");
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate79.evaluated;
+const evaluated0 = validate86.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1928,18 +2400,18 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate86.errors = vErrors;
 return errors === 0;
 }
-validate79.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate86.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
+const schema40 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
 const pattern7 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate81.evaluated;
+const evaluated0 = validate88.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2030,16 +2502,16 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate88.errors = vErrors;
 return errors === 0;
 }
-validate81.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate88.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate65.evaluated;
+const evaluated0 = validate72.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2121,8 +2593,8 @@ const _errs6 = errors;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate66(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+if(!(validate73(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
 errors = vErrors.length;
 }
 }
@@ -2169,8 +2641,8 @@ const _errs9 = errors;
 let valid4 = false;
 let passing0 = null;
 const _errs10 = errors;
-if(!(validate79(data2, {instancePath:instancePath+"/next_cursor",parentData:data,parentDataProperty:"next_cursor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+if(!(validate86(data2, {instancePath:instancePath+"/next_cursor",parentData:data,parentDataProperty:"next_cursor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs10 === errors;
@@ -2223,8 +2695,8 @@ vErrors = null;
 }
 }
 if(data.cursor !== undefined){
-if(!(validate81(data.cursor, {instancePath:instancePath+"/cursor",parentData:data,parentDataProperty:"cursor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+if(!(validate88(data.cursor, {instancePath:instancePath+"/cursor",parentData:data,parentDataProperty:"cursor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
 errors = vErrors.length;
 }
 }
@@ -2239,41 +2711,41 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
-validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate72.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:listItemsResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate64.evaluated;
+const evaluated0 = validate71.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate65(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+if(!(validate72(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
 errors = vErrors.length;
 }
-validate64.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
-validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.ingestItemsBody = validate84;
-const schema37 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestRequest","$id":"urn:tickerpulse:openapi:validator:ingestItemsBody"};
-const schema38 = {"title":"IngestRequest","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemInput"}}}}};
-const schema39 = {"title":"ItemInput","description":"One analyzed item as the pipeline posts it.","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters"}]};
+exports.ingestItemsBody = validate91;
+const schema41 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestRequest","$id":"urn:tickerpulse:openapi:validator:ingestItemsBody"};
+const schema42 = {"title":"IngestRequest","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemInput"}}}}};
+const schema43 = {"title":"ItemInput","description":"One analyzed item as the pipeline posts it.","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters"}]};
 
-function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate86.evaluated;
+const evaluated0 = validate93.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2344,8 +2816,8 @@ errors++;
 }
 }
 if(data.item_id !== undefined){
-if(!(validate67(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+if(!(validate74(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
 errors = vErrors.length;
 }
 }
@@ -2356,26 +2828,26 @@ errors = vErrors.length;
 }
 }
 if(data.sentiment !== undefined){
-if(!(validate70(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate70.errors : vErrors.concat(validate70.errors);
+if(!(validate77(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
 errors = vErrors.length;
 }
 }
 if(data.score !== undefined){
-if(!(validate72(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+if(!(validate79(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
 errors = vErrors.length;
 }
 }
 if(data.timestamp !== undefined){
-if(!(validate74(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+if(!(validate81(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
 errors = vErrors.length;
 }
 }
 if(data.source !== undefined){
-if(!(validate76(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate83(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
 errors = vErrors.length;
 }
 }
@@ -2390,16 +2862,16 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate86.errors = vErrors;
+validate93.errors = vErrors;
 return errors === 0;
 }
-validate86.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate93.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate85.evaluated;
+const evaluated0 = validate92.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2461,8 +2933,8 @@ const _errs6 = errors;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate86(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+if(!(validate93(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
 errors = vErrors.length;
 }
 }
@@ -2524,40 +2996,40 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate85.errors = vErrors;
+validate92.errors = vErrors;
 return errors === 0;
 }
-validate85.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate92.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:ingestItemsBody" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate84.evaluated;
+const evaluated0 = validate91.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate85(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
+if(!(validate92(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
 errors = vErrors.length;
 }
-validate84.errors = vErrors;
+validate91.errors = vErrors;
 return errors === 0;
 }
-validate84.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate91.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.ingestItemsResponse200 = validate95;
-const schema40 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestResult","$id":"urn:tickerpulse:openapi:validator:ingestItemsResponse200"};
-const schema41 = {"title":"IngestResult","type":"object","additionalProperties":false,"required":["accepted","duplicates","conflicts","results"],"properties":{"accepted":{"description":"Items stored by this request.","type":"integer","minimum":0,"maximum":25},"duplicates":{"description":"Re-posted items identical to the stored ones (not counted again).","type":"integer","minimum":0,"maximum":25},"conflicts":{"description":"Re-posted items whose content differs from the stored ones (not stored).","type":"integer","minimum":0,"maximum":25},"results":{"description":"One per posted item, in request order.","type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"title":"IngestItemResult","type":"object","additionalProperties":false,"required":["item_id","status"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"status":{"title":"IngestStatus","type":"string","enum":["created","duplicate","conflict"]}}}}}}};
+exports.ingestItemsResponse200 = validate102;
+const schema44 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestResult","$id":"urn:tickerpulse:openapi:validator:ingestItemsResponse200"};
+const schema45 = {"title":"IngestResult","type":"object","additionalProperties":false,"required":["accepted","duplicates","conflicts","results"],"properties":{"accepted":{"description":"Items stored by this request.","type":"integer","minimum":0,"maximum":25},"duplicates":{"description":"Re-posted items identical to the stored ones (not counted again).","type":"integer","minimum":0,"maximum":25},"conflicts":{"description":"Re-posted items whose content differs from the stored ones (not stored).","type":"integer","minimum":0,"maximum":25},"results":{"description":"One per posted item, in request order.","type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"title":"IngestItemResult","type":"object","additionalProperties":false,"required":["item_id","status"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"status":{"title":"IngestStatus","type":"string","enum":["created","duplicate","conflict"]}}}}}}};
 
-function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate96.evaluated;
+const evaluated0 = validate103.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2789,8 +3261,8 @@ errors++;
 }
 }
 if(data4.item_id !== undefined){
-if(!(validate67(data4.item_id, {instancePath:instancePath+"/results/" + i0+"/item_id",parentData:data4,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+if(!(validate74(data4.item_id, {instancePath:instancePath+"/results/" + i0+"/item_id",parentData:data4,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
 errors = vErrors.length;
 }
 }
@@ -2807,7 +3279,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data6 === "created") || (data6 === "duplicate")) || (data6 === "conflict"))){
-const err19 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/then/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema41.properties.results.then.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/then/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema45.properties.results.then.items.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2887,43 +3359,43 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate96.errors = vErrors;
+validate103.errors = vErrors;
 return errors === 0;
 }
-validate96.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate103.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:ingestItemsResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate95.evaluated;
+const evaluated0 = validate102.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate96(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
+if(!(validate103(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
 errors = vErrors.length;
 }
-validate95.errors = vErrors;
+validate102.errors = vErrors;
 return errors === 0;
 }
-validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate102.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listConfigurationsResponse200 = validate99;
-const schema42 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationList","$id":"urn:tickerpulse:openapi:validator:listConfigurationsResponse200"};
-const schema43 = {"title":"ConfigurationList","type":"object","additionalProperties":false,"required":["configurations"],"properties":{"configurations":{"type":"array","maxItems":50,"if":{"maxItems":50},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration"}}}}};
-const schema44 = {"title":"Configuration","type":"object","additionalProperties":false,"required":["config_id","name","tickers","created_at","updated_at"],"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"},"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}};
-const schema45 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
-const formats12 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+exports.listConfigurationsResponse200 = validate106;
+const schema46 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationList","$id":"urn:tickerpulse:openapi:validator:listConfigurationsResponse200"};
+const schema47 = {"title":"ConfigurationList","type":"object","additionalProperties":false,"required":["configurations"],"properties":{"configurations":{"type":"array","maxItems":50,"if":{"maxItems":50},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration"}}}}};
+const schema48 = {"title":"Configuration","type":"object","additionalProperties":false,"required":["config_id","name","tickers","created_at","updated_at"],"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"},"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}};
+const schema49 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
+const formats14 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate102.evaluated;
+const evaluated0 = validate109.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2958,7 +3430,7 @@ vErrors = null;
 if(_valid0){
 const _errs3 = errors;
 if(typeof data === "string"){
-if(!(formats12.test(data))){
+if(!(formats14.test(data))){
 const err1 = {instancePath,schemaPath:"#/then/format",keyword:"format",params:{format: "uuid"},message:"must match format \""+"uuid"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -3004,18 +3476,18 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate102.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
-validate102.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate109.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema46 = {"title":"ConfigurationName","description":"1-100 characters, not only whitespace, no control characters.","type":"string","minLength":1,"maxLength":100,"if":{"maxLength":100},"then":{"pattern":"^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}};
+const schema50 = {"title":"ConfigurationName","description":"1-100 characters, not only whitespace, no control characters.","type":"string","minLength":1,"maxLength":100,"if":{"maxLength":100},"then":{"pattern":"^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}};
 const pattern8 = new RegExp("^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$", "u");
 
-function validate104(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate104.evaluated;
+const evaluated0 = validate111.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3106,18 +3578,18 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate104.errors = vErrors;
+validate111.errors = vErrors;
 return errors === 0;
 }
-validate104.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate111.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"title":"ConfigurationTickers","description":"1-20 distinct ticker symbols.","type":"array","minItems":1,"maxItems":20,"if":{"maxItems":20},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"uniqueItems":true}};
+const schema51 = {"title":"ConfigurationTickers","description":"1-20 distinct ticker symbols.","type":"array","minItems":1,"maxItems":20,"if":{"maxItems":20},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"uniqueItems":true}};
 const func0 = require("ajv/dist/runtime/equal").default;
 
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate106.evaluated;
+const evaluated0 = validate113.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3228,17 +3700,17 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate106.errors = vErrors;
+validate113.errors = vErrors;
 evaluated0.items = items0;
 return errors === 0;
 }
-validate106.evaluated = {"dynamicProps":false,"dynamicItems":true};
+validate113.evaluated = {"dynamicProps":false,"dynamicItems":true};
 
 
-function validate101(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate101.evaluated;
+const evaluated0 = validate108.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3309,20 +3781,20 @@ errors++;
 }
 }
 if(data.config_id !== undefined){
-if(!(validate102(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+if(!(validate109(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
 errors = vErrors.length;
 }
 }
 if(data.name !== undefined){
-if(!(validate104(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+if(!(validate111(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
 errors = vErrors.length;
 }
 }
 if(data.tickers !== undefined){
-if(!(validate106(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+if(!(validate113(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
 errors = vErrors.length;
 }
 }
@@ -3387,16 +3859,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate101.errors = vErrors;
+validate108.errors = vErrors;
 return errors === 0;
 }
-validate101.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate108.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate100(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate100.evaluated;
+const evaluated0 = validate107.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3458,8 +3930,8 @@ const _errs6 = errors;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate101(data0[i0], {instancePath:instancePath+"/configurations/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate101.errors : vErrors.concat(validate101.errors);
+if(!(validate108(data0[i0], {instancePath:instancePath+"/configurations/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
 errors = vErrors.length;
 }
 }
@@ -3511,40 +3983,40 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate100.errors = vErrors;
+validate107.errors = vErrors;
 return errors === 0;
 }
-validate100.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate107.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate99(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:listConfigurationsResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate99.evaluated;
+const evaluated0 = validate106.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate100(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate100.errors : vErrors.concat(validate100.errors);
+if(!(validate107(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
 errors = vErrors.length;
 }
-validate99.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
-validate99.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate106.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createConfigurationBody = validate111;
-const schema48 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationInput","$id":"urn:tickerpulse:openapi:validator:createConfigurationBody"};
-const schema49 = {"title":"ConfigurationInput","type":"object","additionalProperties":false,"required":["name","tickers"],"properties":{"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"}}};
+exports.createConfigurationBody = validate118;
+const schema52 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationInput","$id":"urn:tickerpulse:openapi:validator:createConfigurationBody"};
+const schema53 = {"title":"ConfigurationInput","type":"object","additionalProperties":false,"required":["name","tickers"],"properties":{"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"}}};
 
-function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate112.evaluated;
+const evaluated0 = validate119.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3585,14 +4057,14 @@ errors++;
 }
 }
 if(data.name !== undefined){
-if(!(validate104(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+if(!(validate111(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
 errors = vErrors.length;
 }
 }
 if(data.tickers !== undefined){
-if(!(validate106(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+if(!(validate113(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
 errors = vErrors.length;
 }
 }
@@ -3607,39 +4079,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate112.errors = vErrors;
+validate119.errors = vErrors;
 return errors === 0;
 }
-validate112.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate119.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:createConfigurationBody" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate111.evaluated;
+const evaluated0 = validate118.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate112(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
+if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
 errors = vErrors.length;
 }
-validate111.errors = vErrors;
+validate118.errors = vErrors;
 return errors === 0;
 }
-validate111.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate118.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createConfigurationResponse201 = validate116;
-const schema50 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration","$id":"urn:tickerpulse:openapi:validator:createConfigurationResponse201"};
+exports.createConfigurationResponse201 = validate123;
+const schema54 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration","$id":"urn:tickerpulse:openapi:validator:createConfigurationResponse201"};
 
-function validate117(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate117.evaluated;
+const evaluated0 = validate124.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3710,20 +4182,20 @@ errors++;
 }
 }
 if(data.config_id !== undefined){
-if(!(validate102(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate102.errors : vErrors.concat(validate102.errors);
+if(!(validate109(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
 errors = vErrors.length;
 }
 }
 if(data.name !== undefined){
-if(!(validate104(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate104.errors : vErrors.concat(validate104.errors);
+if(!(validate111(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
 errors = vErrors.length;
 }
 }
 if(data.tickers !== undefined){
-if(!(validate106(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
+if(!(validate113(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
 errors = vErrors.length;
 }
 }
@@ -3788,41 +4260,41 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate117.errors = vErrors;
+validate124.errors = vErrors;
 return errors === 0;
 }
-validate117.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate124.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:createConfigurationResponse201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate116.evaluated;
+const evaluated0 = validate123.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate117(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate117.errors : vErrors.concat(validate117.errors);
+if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
 errors = vErrors.length;
 }
-validate116.errors = vErrors;
+validate123.errors = vErrors;
 return errors === 0;
 }
-validate116.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createStreamTokenResponse200 = validate122;
-const schema52 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/StreamToken","$id":"urn:tickerpulse:openapi:validator:createStreamTokenResponse200"};
-const schema53 = {"title":"StreamToken","type":"object","additionalProperties":false,"required":["token","expires_at"],"properties":{"token":{"description":"Opaque to clients; pass it as `?token=` on the configuration stream.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}},"expires_at":{"type":"string","format":"date-time"}}};
+exports.createStreamTokenResponse200 = validate129;
+const schema56 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/StreamToken","$id":"urn:tickerpulse:openapi:validator:createStreamTokenResponse200"};
+const schema57 = {"title":"StreamToken","type":"object","additionalProperties":false,"required":["token","expires_at"],"properties":{"token":{"description":"Opaque to clients; pass it as `?token=` on the configuration stream.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}},"expires_at":{"type":"string","format":"date-time"}}};
 const pattern9 = new RegExp("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", "u");
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate123.evaluated;
+const evaluated0 = validate130.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3975,31 +4447,31 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate123.errors = vErrors;
+validate130.errors = vErrors;
 return errors === 0;
 }
-validate123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate130.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:createStreamTokenResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate122.evaluated;
+const evaluated0 = validate129.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate123(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate123.errors : vErrors.concat(validate123.errors);
+if(!(validate130(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
 errors = vErrors.length;
 }
-validate122.errors = vErrors;
+validate129.errors = vErrors;
 return errors === 0;
 }
-validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate129.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 exports.getHealthResponse500 = exports.getHealthResponse400;
@@ -4008,6 +4480,9 @@ exports.getServiceMetricsResponse500 = exports.getHealthResponse400;
 exports.getMetricsResponse400 = exports.getHealthResponse400;
 exports.getMetricsResponse500 = exports.getHealthResponse400;
 exports.getMetricsResponse503 = exports.getHealthResponse400;
+exports.getMetricsHistoryResponse400 = exports.getHealthResponse400;
+exports.getMetricsHistoryResponse500 = exports.getHealthResponse400;
+exports.getMetricsHistoryResponse503 = exports.getHealthResponse400;
 exports.listItemsResponse400 = exports.getHealthResponse400;
 exports.listItemsResponse500 = exports.getHealthResponse400;
 exports.listItemsResponse503 = exports.getHealthResponse400;

@@ -1,26 +1,34 @@
 /**
  * The mock SSE server of `npm run mock` (Prism cannot stream: its mock answers an SSE endpoint
  * with one buffered body). It serves the two stream channels of specs/asyncapi.yaml on loopback,
- * with CORS open so a dashboard on another port can connect:
+ * with CORS open so a page on another origin can connect, and, given the REST mock's URL, the
+ * dashboard itself at `/`, wired to both mocks (dashboard.ts):
  *
  *   GET /api/v2/stream                           globalStream
- *   GET /api/v2/configurations/{config_id}/stream configurationStream (no auth, no ticker filter)
+ *   GET /api/v2/configurations/{config_id}/stream configurationStream (any credentials, no ticker filter)
  *
- * On connect: `retry:`, `stream_open` (`fresh`, or `reset` when a Last-Event-ID is sent, since the
- * mock keeps no history), `metrics`, one `sentiment_update` per ticker; then a `new_item` every
- * `intervalMs` with the occasional `sentiment_update` and `metrics`, and a `heartbeat` every
- * `heartbeatMs`. All connections share one feed, like the real service. Every frame is checked
- * against the contract before it is written; a drift stops the server through `onError`.
+ * A request is checked as the real server checks it, and `Prefer: code=<status>` asks for any
+ * refusal the contract documents (stream-gate.ts). On connect: `retry:`, `stream_open` (`fresh`,
+ * or `reset` when a Last-Event-ID is sent, since the mock keeps no history), `metrics`, one
+ * `sentiment_update` per ticker; then a `new_item` every `intervalMs` with the occasional
+ * `sentiment_update` and `metrics`, and a `heartbeat` every `heartbeatMs`. All connections share
+ * one feed, like the real service. Every frame and every refusal is checked against the contract
+ * before it is written; a drift stops the server through `onError`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ChannelKey } from '../../src/contract/index.ts';
+import { PROBLEM_TYPES } from '../../src/http/problem-types.ts';
+import { API_SECURITY_HEADERS } from '../../src/http/security-headers.ts';
 import { SSE_HEADERS } from '../../src/stream/constants.ts';
 import { frameEvent, frameRetry } from '../../src/stream/frame.ts';
 import { repoRoot } from '../docs/tool-env.ts';
+import { createDashboardHandler, type DashboardHandler } from './dashboard.ts';
 import { loadMessageExamples } from './examples.ts';
 import { assertOnContract, createMockFeed, type MockEvent } from './feed.ts';
+import { CORS, PREFLIGHT, problemAnswer, sendAnswer } from './http-answers.ts';
+import { createStreamGate } from './stream-gate.ts';
 
 interface MockSseServerOptions {
   /** Default 4011; 0 picks a free port. */
@@ -33,6 +41,10 @@ interface MockSseServerOptions {
   readonly heartbeatMs?: number;
   /** The AsyncAPI document whose examples seed the feed (default specs/asyncapi.yaml). */
   readonly specPath?: string;
+  /** The OpenAPI document whose stream refusals the mock answers (default specs/openapi.yaml). */
+  readonly openapiSpecPath?: string;
+  /** The REST mock's URL: given, the dashboard is served at `/` with its config.js pointing there and here. */
+  readonly restBaseUrl?: string;
   /** Seed of the item variations (default 1). */
   readonly seed?: number;
   /**
@@ -46,6 +58,8 @@ interface MockSseServer {
   /** `http://host:port`, without a trailing slash. */
   readonly url: string;
   readonly port: number;
+  /** `http://host:port/` when the dashboard is served (`restBaseUrl` was given). */
+  readonly dashboardUrl: string | undefined;
   /** Sends `reconnect` to every client, ends the streams and stops listening. */
   close(): Promise<void>;
 }
@@ -53,24 +67,8 @@ interface MockSseServer {
 /** Both channels carry every event the mock sends, so each frame must be valid on both. */
 const CHANNELS: readonly ChannelKey[] = ['globalStream', 'configurationStream'];
 
-const ROUTES: readonly { readonly pattern: RegExp; readonly channel: ChannelKey }[] = [
-  { pattern: /^\/api\/v2\/stream$/, channel: 'globalStream' },
-  { pattern: /^\/api\/v2\/configurations\/[^/]+\/stream$/, channel: 'configurationStream' },
-];
-
 /** Unread output past this closes the connection; the real service's limit (MAX_QUEUED_BYTES) is the same size. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
-
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-} as const;
-
-const PREFLIGHT = {
-  ...CORS,
-  'Access-Control-Allow-Methods': 'GET, OPTIONS',
-  'Access-Control-Allow-Headers': 'Accept, Authorization, Cache-Control, Last-Event-ID, X-User-ID',
-  'Access-Control-Max-Age': '600',
-} as const;
 
 const rethrow = (error: Error): void => {
   process.nextTick(() => {
@@ -78,17 +76,7 @@ const rethrow = (error: Error): void => {
   });
 };
 
-function problem(response: ServerResponse, status: number, title: string, detail: string): void {
-  response.writeHead(status, { ...CORS, 'Content-Type': 'application/problem+json' });
-  response.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
-}
-
-/** The cursor the client asks to resume from, if any (header first, as browsers send it). */
-function requestedCursor(request: IncomingMessage, url: URL): string | undefined {
-  const header = request.headers['last-event-id'];
-  const value = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('last_event_id') ?? undefined;
-  return value === undefined || value === '' ? undefined : value;
-}
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 async function startMockSseServer(options: MockSseServerOptions = {}): Promise<MockSseServer> {
   const intervalMs = options.intervalMs ?? 1000;
@@ -105,6 +93,8 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
   });
   // Fail at start-up rather than on the first connection.
   for (const event of feed.opening('fresh')) for (const channel of CHANNELS) assertOnContract(event, channel);
+  const gate = createStreamGate(options.openapiSpecPath ?? join(repoRoot, 'specs/openapi.yaml'));
+  let dashboard: DashboardHandler | undefined;
 
   const clients = new Set<ServerResponse>();
   let failed = false;
@@ -119,6 +109,15 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
     return out;
   };
 
+  const fail = (error: unknown): void => {
+    failed = true;
+    clearInterval(itemTimer);
+    clearInterval(heartbeatTimer);
+    for (const client of clients) client.destroy();
+    clients.clear();
+    onError(asError(error));
+  };
+
   const broadcast = (events: () => MockEvent[]): void => {
     if (failed) return;
     try {
@@ -128,12 +127,7 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
         if (!client.write(text) && client.writableLength > MAX_BUFFERED_BYTES) client.destroy();
       }
     } catch (error) {
-      failed = true;
-      clearInterval(itemTimer);
-      clearInterval(heartbeatTimer);
-      for (const client of clients) client.destroy();
-      clients.clear();
-      onError(error instanceof Error ? error : new Error(String(error)));
+      fail(error);
     }
   };
 
@@ -146,44 +140,39 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://mock.invalid');
-    if (request.method === 'OPTIONS') {
+    const method = request.method ?? 'GET';
+    if (!url.pathname.startsWith('/api/') && dashboard !== undefined) {
+      dashboard(request, response);
+      return;
+    }
+    if (method === 'OPTIONS') {
       response.writeHead(204, PREFLIGHT);
       response.end();
       return;
     }
-    const route = ROUTES.find(({ pattern }) => pattern.test(url.pathname));
-    if (route === undefined) {
-      problem(
-        response,
-        404,
-        'Not Found',
-        'The mock SSE server serves /api/v2/stream and /api/v2/configurations/{id}/stream.',
-      );
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('Allow', 'GET, OPTIONS');
-      problem(response, 405, 'Method Not Allowed', 'Streams are opened with GET.');
+    const decision = gate.decide(method, url, request.headers);
+    if (decision.kind === 'refuse') {
+      sendAnswer(response, method, decision.operationId, decision, fail);
       return;
     }
     if (failed) {
-      problem(response, 503, 'Service Unavailable', 'The mock stopped: its events broke the contract.');
+      const detail = 'The mock stopped: its events broke the contract.';
+      sendAnswer(response, method, undefined, problemAnswer(PROBLEM_TYPES.internal, detail), fail);
       return;
     }
     let opening: string;
     try {
-      opening =
-        frameRetry(feed.retryMs) +
-        framesOf(feed.opening(requestedCursor(request, url) === undefined ? 'fresh' : 'reset'));
+      const outcome = decision.lastEventId === undefined ? 'fresh' : 'reset';
+      opening = frameRetry(feed.retryMs) + framesOf(feed.opening(outcome));
     } catch (error) {
-      problem(response, 500, 'Internal Server Error', 'The mock events broke the contract.');
-      failed = true;
-      onError(error instanceof Error ? error : new Error(String(error)));
+      const detail = 'The mock events broke the contract.';
+      sendAnswer(response, method, undefined, problemAnswer(PROBLEM_TYPES.internal, detail), fail);
+      fail(error);
       return;
     }
     request.socket.setNoDelay(true);
-    response.writeHead(200, { ...SSE_HEADERS, ...CORS });
-    if (request.method === 'HEAD') {
+    response.writeHead(200, { ...API_SECURITY_HEADERS, ...SSE_HEADERS, ...CORS });
+    if (method === 'HEAD') {
       response.end();
       return;
     }
@@ -206,11 +195,16 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  if (options.restBaseUrl !== undefined) {
+    dashboard = createDashboardHandler({ restBaseUrl: options.restBaseUrl, streamBaseUrl: url });
+  }
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     port: address.port,
+    dashboardUrl: dashboard === undefined ? undefined : `${url}/`,
     close: () =>
       (closing ??= new Promise<void>((closed) => {
         clearInterval(itemTimer);
@@ -219,7 +213,7 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
         try {
           if (!failed) goodbye = framesOf([feed.shutdown()]);
         } catch (error) {
-          onError(error instanceof Error ? error : new Error(String(error)));
+          onError(asError(error));
         }
         for (const client of clients) client.end(goodbye);
         clients.clear();

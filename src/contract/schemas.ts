@@ -8,9 +8,12 @@ type Configuration = Schemas['Configuration'];
 type ConfigurationInput = Schemas['ConfigurationInput'];
 type Cursor = Schemas['Cursor'];
 type Health = Schemas['Health'];
+type HistoryBucket = Schemas['HistoryBucket'];
+type HistoryBucketSize = Schemas['HistoryBucketSize'];
 type Item = Schemas['Item'];
 type ItemInput = Schemas['ItemInput'];
 type Metrics = Schemas['Metrics'];
+type MetricsHistory = Schemas['MetricsHistory'];
 type Problem = Schemas['Problem'];
 type StreamToken = Schemas['StreamToken'];
 
@@ -19,9 +22,12 @@ export type {
   ConfigurationInput,
   Cursor,
   Health,
+  HistoryBucket,
+  HistoryBucketSize,
   Item,
   ItemInput,
   Metrics,
+  MetricsHistory,
   Problem,
   StreamToken,
   TickerAggregate,

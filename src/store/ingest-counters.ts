@@ -1,13 +1,15 @@
 /**
- * Step 3 of an ingest, exactly-once counting without transactions: each hourly counter (hour ×
- * all, hour × ticker) gets one `ADD` for all the owned items it counts, guarded by
- * `attribute_not_exists(p_<id>)` per item, with those pending attributes set in the same update.
+ * Step 3 of an ingest, exactly-once counting without transactions: each counter (arrival hour ×
+ * all, arrival hour × ticker; history slot × all, history slot × ticker) gets one `ADD` for all
+ * the owned items it counts, guarded by `attribute_not_exists(p_<id>)` per item, with those
+ * pending attributes set in the same update.
  * A second attempt at the same counter fails its condition instead of counting twice. The pending
  * attributes are removed once the markers say `done` (they only matter while pending).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './context.ts';
 import { isConditionFailure, type Owned } from './ingest-model.ts';
+import { historyCounters } from './history-window.ts';
 import { counterKey, DAY_MS, ttlSeconds } from './keys.ts';
 
 interface CounterGroup {
@@ -76,14 +78,23 @@ async function removePending(
   );
 }
 
-/** The counters the owned items go to (hour × all, hour × ticker), each with its items. */
+/**
+ * The counters the owned items go to, each with its items: arrival hour × all and × ticker, and
+ * the history slot of the item's `timestamp` × all and × ticker (history-window.ts), all under
+ * the same guards.
+ */
 function counterGroups(ctx: StoreContext, owned: readonly Owned[]): CounterGroup[] {
   const counters = new Map<string, CounterGroup>();
   for (const entry of owned) {
     const { arrival_ms: arrival, item } = entry.marker;
     // Counters outlive their hour by the retention plus a day of slack for the window.
-    const ttl = ttlSeconds(arrival + ctx.retentionMs + DAY_MS);
-    for (const key of [counterKey(arrival, 'all'), counterKey(arrival, { ticker: item.ticker })]) {
+    const hourTtl = ttlSeconds(arrival + ctx.retentionMs + DAY_MS);
+    const targets = [
+      { key: counterKey(arrival, 'all'), ttl: hourTtl },
+      { key: counterKey(arrival, { ticker: item.ticker }), ttl: hourTtl },
+      ...historyCounters(item, arrival),
+    ];
+    for (const { key, ttl } of targets) {
       const id = `${key.pk}/${key.sk}`;
       const group = counters.get(id) ?? { key, entries: [], ttl };
       group.entries.push(entry);

@@ -67,6 +67,28 @@ function parseCounterKey(pk: string, sk: string): { hourMs: number; ticker: stri
   };
 }
 
+/** Where a history counter counts: all tickers together, or one ticker. */
+type HistoryScope = { ticker: string } | 'all';
+
+/**
+ * History counters: one row per 5-minute slot of item `timestamp` and scope, one partition per
+ * scope and (UTC) day, so a window of any scope is one or two Queries on a sort-key range and
+ * never touches another ticker's rows.
+ */
+const historyPartition = (ms: number, scope: HistoryScope): string =>
+  `HIST#${scope === 'all' ? 'ALL' : `T#${scope.ticker}`}#${dayLabel(ms)}`;
+
+/** `09:05` for the slot starting at `ms` (UTC): sorts in time order within a day. */
+const historySortKey = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
+
+const historyKey = (slotMs: number, scope: HistoryScope) => ({
+  pk: historyPartition(slotMs, scope),
+  sk: historySortKey(slotMs),
+});
+
+/** Start of the slot (epoch ms) back from a history counter's keys. */
+const parseHistoryKey = (pk: string, sk: string): number => Date.parse(`${pk.slice(-10)}T${sk}:00.000Z`);
+
 /** A user's configuration and the claim that keeps its name unique for that user. */
 const configurationKey = (userId: string, configId: string) => ({ pk: `USER#${userId}`, sk: `CONFIG#${configId}` });
 const configurationNameKey = (userId: string, nameKey: string) => ({ pk: `USER#${userId}`, sk: `NAME#${nameKey}` });
@@ -75,6 +97,7 @@ const userPartition = (userId: string): string => `USER#${userId}`;
 /** DynamoDB TTL wants epoch seconds. */
 const ttlSeconds = (ms: number): number => Math.ceil(ms / 1000);
 
+export type { HistoryScope };
 export {
   configurationKey,
   configurationNameKey,
@@ -86,12 +109,16 @@ export {
   feedPartition,
   feedSortKeyAfter,
   feedSortKeyBelow,
+  historyKey,
+  historyPartition,
+  historySortKey,
   HOUR_MS,
   hourLabel,
   hourStart,
   markerKey,
   parseCounterKey,
   parseFeedSortKey,
+  parseHistoryKey,
   tickerIndexKey,
   ttlSeconds,
   userPartition,

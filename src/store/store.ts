@@ -5,7 +5,13 @@
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Configuration, ConfigurationInput, ItemInput } from '../contract/index.ts';
+import type {
+  Configuration,
+  ConfigurationInput,
+  HistoryBucketSize,
+  ItemInput,
+  MetricsHistory,
+} from '../contract/index.ts';
 import { type Aggregates, createAggregatesReader } from './aggregates.ts';
 import {
   type ConfigurationWrite,
@@ -35,6 +41,7 @@ import {
   readAfter,
   readNewest,
 } from './feed.ts';
+import { createHistoryReader } from './history.ts';
 import { type IngestStatus, ingestItems, LEASE_MS } from './ingest.ts';
 import { DAY_MS } from './keys.ts';
 
@@ -46,7 +53,7 @@ interface StoreOptions {
   readonly retentionDays: number;
   /** FEED_SETTLE_MS */
   readonly settleMs: number;
-  /** How stale metrics may be (ms); 0 reads the counters every time. Default 0. */
+  /** How stale metrics and history may be (ms); 0 reads the counters every time. Default 0. */
   readonly aggregatesMaxAgeMs?: number;
   readonly now?: () => number;
   /** Ingest lease (ms), default LEASE_MS (30 s); tests shorten it to reach the takeover quickly. */
@@ -61,6 +68,8 @@ interface Store {
   headCursor(options?: ReadOptions): Promise<FeedCursor>;
   readNewest(options: NewestOptions): Promise<NewestPage>;
   aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates>;
+  /** Sentiment over time by item timestamp, one ticker or all; at most MAX_HISTORY_QUERIES queries (history.ts). */
+  history(bucket: HistoryBucketSize, ticker?: string): Promise<MetricsHistory>;
   /** Parses a cursor from a client; expired when older than the retention, malformed when not ours or in the future. */
   parseCursor(text: string): CursorParse;
   /** Parses a page token from a client for a listing of `ticker`, the same way. */
@@ -90,18 +99,21 @@ function createStore(options: StoreOptions): Store {
     ingestLeaseMs: options.ingestLeaseMs ?? LEASE_MS,
   };
   const aggregates = createAggregatesReader(ctx, options.aggregatesMaxAgeMs ?? 0);
+  const history = createHistoryReader(ctx, options.aggregatesMaxAgeMs ?? 0);
   return {
     ingest: async (items) => {
       try {
         return await ingestItems(ctx, items);
       } finally {
         aggregates.invalidate();
+        history.invalidate();
       }
     },
     readAfter: (cursor, limit, readOptions) => readAfter(ctx, cursor, limit, readOptions),
     headCursor: (readOptions) => headCursor(ctx, readOptions),
     readNewest: (readOptions) => readNewest(ctx, readOptions),
     aggregates: (tickers) => aggregates.read(tickers),
+    history: (bucket, ticker) => history.read(bucket, ticker),
     parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs),
     parsePageToken: (text, ticker) => checkPageToken(text, ticker, ctx.now(), ctx.retentionMs),
     encodeCursor,

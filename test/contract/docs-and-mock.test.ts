@@ -110,9 +110,8 @@ describe('npm run mock: the SSE server', () => {
     const read = await readStream(
       `${server.url}/api/v2/configurations/7d9f1c2e-4b1a-4f7e-9c3d-2a6b8e0f1a23/stream`,
       700,
-      {
-        'last-event-id': '1.mhx3k9q0',
-      },
+      // Credentials are checked for presence only (as Prism checks them); none is a 401.
+      { 'last-event-id': '1.mhx3k9q0', 'x-user-id': 'mock-user' },
     );
     expect(read.status).toBe(200);
     expect(JSON.parse(read.frames[0]?.data ?? '{}')).toMatchObject({ outcome: 'reset' });

@@ -8,6 +8,7 @@ import { channels, operations, StreamEventNames } from '../../src/contract/index
 const REST_INTERFACE = [
   ['get', '/health'],
   ['get', '/api/v2/metrics'],
+  ['get', '/api/v2/metrics/history'],
   ['get', '/api/v2/items'],
   ['post', '/api/v2/items'],
   ['get', '/api/v2/configurations'],

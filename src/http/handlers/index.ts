@@ -11,6 +11,7 @@ import {
 import type { HandlerDeps } from './deps.ts';
 import { getHealth } from './get-health.ts';
 import { getMetrics } from './get-metrics.ts';
+import { getMetricsHistory } from './get-metrics-history.ts';
 import { getServiceMetrics } from './get-service-metrics.ts';
 import { ingestItems } from './ingest-items.ts';
 import { listItems } from './list-items.ts';
@@ -19,6 +20,7 @@ function createRestHandlers(deps: HandlerDeps): Handlers {
   return {
     getHealth: getHealth(deps),
     getMetrics: getMetrics(deps),
+    getMetricsHistory: getMetricsHistory(deps),
     getServiceMetrics: getServiceMetrics(deps),
     listItems: listItems(deps),
     ingestItems: ingestItems(deps),

@@ -2,13 +2,15 @@
  * A writer process killed with SIGKILL at every store call of an ingest, then the same batch
  * retried through the real REST API: a 200 only when every item is stored and counted exactly
  * once, a retryable 409 with Retry-After otherwise, and after retries every item listed once and
- * every counter exact.
+ * every counter exact: the hourly ones and the history ones (by `timestamp`), which
+ * `GET /api/v2/metrics/history` answers from.
  *
  * The store is a standalone dynalite, so the data outlives the writer. The writer reaches it
  * through a proxy that drops request k and kills the writer when request k arrives:
  * the store then holds exactly what requests 1 … k − 1 wrote.
  */
 import { spawn } from 'node:child_process';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,8 +24,9 @@ import {
   ensureTable,
   startEmbeddedDynalite,
 } from '../../../src/store/index.ts';
+import { historyKey, type HistoryScope } from '../../../src/store/keys.ts';
 import { type ApiClient, type ApiResponse, createApiClient } from '../../support/api-client.ts';
-import { expectedSums, readCounterSums } from '../../support/counters.ts';
+import { type CounterSums, expectedSums, readCounterSums } from '../../support/counters.ts';
 import { startStoreProxy } from '../../support/store-proxy.ts';
 import { startTestServer, TEST_INGEST_KEY } from '../../support/test-server.ts';
 
@@ -34,8 +37,11 @@ const CHILD_LEASE_MS = 8000;
 /** Distinct items per batch; the batch also repeats its first item once. */
 const UNIQUE = 6;
 const TICKERS_PER_BATCH = 3;
-/** Counters per batch: hour × all, hour × each ticker. */
-const COUNTERS = 1 + TICKERS_PER_BATCH;
+/** Counters per batch: hour × all, hour × each ticker, and the same for the history slot. */
+const COUNTERS = 2 * (1 + TICKERS_PER_BATCH);
+/** Every item is published in this 5-minute slot (the one before the test started): one history slot. */
+const SLOT_MS = 5 * 60_000;
+const PUBLISHED_SLOT = Math.floor(Date.now() / SLOT_MS) * SLOT_MS - SLOT_MS;
 /** Store calls of a whole ingest, in order: claims, feed, counters, done, remove pending. */
 const PATH = [
   ...Array<string>(UNIQUE).fill('PutItem'),
@@ -59,7 +65,7 @@ function batchOf(name: string): ItemInput[] {
     ticker: tickers[i % TICKERS_PER_BATCH] as string,
     sentiment: SENTIMENTS[(i + Math.floor(i / 3)) % 3] as (typeof SENTIMENTS)[number],
     score: ((i % 8) - 4) / 8,
-    timestamp: '2026-11-21T09:00:00.000Z',
+    timestamp: new Date(PUBLISHED_SLOT + i * 1000).toISOString(),
   }));
   return [...items, { ...(items[0] as ItemInput) }];
 }
@@ -179,6 +185,21 @@ async function retryUntilOk(batch: readonly ItemInput[], first: ApiResponse): Pr
   return answers;
 }
 
+/** The history counter of the published slot for `scope`, as the sums `expectedSums` gives. */
+async function historySums(scope: HistoryScope): Promise<CounterSums> {
+  const { Item: row = {} } = await clients.documents.send(
+    new GetCommand({ TableName: TABLE, Key: historyKey(PUBLISHED_SLOT, scope), ConsistentRead: true }),
+  );
+  const num = (key: string): number => (typeof row[key] === 'number' ? row[key] : 0);
+  return {
+    total: num('total'),
+    positive: num('positive'),
+    neutral: num('neutral'),
+    negative: num('negative'),
+    scoreSum: num('score_sum'),
+  };
+}
+
 /** Every item of `batch` listed once under its ticker, and its tickers' counters exact. */
 async function expectStoredAndCountedOnce(batch: readonly ItemInput[]): Promise<void> {
   const unique = uniqueOf(batch);
@@ -186,6 +207,7 @@ async function expectStoredAndCountedOnce(batch: readonly ItemInput[]): Promise<
   for (const ticker of new Set(unique.map((item) => item.ticker))) {
     const ofTicker = unique.filter((item) => item.ticker === ticker);
     expect(sums.get(ticker), `counters of ${ticker}`).toEqual(expectedSums(ofTicker));
+    expect(await historySums({ ticker }), `history counter of ${ticker}`).toEqual(expectedSums(ofTicker));
     const page = (await api.request(`/api/v2/items?ticker=${ticker}&limit=100`)).body as IngestBody & {
       items: { item_id: string }[];
     };
@@ -253,6 +275,7 @@ describe('ingest killed with SIGKILL at every store call, then retried through t
     const everything = batches.flatMap(uniqueOf);
     const sums = await readCounterSums(clients.documents, TABLE, startedAt, Date.now());
     expect(sums.get('ALL')).toEqual(expectedSums(everything));
+    expect(await historySums('all')).toEqual(expectedSums(everything));
     const seen: string[] = [];
     let cursor = startCursor;
     for (let page = 0; ; page++) {

@@ -1,11 +1,13 @@
 /**
  * The ingest state machine under any interleaving of writers and crashes (fast-check, real
  * dynalite): rounds of concurrent writers post overlapping batches (some with conflicting
- * content), some crash after k store calls, and time moves on between rounds. Invariants:
- * - a writer that answers (a 2xx) has every item of its batch stored and counted, and no
+ * content: another sentiment and a `timestamp` in the next 5-minute slot), some crash after k
+ * store calls, and time moves on between rounds. Invariants:
+ * - a writer that answers (a 2xx) has every item of its batch stored and counted, in its arrival
+ *   hour and in the history slot of the stored version's `timestamp` (and no other), and no
  *   counter ever counts an item twice, at that moment, while others are still writing;
  * - after retrying every batch until it answers, every posted item is listed once and counted
- *   exactly once, with the version that won.
+ *   exactly once, with the version that won, in the hourly and in the history counters.
  *
  * Counting per item is observable because each item of a ticker has its own power-of-two score:
  * a ticker counter's `score_sum` is then the set of items it counted, and `total` equals the size
@@ -17,7 +19,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Item, ItemInput } from '../../../src/contract/index.ts';
 import { IngestNotConfirmedError, LEASE_MS } from '../../../src/store/ingest.ts';
 import { createStore, type Store } from '../../../src/store/index.ts';
-import { counterKey, feedPartition, HOUR_MS } from '../../../src/store/keys.ts';
+import { counterKey, feedPartition, historyKey, HOUR_MS } from '../../../src/store/keys.ts';
 import { createHaltingClients, type HaltingClients, WriterCrashed } from '../../support/halting-client.ts';
 import { startTestStore, type TestStore } from '../../support/test-store.ts';
 
@@ -63,8 +65,15 @@ const roundArb: fc.Arbitrary<Round> = fc.record({
   advance: fc.constantFrom(0, LEASE_MS / 2, LEASE_MS + 1),
 });
 
-/** One run's pool: its own tickers and hour, so runs never share a counter. */
-function poolFor(run: number): ItemInput[] {
+const SLOT_MS = 5 * 60_000;
+/** The history slots a run's items (and their variants) can fall in: 10 and 5 minutes before its hour, and the hour. */
+const slotsOf = (hourMs: number): number[] => [hourMs - 2 * SLOT_MS, hourMs - SLOT_MS, hourMs];
+
+/**
+ * One run's pool: its own tickers and hour, so runs never share a counter. Published 10 or 5
+ * minutes before the hour (alternating), so the items fall in two history slots.
+ */
+function poolFor(run: number, hourMs: number): ItemInput[] {
   return Array.from({ length: POOL }, (_, i) => {
     const slot = i % PER_TICKER;
     return {
@@ -73,7 +82,7 @@ function poolFor(run: number): ItemInput[] {
       sentiment: SENTIMENTS[(i + run) % 3] as (typeof SENTIMENTS)[number],
       // 1/2, 1/4, 1/8: the item's own bit in its ticker's score sum.
       score: 2 ** -(slot + 1),
-      timestamp: '2026-11-21T09:00:00.000Z',
+      timestamp: new Date(hourMs - (2 - (i % 2)) * SLOT_MS + 1000).toISOString(),
     };
   });
 }
@@ -85,20 +94,26 @@ function materialize(pool: readonly ItemInput[], post: Post): ItemInput {
   const item = pool[post.item] as ItemInput;
   if (!post.variant) return item;
   const other = SENTIMENTS[(SENTIMENTS.indexOf(item.sentiment) + 1) % 3] as (typeof SENTIMENTS)[number];
-  return { ...item, sentiment: other };
+  // Another sentiment and the next history slot: counting the losing version shows in both.
+  return { ...item, sentiment: other, timestamp: new Date(Date.parse(item.timestamp) + SLOT_MS).toISOString() };
 }
 
 function writerStore(clients: HaltingClients): Store {
   return createStore({ ...clients, tableName: t.tableName, retentionDays: 7, settleMs: 5000, now: () => t.now() });
 }
 
-/** A ticker counter of the run's hour: the set of items it counted, and whether any twice. */
+/**
+ * A ticker counter of the run's hour (or, with `slotMs`, the ticker's history counter of that
+ * slot): the set of items it counted, and whether any twice.
+ */
 async function counted(
   hourMs: number,
   ticker: string,
+  slotMs?: number,
 ): Promise<{ mask: number; total: number; row: Record<string, unknown> }> {
+  const key = slotMs === undefined ? counterKey(hourMs, { ticker }) : historyKey(slotMs, { ticker });
   const { Item: row = {} } = await t.clients.documents.send(
-    new GetCommand({ TableName: t.tableName, Key: counterKey(hourMs, { ticker }), ConsistentRead: true }),
+    new GetCommand({ TableName: t.tableName, Key: key, ConsistentRead: true }),
   );
   const scoreSum = typeof row.score_sum === 'number' ? row.score_sum : 0;
   return { mask: Math.round(scoreSum * 2 ** PER_TICKER), total: typeof row.total === 'number' ? row.total : 0, row };
@@ -139,6 +154,15 @@ async function expectConfirmed(
     const { mask, total } = await counted(hourMs, item.ticker);
     expect(mask & bitOf(index), `${item.item_id} counted`).not.toBe(0);
     expect(total, `${item.ticker} counted nothing twice`).toBe(popcount(mask));
+    // In history: in the slot of the stored version's timestamp, and in no other.
+    const storedSlot = Math.floor(Date.parse(entries[0]?.timestamp ?? '') / SLOT_MS) * SLOT_MS;
+    for (const slotMs of slotsOf(hourMs)) {
+      const history = await counted(hourMs, item.ticker, slotMs);
+      expect(history.mask & bitOf(index), `${item.item_id} in history slot ${slotMs}`).toBe(
+        slotMs === storedSlot ? bitOf(index) : 0,
+      );
+      expect(history.total, `${item.ticker} history counted nothing twice`).toBe(popcount(history.mask));
+    }
   }
 }
 
@@ -155,9 +179,9 @@ async function attempt(store: Store, batch: readonly ItemInput[]) {
 
 async function runScenario(rounds: readonly Round[]): Promise<void> {
   runNumber += 1;
-  const pool = poolFor(runNumber);
   // A fresh hour per run (plus a minute), far enough from its end for every advance.
   const hourMs = Date.parse('2026-11-21T00:00:00.000Z') + runNumber * HOUR_MS;
+  const pool = poolFor(runNumber, hourMs);
   t.setTime(hourMs + 60_000);
   const posted: ItemInput[][] = [];
 
@@ -208,11 +232,29 @@ async function runScenario(rounds: readonly Round[]): Promise<void> {
     for (const sentiment of SENTIMENTS) {
       expect(row[sentiment] ?? 0, `${name} ${sentiment}`).toBe(stored.filter((i) => i.sentiment === sentiment).length);
     }
+    for (const slotMs of slotsOf(hourMs)) {
+      const inSlot = stored.filter((item) => Math.floor(Date.parse(item.timestamp) / SLOT_MS) * SLOT_MS === slotMs);
+      const history = await counted(hourMs, name, slotMs);
+      const bits = inSlot.map((item) => bitOf(pool.findIndex((p) => p.item_id === item.item_id)));
+      expect(history.mask, `${name} history slot ${slotMs}`).toBe(bits.reduce((a, b) => a | b, 0));
+      expect(history.total).toBe(inSlot.length);
+      for (const sentiment of SENTIMENTS) {
+        expect(history.row[sentiment] ?? 0).toBe(inSlot.filter((i) => i.sentiment === sentiment).length);
+      }
+    }
   }
   const { Item: all = {} } = await t.clients.documents.send(
     new GetCommand({ TableName: t.tableName, Key: counterKey(hourMs, 'all'), ConsistentRead: true }),
   );
   expect(all.total ?? 0).toBe(ids.size);
+  let historyAll = 0;
+  for (const slotMs of slotsOf(hourMs)) {
+    const { Item: row = {} } = await t.clients.documents.send(
+      new GetCommand({ TableName: t.tableName, Key: historyKey(slotMs, 'all'), ConsistentRead: true }),
+    );
+    historyAll += typeof row.total === 'number' ? row.total : 0;
+  }
+  expect(historyAll).toBe(ids.size);
 }
 
 it('counts and lists every item exactly once, and answers only when it has', async () => {
