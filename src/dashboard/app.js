@@ -7,10 +7,12 @@
 //   stream.js       one reconnecting SSE stream (backoff with jitter, resume, watchdog, fallback)
 //   render.js       text-only rendering (textContent, never innerHTML)
 //   global-view.js  snapshot + global stream, polling REST while the stream is down
+//   history-view.js sentiment over time: selector, toggle, chart (chart.js, uPlot), text alternative
 //   config-view.js  configurations and one configuration's stream
 
 import { startConfigView } from './config-view.js';
 import { startGlobalView } from './global-view.js';
+import { startHistoryView } from './history-view.js';
 
-startGlobalView();
+startGlobalView(startHistoryView());
 startConfigView();

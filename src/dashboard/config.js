@@ -7,5 +7,5 @@
 // same settings its Content-Security-Policy is built from. `npm run mock` serves the dashboard
 // itself, on the SSE mock's port, with a config.js pointing at both mocks.
 // Optional tuning (defaults in settings.js): backoffBaseMs, backoffCapMs, maxRetries, pollIntervalMs,
-// backgroundRetryMs, maxItems, requestTimeoutMs.
+// backgroundRetryMs, maxItems, requestTimeoutMs, historyRefreshMs.
 window.TICKERPULSE_CONFIG = { restBaseUrl: '', streamBaseUrl: '' };

@@ -19,6 +19,8 @@
 /** @typedef {RestSchemas['ConfigurationList']} ConfigurationList */
 /** @typedef {RestSchemas['StreamToken']} StreamToken */
 /** @typedef {RestSchemas['Problem']} Problem */
+/** @typedef {RestSchemas['MetricsHistory']} MetricsHistory */
+/** @typedef {RestSchemas['HistoryBucket']} HistoryBucket */
 
 /** An SSE event name of the contract (`metrics`, `new_item`, …). @typedef {keyof EventPayloads} EventName */
 /** A JSON object from the network, not checked yet. @typedef {{ readonly [key: string]: unknown }} JsonObject */
@@ -42,6 +44,9 @@
  * @typedef {Pick<TickerAggregate, 'ticker' | 'total' | 'average_score'> & { average_score: number }} ShownAggregate
  */
 /** A configuration as listed. @typedef {Pick<Configuration, 'config_id' | 'name' | 'tickers'>} ShownConfiguration */
+/** A bucket size of GET /api/v2/metrics/history. @typedef {RestSchemas['HistoryBucketSize']} BucketSize */
+/** One bucket of GET /api/v2/metrics/history as shown, its start also in ms. @typedef {HistoryBucket & { startMs: number }} ShownBucket */
+/** Sentiment over time as shown: buckets oldest first. @typedef {{ bucket: BucketSize, buckets: ShownBucket[] }} ShownHistory */
 
 // specs/schemas/cursor.yaml (1024: its maxLength), item-id.yaml, ticker.yaml.
 const CURSOR = /^[A-Za-z0-9._~-]{1,1024}$/;
@@ -51,6 +56,11 @@ const TICKER = /^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$/;
 const SENTIMENTS = new Set(/** @satisfies {Item['sentiment'][]} */ (['positive', 'neutral', 'negative']));
 /** @satisfies {(keyof ShownMetrics)[]} */
 const METRIC_COUNTS = ['total', 'positive', 'neutral', 'negative', 'rate_last_hour', 'rate_last_24h'];
+// specs/schemas/history-bucket-size.yaml.
+/** @type {ReadonlySet<unknown>} */
+const BUCKET_SIZES = new Set(/** @satisfies {BucketSize[]} */ (['5m', '1h']));
+/** Far more buckets than the contract's most (36): the oldest beyond are dropped. */
+const MAX_BUCKETS = 1000;
 
 /** @param {unknown} v @returns {v is number} */
 const isCount = (v) => Number.isSafeInteger(v) && /** @type {number} */ (v) >= 0;
@@ -126,6 +136,41 @@ function validAggregate(v) {
 }
 
 /**
+ * One history bucket, or undefined when a field is missing or garbage.
+ * @param {unknown} value  anything from the network
+ * @returns {ShownBucket | undefined}
+ */
+function validBucket(value) {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const b = /** @type {Unchecked<HistoryBucket>} */ (value);
+  if (!isTime(b.start) || !isCount(b.total) || !isCount(b.positive)) return undefined;
+  if (!isCount(b.neutral) || !isCount(b.negative)) return undefined;
+  const average = isScore(b.average_score) ? b.average_score : null;
+  const { start, total, positive, neutral, negative } = b;
+  return { start, startMs: Date.parse(start), total, positive, neutral, negative, average_score: average };
+}
+
+/**
+ * Sentiment over time (GET /api/v2/metrics/history): its valid buckets, oldest first, without two
+ * for the same start; undefined when the answer is not one.
+ * @param {Unchecked<MetricsHistory> | null | undefined} v  anything from the network
+ * @returns {ShownHistory | undefined}
+ */
+function validHistory(v) {
+  if (typeof v !== 'object' || v === null || !BUCKET_SIZES.has(v.bucket) || !Array.isArray(v.buckets)) return undefined;
+  /** @type {Map<number, ShownBucket>} */
+  const byStart = new Map();
+  for (const raw of v.buckets.slice(-MAX_BUCKETS)) {
+    const bucket = validBucket(raw);
+    if (bucket !== undefined) byStart.set(bucket.startMs, bucket);
+  }
+  return {
+    bucket: /** @type {BucketSize} */ (v.bucket),
+    buckets: [...byStart.values()].sort((a, b) => a.startMs - b.startMs),
+  };
+}
+
+/**
  * An ItemPage's valid items, how many the answer held (a full page means "ask again"), and its cursor.
  * @param {Unchecked<ItemPage> | null | undefined} body  anything from the network
  * @returns {{ items: ShownItem[], count: number, cursor: string | undefined } | undefined}
@@ -154,6 +199,7 @@ function validConfiguration(c) {
 }
 
 export {
+  BUCKET_SIZES,
   CURSOR,
   ITEM_ID,
   TICKER,
@@ -162,6 +208,7 @@ export {
   takePage,
   validAggregate,
   validConfiguration,
+  validHistory,
   validItem,
   validMetrics,
 };

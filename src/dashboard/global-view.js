@@ -8,6 +8,7 @@ import { itemsAfter, latestItems, metrics } from './rest.js';
 import { settings, streamUrl } from './settings.js';
 import { createReconnectingStream } from './stream.js';
 
+/** @typedef {import('./history-view.js').HistoryView} HistoryView */
 /** @typedef {import('./render.js').ItemList} ItemList */
 /** @typedef {import('./render.js').MetricsView} MetricsView */
 /** @typedef {import('./render.js').SetStatus} SetStatus */
@@ -116,9 +117,21 @@ async function loadSnapshot(stream, items, view) {
   }
 }
 
-function startGlobalView() {
-  const items = createItemList($('items'));
-  const view = createMetricsView();
+/**
+ * @param {HistoryView} history  the sentiment chart: told of every new item, the tickers the metrics
+ *   know, and a reset
+ */
+function startGlobalView(history) {
+  const items = createItemList($('items'), (item) => history.itemArrived(item.ticker));
+  const metricsView = createMetricsView();
+  /** @type {MetricsView} */
+  const view = {
+    ...metricsView,
+    metrics(m) {
+      metricsView.metrics(m);
+      history.tickers(m.by_tag.map(([ticker]) => ticker));
+    },
+  };
   const setStatus = createStatus($('connection-status'), $('connection-detail'));
   const stream = createReconnectingStream({
     url: (lastEventId) =>
@@ -140,7 +153,10 @@ function startGlobalView() {
       },
     },
     onStatus: setStatus,
-    onReset: () => void reloadItems(items),
+    onReset: () => {
+      void reloadItems(items);
+      history.refresh();
+    },
     // The poller moves the stream's cursor on and the stream starts and stops it: they know each other.
     fallback: { start: () => poller.start(), stop: () => poller.stop() },
   });

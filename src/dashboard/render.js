@@ -42,6 +42,7 @@ const formatTime = (iso) => {
 function renderItem(item) {
   const li = el('li', `item ${item.sentiment}`);
   li.dataset.itemId = item.item_id;
+  li.dataset.timestamp = item.timestamp;
   li.append(
     el('span', 'ticker', item.ticker),
     el('span', 'sentiment', item.sentiment),
@@ -54,26 +55,36 @@ function renderItem(item) {
   return li;
 }
 
+/** An entry's item time in ms (renderItem set it from a timestamp validItem checked). @param {Element} li */
+const itemTime = (li) => Date.parse(/** @type {HTMLElement} */ (li).dataset.timestamp ?? '');
+
 /**
- * A bounded list of items, newest first, without duplicates.
+ * A bounded list of items, newest first by the item's own `timestamp` (not by arrival), without
+ * duplicates: an item that arrives late slots in below the newer ones, and once the list is full the
+ * oldest go. `onNew` hears of every item not shown before, kept or not (the chart counts it either way).
  * @param {HTMLElement} listElement
+ * @param {(item: ShownItem) => void} [onNew]
  */
-function createItemList(listElement) {
+function createItemList(listElement, onNew) {
   /** @type {Set<string>} */
   const seen = new Set();
   const list = {
-    /** Adds one item on top (newest); false when it is already shown. @param {ShownItem} item */
+    /** Adds one item in its place in time; true when it is shown now (new, and not the oldest of a full list). @param {ShownItem} item */
     add(item) {
       if (seen.has(item.item_id)) return false;
       seen.add(item.item_id);
-      listElement.prepend(renderItem(item));
+      const at = Date.parse(item.timestamp);
+      // Among equal times the later arrival goes on top. At most maxItems entries: a linear scan.
+      const next = [...listElement.children].find((li) => itemTime(li) <= at);
+      listElement.insertBefore(renderItem(item), next ?? null);
       while (listElement.children.length > settings.maxItems) {
         // Children are the items this list rendered (renderItem), each with data-item-id.
         const last = /** @type {HTMLElement} */ (listElement.lastElementChild);
         seen.delete(/** @type {string} */ (last.dataset.itemId));
         last.remove();
       }
-      return true;
+      onNew?.(item);
+      return seen.has(item.item_id);
     },
     /**
      * Adds `items` (newest first) under what is shown, keeping each one's place in time.

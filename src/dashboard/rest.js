@@ -7,6 +7,7 @@ import { restUrl, settings } from './settings.js';
 /** @template T @typedef {import('./contract.js').Unchecked<T>} Unchecked */
 /** @typedef {import('./contract.js').ItemPage} ItemPage */
 /** @typedef {import('./contract.js').Metrics} Metrics */
+/** @typedef {import('./contract.js').MetricsHistory} MetricsHistory */
 /** @typedef {import('./contract.js').ConfigurationList} ConfigurationList */
 /** @typedef {import('./contract.js').ConfigurationInput} ConfigurationInput */
 /** @typedef {import('./contract.js').StreamToken} StreamToken */
@@ -63,6 +64,14 @@ const itemsAfter = (cursor, limit) =>
 /** The global metrics (unchecked). @returns {Promise<Unchecked<Metrics> | undefined>} */
 const metrics = () => getJson('/api/v2/metrics');
 /**
+ * Sentiment over time, oldest first (unchecked: contract.js validHistory checks it).
+ * @param {string} ticker  empty: all tickers together
+ * @param {import('./contract.js').BucketSize} bucket
+ * @returns {Promise<Unchecked<MetricsHistory> | undefined>}
+ */
+const metricsHistory = (ticker, bucket) =>
+  getJson(`/api/v2/metrics/history?${new URLSearchParams(ticker === '' ? { bucket } : { ticker, bucket })}`);
+/**
  * A user's configurations (a ConfigurationList, unchecked).
  * @param {string} userId
  * @returns {Promise<Unchecked<ConfigurationList> | undefined>}
@@ -111,6 +120,7 @@ export {
   latestItems,
   listConfigurations,
   metrics,
+  metricsHistory,
   mintStreamToken,
   RestError,
   streamStatus,

@@ -15,6 +15,8 @@ const settings = Object.freeze({
   backgroundRetryMs: 10_000,
   maxItems: 100,
   requestTimeoutMs: 5000,
+  // The sentiment chart refetches its history at most this often while items arrive.
+  historyRefreshMs: 2000,
   ...(typeof page.TICKERPULSE_CONFIG === 'object' && page.TICKERPULSE_CONFIG !== null ? page.TICKERPULSE_CONFIG : {}),
 });
 

@@ -154,7 +154,8 @@ describe('the dashboard', () => {
     await ingest(server.url, [afterReturn]);
     await page.locator(itemSelector(afterReturn.item_id)).waitFor({ timeout: POLL_INTERVAL_MS + 1000 });
     expect(await page.locator(itemSelector(whilePolling.item_id)).count()).toBe(1);
-    expect(await total(page)).toBe(before + 2);
+    // The metrics poll may land after the item row: wait for it rather than read once.
+    await expect.poll(() => total(page), { timeout: 10_000 }).toBe(before + 2);
   });
 
   it('opens a configuration stream that shows only its tickers, and says why it ends', async () => {

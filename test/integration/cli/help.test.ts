@@ -27,6 +27,7 @@ const COMMANDS = [
   ['build', 'npm run build'],
   ['generate', 'npm run generate'],
   ['lint:docker', 'npm run lint:docker'],
+  ['screenshots', 'npm run screenshots'],
 ] as const;
 
 /** Bounds a run whose command ignored the arguments and started working (a server, a build). */
