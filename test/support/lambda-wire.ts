@@ -1,6 +1,12 @@
 /**
  * The Lambda streaming wire format decoded, as a Function URL does: a JSON prelude, exactly 8 NUL
  * bytes, then the body. Tests hand handlers a collecting Writable as the response stream.
+ *
+ * In-process, the handlers write through the local stand-in (src/lambda/awslambda.ts). The same
+ * decoder reads what AWS's runtime interface client (aws-lambda-ric 4.0.2) POSTs to the Runtime
+ * API in test/integration/lambda/ric-stream.test.ts, where the bytes are the package's own. One
+ * difference found there: the real client sends the prelude with the first write only, so a
+ * response ended without any write (HEAD) carries none; the stand-in writes it at the end.
  */
 import { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
