@@ -43,6 +43,7 @@ if (streaming === 'lambda') {
     dashboardOrigin: context('dashboardOrigin'),
     ...auth,
     streamReservedConcurrency: numberContext('streamReservedConcurrency'),
+    restReservedConcurrency: numberContext('restReservedConcurrency'),
     alarmTopicArn: context('alarmTopicArn'),
   });
 } else if (streaming === 'fargate') {

@@ -15,9 +15,9 @@ import {
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { HttpCodeElb, HttpCodeTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { routeAlarms } from './alarm-actions.ts';
 import { FLEET_GAUGES, fleetGauge } from './fleet-metrics.ts';
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -140,13 +140,7 @@ class FleetMonitoring extends Construct {
         props.feedLagThresholdMs / 1000,
       ),
     });
-    if (props.alarmTopic !== undefined) {
-      const action = new SnsAction(props.alarmTopic);
-      for (const each of Object.values(this.alarms)) {
-        each.addAlarmAction(action);
-        each.addOkAction(action);
-      }
-    }
+    routeAlarms(this, Object.values(this.alarms), props.alarmTopic);
 
     this.dashboard = this.addDashboard(fleet, Object.values(this.alarms));
   }

@@ -10,15 +10,15 @@
  * container's environment at task start; their values never enter the template.
  */
 import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
-import { Secret } from 'aws-cdk-lib/aws-ecs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { FleetMonitoring } from './fleet-monitoring.ts';
 import { TickerpulseFleet } from './fleet-service.ts';
+import { SsmParameterSecret } from './permissions.ts';
 import { createTable } from './table.ts';
 import { DEFAULTS, LOG_LEVELS, parameterName } from './tickerpulse-stack.ts';
 import type { CfnElement, StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Secret } from 'aws-cdk-lib/aws-ecs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -100,18 +100,16 @@ class TickerpulseFleetStack extends Stack {
     const settings = resolveFleetSettings(props);
     this.table = createTable(this);
 
-    const secret = (name: string, parameter: string) =>
-      Secret.fromSsmParameter(
-        StringParameter.fromSecureStringParameterAttributes(this, `${name}Parameter`, { parameterName: parameter }),
-      );
+    // Read by the execution role at task start with ssm:GetParameters on exactly these parameters.
+    const secret = (parameter: string) => new SsmParameterSecret(this, parameter);
     const secrets: Record<string, Secret> = {
-      INGEST_API_KEY: secret('IngestApiKey', settings.ingestApiKeyParameterName),
+      INGEST_API_KEY: secret(settings.ingestApiKeyParameterName),
     };
     if (settings.jwtSecretParameterName !== undefined) {
-      secrets.AUTH_JWT_SECRET = secret('JwtSecret', settings.jwtSecretParameterName);
+      secrets.AUTH_JWT_SECRET = secret(settings.jwtSecretParameterName);
     }
     if (settings.streamTokenSecretParameterName !== undefined) {
-      secrets.STREAM_TOKEN_SECRET = secret('StreamTokenSecret', settings.streamTokenSecretParameterName);
+      secrets.STREAM_TOKEN_SECRET = secret(settings.streamTokenSecretParameterName);
     }
     const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: value });
 

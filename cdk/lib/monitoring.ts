@@ -14,8 +14,8 @@ import {
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
+import { routeAlarms } from './alarm-actions.ts';
 import type { HorizontalAnnotation } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -44,7 +44,7 @@ interface TickerpulseMonitoringProps {
   readonly streamReservedConcurrency: number;
   /** p99 delivery lag (item stamped → written to clients) above which the lag alarm fires, in ms. */
   readonly deliveryLagThresholdMs: number;
-  /** Where alarm and OK notifications go. Default: none (the alarms still show on the dashboard). */
+  /** Where alarm and OK notifications go. Default: none (the alarms still show on the dashboard; synth warns). */
   readonly alarmTopic?: ITopic | undefined;
 }
 
@@ -97,7 +97,7 @@ class TickerpulseMonitoring extends Construct {
       ),
       restThrottles: alarm(
         'RestThrottlesAlarm',
-        'REST function requests were throttled (account concurrency exhausted) in the last 5 minutes.',
+        'REST requests were refused with 429 in the last 5 minutes: the REST reserved concurrency was reached.',
         rest.metricThrottles({ statistic: Stats.SUM, period }),
         1,
       ),
@@ -123,13 +123,7 @@ class TickerpulseMonitoring extends Construct {
       ),
     });
 
-    if (props.alarmTopic !== undefined) {
-      const action = new SnsAction(props.alarmTopic);
-      for (const each of Object.values(this.alarms)) {
-        each.addAlarmAction(action);
-        each.addOkAction(action);
-      }
-    }
+    routeAlarms(this, Object.values(this.alarms), props.alarmTopic);
 
     const both = (make: (fn: IFunction) => Metric): Metric[] => [
       make(rest).with({ label: 'REST' }),

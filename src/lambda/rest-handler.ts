@@ -3,13 +3,16 @@
  * @codegenie/serverless-express for payload format 2.0 events. Exported as a 2-parameter
  * function on purpose: nodejs24.x refuses handlers declaring 3 or more parameters
  * (Runtime.CallbackHandlerDeprecated), and the adapter's own handler declares 3.
+ * Each invocation first brings the secrets up to date (from their cache; see rotating-auth.ts).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { configure } from '@codegenie/serverless-express';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { createApp } from '../http/app.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
-import { apiSecurityHeaders } from '../http/security-headers.ts';
+import { ServiceUnavailableError } from '../http/errors.ts';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem.ts';
+import { API_SECURITY_HEADERS, apiSecurityHeaders } from '../http/security-headers.ts';
 import {
   EMF_METRIC_NAMES,
   METRICS_NAMESPACE,
@@ -17,13 +20,23 @@ import {
   STATUS_CLASS_DIMENSION,
 } from '../observability/metric-names.ts';
 import { VERSION } from '../runtime/version.ts';
-import { coldStart } from './cold-start.ts';
+import {
+  coldStart,
+  type LambdaRuntime,
+  lazy,
+  reportColdStartFailure,
+  SECRETS_UNAVAILABLE_RETRY_S,
+} from './cold-start.ts';
 import { normalizeFunctionUrlEvent } from './function-url-event.ts';
 
 type Proxy = (event: LambdaFunctionURLEvent, context: Context, callback: never) => Promise<LambdaFunctionURLResult>;
 
-async function createProxy(env: Readonly<Record<string, string | undefined>>): Promise<Proxy> {
-  const runtime = await coldStart(env, 'lambda');
+interface RestFunction {
+  readonly runtime: LambdaRuntime;
+  readonly proxy: Proxy;
+}
+
+function createProxy(runtime: LambdaRuntime): Proxy {
   const app = createApp({
     handlers: createRestHandlers({
       store: runtime.store,
@@ -40,15 +53,48 @@ async function createProxy(env: Readonly<Record<string, string | undefined>>): P
   return configure({ app }) as unknown as Proxy;
 }
 
-let proxy: Promise<Proxy> | undefined;
+/** Built on the first event and reused by every later one in this execution environment. */
+const restFunction = lazy(async (): Promise<RestFunction> => {
+  const runtime = await coldStart(process.env, 'lambda');
+  return { runtime, proxy: createProxy(runtime) };
+});
 // EMF on stdout, nothing sent from here; CloudWatch reads it from the log stream.
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-/** Built on the first event and reused by every later one in this execution environment. */
+/** A cold start that could not read its secrets from SSM: 503 with Retry-After, tried again next time. */
+function secretsUnavailable(path: string): LambdaFunctionURLResult {
+  const problem = toProblem(
+    new ServiceUnavailableError(
+      'The service is starting and cannot read its secrets yet.',
+      SECRETS_UNAVAILABLE_RETRY_S,
+    ),
+    path,
+    false,
+  );
+  return {
+    statusCode: problem.status,
+    headers: { ...API_SECURITY_HEADERS, 'Content-Type': PROBLEM_CONTENT_TYPE, ...problem.headers },
+    body: JSON.stringify(problem.body),
+  };
+}
+
+async function respond(event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> {
+  const normalized = normalizeFunctionUrlEvent(event);
+  let fn: RestFunction;
+  try {
+    fn = await restFunction();
+  } catch (error) {
+    if (reportColdStartFailure(process.env, error)) return secretsUnavailable(normalized.rawPath);
+    throw error;
+  }
+  // A rotated secret is in use from the first request after the cache's max age.
+  await fn.runtime.refreshSecrets();
+  return fn.proxy(normalized, context, undefined as never);
+}
+
 const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
   const started = performance.now();
-  proxy ??= createProxy(process.env);
-  const result = await (await proxy)(normalizeFunctionUrlEvent(event), context, undefined as never);
+  const result = await respond(event, context);
   const status = typeof result === 'string' ? 200 : (result.statusCode ?? 200);
   metrics.addDimension(STATUS_CLASS_DIMENSION, `${String(status).charAt(0)}xx`);
   metrics.addMetric(EMF_METRIC_NAMES.requests, MetricUnit.Count, 1);
@@ -57,4 +103,4 @@ const handler = async (event: LambdaFunctionURLEvent, context: Context): Promise
   return result;
 };
 
-export { createProxy, handler };
+export { handler };

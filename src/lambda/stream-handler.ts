@@ -14,7 +14,7 @@
 import type { Writable } from 'node:stream';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { matchOperation } from '../contract/index.ts';
-import { MethodNotAllowedError, NotFoundError } from '../http/errors.ts';
+import { MethodNotAllowedError, NotFoundError, ServiceUnavailableError } from '../http/errors.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem.ts';
 import { API_SECURITY_HEADERS } from '../http/security-headers.ts';
 import { authorizeStream, type StreamAccess } from '../http/stream-access.ts';
@@ -24,7 +24,13 @@ import { SSE_HEADERS } from '../stream/constants.ts';
 import { frameComment } from '../stream/frame.ts';
 import type { SseSink } from '../stream/sink.ts';
 import { awslambda } from './awslambda.ts';
-import { coldStart, type LambdaRuntime } from './cold-start.ts';
+import {
+  coldStart,
+  type LambdaRuntime,
+  lazy,
+  reportColdStartFailure,
+  SECRETS_UNAVAILABLE_RETRY_S,
+} from './cold-start.ts';
 import { requestParts } from './function-url-event.ts';
 
 const STREAM_OPERATIONS = new Set(['streamGlobal', 'streamConfiguration']);
@@ -89,7 +95,24 @@ async function endResponse(stream: Writable): Promise<void> {
   });
 }
 
-let runtime: Promise<LambdaRuntime> | undefined;
+/** Built by the first invocation; a failed cold start is tried again by the next one. */
+const runtime = lazy(async () => coldStart(process.env, 'lambda-stream'));
+
+/** The runtime with its secrets up to date, or the refusal of a cold start that could not read them. */
+async function currentRuntime(): Promise<LambdaRuntime> {
+  let rt: LambdaRuntime;
+  try {
+    rt = await runtime();
+  } catch (error) {
+    if (!reportColdStartFailure(process.env, error)) throw error;
+    throw new ServiceUnavailableError(
+      'The service is starting and cannot read its secrets yet.',
+      SECRETS_UNAVAILABLE_RETRY_S,
+    );
+  }
+  await rt.refreshSecrets();
+  return rt;
+}
 
 async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, context: Context): Promise<void> {
   const request = requestParts(event);
@@ -105,8 +128,7 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
   };
   let logger: LambdaRuntime['logger'] | undefined;
   try {
-    runtime ??= coldStart(process.env, 'lambda-stream');
-    const rt = await runtime;
+    const rt = await currentRuntime();
     logger = rt.logger;
     rt.logger.addContext(context);
     const access = await streamAccess(rt, request);
