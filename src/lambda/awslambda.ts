@@ -1,10 +1,12 @@
 /**
- * The Lambda runtime's streaming API: the `awslambda` global inside Lambda, a faithful local
- * stand-in elsewhere (tests, local runs), so the same handler code runs in both.
+ * The Lambda runtime's streaming API: the `awslambda` global inside Lambda, a local stand-in
+ * elsewhere (in-process tests, local runs), so the same handler code runs in both. The tests
+ * also run the handlers under AWS's own runtime client (aws-lambda-ric), which this mirrors.
  *
- * Wire format, as the runtime interface client writes it (src/stream/http-response-stream.ts):
- * on the first write, the JSON prelude `{statusCode, headers}`, then exactly 8 NUL bytes, then
- * the body. The Function URL turns the prelude into the status line and headers.
+ * Wire format, as the runtime interface client writes it: on the first write only, the JSON
+ * prelude `{statusCode, headers}`, then exactly 8 NUL bytes, then the body; a stream ended
+ * without a write sends no prelude at all. The Function URL turns the prelude into the status
+ * line and headers.
  */
 import { Writable } from 'node:stream';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
@@ -43,9 +45,8 @@ const localAwsLambda: AwsLambdaGlobal = {
               callback();
             });
         },
+        // Like the runtime client: no write, no prelude.
         final(callback) {
-          const rest = head();
-          if (rest.length > 0) stream.write(rest);
           stream.end(callback);
         },
       });

@@ -133,7 +133,12 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
     rt.logger.addContext(context);
     const access = await streamAccess(rt, request);
     const stream = respond(200, { ...SSE_HEADERS });
-    if (method === 'HEAD') return;
+    // The runtime sends the prelude (status, headers) with the first write only, and HEAD has
+    // no body: an empty write sends it.
+    if (method === 'HEAD') {
+      stream.write('');
+      return;
+    }
     await runStreamUntilDeadline({
       store: rt.store,
       config: rt.config,

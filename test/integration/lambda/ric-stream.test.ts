@@ -161,12 +161,9 @@ describe('the SSE function under aws-lambda-ric', () => {
     expect(checkProblem(JSON.parse(body)).ok).toBe(true);
   });
 
-  // Known defect, found here: the real HttpResponseStream.from sends the prelude with the first
-  // write only, and HEAD writes nothing, so the POST body is empty: no status, no headers for the
-  // Function URL to use. The local stand-in (src/lambda/awslambda.ts) writes the prelude on end
-  // instead, which is why the in-process test passes. Fix: `stream.write('')` before returning
-  // on HEAD (an empty write does send the prelude). Remove `.fails` with the fix.
-  it.fails('answers HEAD with a prelude carrying the stream headers', async () => {
+  // The real HttpResponseStream.from sends the prelude with the first write only, and HEAD has
+  // no body: the handler writes an empty chunk so the Function URL gets status and headers.
+  it('answers HEAD with a prelude carrying the stream headers', async () => {
     const result = await fn.invoke(functionUrlEvent('HEAD', '/api/v2/stream'), { remainingMs: 5000 });
     expect(result.outcome).toBe('response');
     expect(decode(result).prelude.statusCode).toBe(200);
