@@ -25,6 +25,9 @@ interface ReportInput {
 
 const TARGET_CLIENTS = 10_000;
 const MAX_RATIO = 1.25;
+/** Connecting every client, and an item's way from ingest to a client, against the floor's. */
+const MAX_CONNECT_RATIO = 1.5;
+const MAX_LATENCY_RATIO = 1.5;
 const MAX_MEDIAN_FAN_OUT_MS = 200;
 
 function num(value: number | undefined, digits: number): string {
@@ -61,6 +64,13 @@ function verdict(ok: boolean | undefined): string {
   return ok ? 'PASS' : 'FAIL';
 }
 
+/** `value` ≤ `max`× the floor's, as a table row. */
+function ratioRow(target: string, value: number, floor: number | undefined, max: number): string {
+  const measured = floor === undefined ? Number.NaN : ratio(value, floor);
+  const known = Number.isFinite(measured);
+  return row([target, known ? `${num(measured, 2)}×` : '—', verdict(known ? measured <= max : undefined)]);
+}
+
 function targetRows(t: StreamFigures, floor: StreamFigures | undefined, rate: number): string[] {
   const memoryRatio = floor === undefined ? Number.NaN : ratio(t.kibPerConnection, floor.kibPerConnection);
   const cpuRatio = floor === undefined ? Number.NaN : ratio(t.usPerDelivery, floor.usPerDelivery);
@@ -74,6 +84,8 @@ function targetRows(t: StreamFigures, floor: StreamFigures | undefined, rate: nu
       `${t.connected} / ${t.requested}`,
       t.requested < TARGET_CLIENTS ? 'n/a (fewer requested)' : verdict(t.connected >= TARGET_CLIENTS),
     ]),
+    ratioRow(`connect all ≤ ${MAX_CONNECT_RATIO}× floor`, t.connectAllMs, floor?.connectAllMs, MAX_CONNECT_RATIO),
+    ratioRow(`latency p50 ≤ ${MAX_LATENCY_RATIO}× floor`, t.latencyP50Ms, floor?.latencyP50Ms, MAX_LATENCY_RATIO),
     row([
       `memory per idle connection ≤ ${MAX_RATIO}× floor`,
       `${num(memoryRatio, 2)}×`,
@@ -165,13 +177,13 @@ function formatReport(input: ReportInput): string {
       row([
         'tickerpulse ÷ floor',
         '',
-        '',
+        `${num(ratio(measured.connectAllMs, floor.connectAllMs), 2)}×`,
         `${num(memory, 2)}× (target ≤ ${MAX_RATIO}×: ${verdict(Number.isFinite(memory) ? memory <= MAX_RATIO : undefined)})`,
         '',
         `${num(cpu, 2)}× (target ≤ ${MAX_RATIO}×: ${verdict(Number.isFinite(cpu) ? cpu <= MAX_RATIO : undefined)})`,
         '',
         '',
-        '',
+        `${num(ratio(measured.latencyP50Ms, floor.latencyP50Ms), 2)}× (p50)`,
         '',
         '',
         '',

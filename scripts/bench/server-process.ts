@@ -14,6 +14,8 @@ interface ServerProcess {
 }
 
 const root = resolve(import.meta.dirname, '../..');
+/** Seeding the demo data takes about 8 s on a quiet 2-core machine, and several times that on a busy one. */
+const START_TIMEOUT_MS = 150_000;
 
 async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const ingestApiKey = 'bench-ingest-key-000000000000';
@@ -33,7 +35,7 @@ async function startServerProcess(env: Record<string, string>): Promise<ServerPr
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(() => {
       fail(new Error(`server did not start: ${output}`));
-    }, 60_000);
+    }, START_TIMEOUT_MS);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /REST API\s+(http:\/\/[^/\s]+)/.exec(output);

@@ -21,7 +21,10 @@ type LaunchedTickerpulse = (
 
 const POLL_INTERVAL_MS = 1000;
 const STREAM_PATH = '/api/v2/stream';
-/** Events reach clients on the next poll; allow a poll plus 5 s before calling one lost. */
+/**
+ * An ingest wakes the poller, so events reach clients at once; should a wake be missed, the next
+ * poll brings them. Allow a poll plus 5 s before calling one lost.
+ */
 const DELIVERY_TIMEOUT_MS = POLL_INTERVAL_MS + 5000;
 /** Closing 10,000 streams and the embedded store can take a while; then SIGKILL. */
 const STOP_GRACE_MS = 15_000;

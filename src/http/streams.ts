@@ -19,6 +19,8 @@ import { ServiceUnavailableError } from './errors.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
 import { authorizeStream, type StreamRequest } from './stream-access.ts';
 
+const SSE_HEADER_ENTRIES = Object.entries(SSE_HEADERS);
+
 /** Idle time before the kernel starts probing a silent stream's peer. */
 const KEEPALIVE_PROBE_AFTER_MS = 30_000;
 
@@ -75,13 +77,16 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
     // Gone while it was being authorized: nothing was taken, nothing to answer.
     if (signal.aborted) return;
     if (!deps.hub.hasCapacity()) throw refuseAtCapacity();
-    res.status(200).set(SSE_HEADERS);
+    res.statusCode = 200;
+    // setHeader, not express's res.set: that re-parses the Content-Type on every connect.
+    for (const [name, value] of SSE_HEADER_ENTRIES) res.setHeader(name, value);
     if (req.method === 'HEAD') {
       // The headers a GET would get, and no stream.
       res.end();
       return;
     }
-    res.flushHeaders();
+    // No flushHeaders(): the headers go out with the opening frames, in one write (one packet)
+    // instead of two; the opening follows at once (or after the first snapshot of a new view).
     req.socket.setNoDelay(true);
     // A stream is idle between events by design; Node's request timeouts must not cut it.
     req.socket.setTimeout(0);

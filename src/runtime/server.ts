@@ -7,7 +7,9 @@
  * `npm start` is the server production runs.
  */
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Config } from '../config.ts';
@@ -75,6 +77,9 @@ function serverApp(config: Config, { store, engine, metrics, secrets, logger, no
       version: VERSION,
       now,
       serviceMetrics: () => metrics.registry.metrics(),
+      onIngested: () => {
+        engine.wake();
+      },
     }),
     streamRoutes: createStreamRoutes({
       hub: engine.hub,
@@ -92,6 +97,9 @@ function serverApp(config: Config, { store, engine, metrics, secrets, logger, no
     // so the API routes and their problem+json 404s stay as they are.
     extend: (app) => {
       app.use(dashboardSecurityHeaders(config));
+      // The chart library the dashboard imports, from the installed package (a production dependency), no CDN.
+      const uplot = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+      app.use('/vendor/uplot', express.static(uplot, { index: false, fallthrough: true }));
       const dashboard = express.static(fileURLToPath(new URL('../dashboard/', import.meta.url)), {
         index: 'index.html',
         fallthrough: true,

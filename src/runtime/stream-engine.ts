@@ -6,6 +6,7 @@
  * demo data, a counted client) stays in the host, so a production server reuses this as is.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StreamMetrics } from '../observability/stream-metrics.ts';
@@ -14,6 +15,7 @@ import { createFeedPoller } from '../stream/feed-poller.ts';
 import { reconnectEvent } from '../stream/events.ts';
 import { frameRetry } from '../stream/frame.ts';
 import { type ConnectRequest, createHub, type Hub } from '../stream/hub.ts';
+import type { EngineLogger } from '../stream/ports.ts';
 import type { Subscriber } from '../stream/subscriber.ts';
 
 /** The settings the engine reads; a host passes its whole Config. */
@@ -44,6 +46,11 @@ interface StreamEngine {
   /** The fan-out, for the host's stream routes (capacity checks) and its tests (size). */
   readonly hub: Hub;
   connect(request: ConnectRequest): Promise<Subscriber>;
+  /**
+   * This process accepted an ingest: the poller reads the feed now (or right after the poll in
+   * progress; a burst of wakes is one more poll) instead of at the next interval.
+   */
+  wake(): void;
   /** Ends every open stream with a reconnect hint. */
   closeAll(reason: 'shutdown' | 'deadline'): void;
   /** Stops polling and the hub's timers; `closeAll` first to end streams politely. */
@@ -51,11 +58,33 @@ interface StreamEngine {
 }
 
 /**
+ * The engine logs every stream opened and closed at info. Below the logger's level those calls
+ * stop here: Powertools reads the environment on every call, even one it drops (and so does its
+ * `level` getter, hence read once: no host changes the level of a running engine), and at 10,000
+ * connects that shows in the connect time.
+ */
+function engineLogger(logger: Logger): EngineLogger {
+  const infoEnabled = logger.level <= LogLevelThreshold.INFO;
+  return {
+    info: (message, ...fields) => {
+      if (infoEnabled) logger.info(message, ...fields);
+    },
+    warn: (message, ...fields) => {
+      logger.warn(message, ...fields);
+    },
+    error: (message, ...fields) => {
+      logger.error(message, ...fields);
+    },
+  };
+}
+
+/**
  * Starts the poller and builds the hub on it. Resolves once the poller knows the feed head: the
  * hub takes its starting cursor from the poller, so it can only be built after that.
  */
 async function startStreamEngine(options: StreamEngineOptions): Promise<StreamEngine> {
-  const { store, config, metrics, logger } = options;
+  const { store, config, metrics } = options;
+  const logger = engineLogger(options.logger);
   const pollStore = options.pollStore ?? store;
   const optionalNow = options.now === undefined ? {} : { now: options.now };
   const poller = createFeedPoller({
@@ -81,6 +110,9 @@ async function startStreamEngine(options: StreamEngineOptions): Promise<StreamEn
   return {
     hub,
     connect: (request) => hub.connect(request),
+    wake: () => {
+      poller.wake();
+    },
     closeAll: (reason) => {
       hub.closeAll(reason);
     },

@@ -31,7 +31,15 @@ const MAX_PAGES_PER_POLL = 20;
  */
 const REMEMBERED_TICKERS = 400;
 
+/**
+ * How far a feed source's aggregates may trail its feed (its counter cache: 500 ms for the
+ * poller's store). A ticker with items in a batch is checked for a changed aggregate for this long,
+ * so its update is not lost when the batch's aggregates do not count its items yet.
+ */
+const AGGREGATES_LAG_MS = 2_000;
+
 export {
+  AGGREGATES_LAG_MS,
   MAX_PAGES_PER_POLL,
   MAX_QUEUED_BYTES,
   POLL_PAGE,

@@ -8,12 +8,14 @@
 import { newItemEvent, streamClosedEvent } from './events.ts';
 import type { BatchItem, PollBatch } from './feed-poller.ts';
 import type { Aggregates, FeedSource, StreamMetrics } from './ports.ts';
+import type { Subscriber } from './subscriber.ts';
 import {
   aggregatesOf,
   applyTickers,
+  framedSnapshot,
   GLOBAL,
   metricsUpdate,
-  snapshotFrames,
+  type TickerUpdates,
   tickerUpdates,
   type View,
   viewShows,
@@ -26,9 +28,9 @@ interface FanOutState {
   readonly pollStore: FeedSource;
   readonly metrics: StreamMetrics;
   readonly now: () => number;
-  /** The cursor of the newest batch fanned out: the stream's "now". */
+  /** The cursor of the newest batch fanned out to every view: where a new view starts. */
   lastCursor: string;
-  /** Read time of the newest batch fanned out. */
+  /** Read time of the newest batch fanned out to every view. */
   lastFannedReadAt: number;
 }
 
@@ -39,7 +41,7 @@ interface ViewBatch {
   /** Items and ticker updates. */
   readonly body: string;
   readonly bodyEvents: number;
-  readonly updates: { readonly part: string; readonly events: number };
+  readonly updates: TickerUpdates;
   readonly metricsPart: string | undefined;
 }
 
@@ -54,13 +56,21 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
     }
     return frame;
   };
-  for (const view of [...state.views.values()]) {
+  // The live map, not a copy: a view made while this batch is out (a new configuration stream
+  // starts at the hub's cursor, which moves only at the end) gets this batch too.
+  for (const view of state.views.values()) {
     if (view.subscribers.size === 0 && view.key !== GLOBAL) {
       state.views.delete(view.key);
       continue;
     }
     if (!(await refreshConfiguration(state, view))) continue;
-    const share = await viewBatch(state, view, batch, frameOf);
+    const aggregates = await aggregatesOf(view, state.pollStore);
+    // Nothing awaits from here on: the view's snapshot, its cursor and the delivery move together,
+    // so a stream that opens now gets either all of this batch or none of it.
+    const share = viewBatch(view, aggregates, batch, frameOf);
+    view.snapshot = aggregates;
+    view.cursor = batch.cursor;
+    view.readAt = batch.readAt;
     const delivered = deliver(view, batch, share, frameOf);
     if (delivered > 0) recordDelivery(state, delivered, share);
   }
@@ -73,7 +83,7 @@ async function refreshConfiguration(state: FanOutState, view: View): Promise<boo
   if (view.owner === undefined) return true;
   const current = await state.pollStore.getConfiguration(view.owner.userId, view.owner.configId);
   if (current === null) {
-    const frame = streamClosedEvent(state.lastCursor, { reason: 'configuration_deleted' });
+    const frame = streamClosedEvent(view.cursor, { reason: 'configuration_deleted' });
     for (const subscriber of [...view.subscribers]) subscriber.close('configuration_deleted', frame);
     state.views.delete(view.key);
     return false;
@@ -82,16 +92,14 @@ async function refreshConfiguration(state: FanOutState, view: View): Promise<boo
   return true;
 }
 
-async function viewBatch(
-  state: FanOutState,
+function viewBatch(
   view: View,
+  aggregates: Aggregates,
   batch: PollBatch,
   frameOf: (entry: BatchItem) => string,
-): Promise<ViewBatch> {
+): ViewBatch {
   const items = batch.items.filter((entry) => viewShows(view, entry.item));
-  const aggregates = await aggregatesOf(view, state.pollStore);
-  view.snapshot = aggregates;
-  const updates = tickerUpdates(view, aggregates, items, batch.cursor);
+  const updates = tickerUpdates(view, aggregates, { items, readAt: batch.readAt }, batch.cursor);
   const metricsPart = metricsUpdate(view, aggregates, batch.cursor);
   const body = items.map(frameOf).join('') + updates.part;
   return { items, aggregates, body, bodyEvents: items.length + updates.events, updates, metricsPart };
@@ -105,23 +113,33 @@ function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry
   let delivered = 0;
   for (const subscriber of view.subscribers) {
     if (subscriber.state !== 'live') continue;
-    // Opened while the store was down: it gets the snapshot it could not get then.
-    if (subscriber.takeMissedSnapshot()) {
-      subscriber.send(snapshotFrames(share.aggregates, batch.cursor), 1 + share.aggregates.topTickers.length);
-    }
     const replayed = subscriber.replayed;
-    if (replayed === undefined) {
+    // Rare path, right after a replay: skip the items the replay already sent.
+    const items =
+      replayed === undefined ? share.items : share.items.filter((entry) => !replayed.itemIds.has(entry.item.item_id));
+    if (subscriber.takeMissedSnapshot()) {
+      sendWithSnapshot(view, share, subscriber, items.map(frameOf).join(''), items.length);
+    } else if (replayed === undefined) {
       subscriber.sendBatch(combined, body, bodyEvents, metricsPart);
     } else {
-      // Rare path, right after a replay: skip the items the replay already sent.
-      const fresh = share.items.filter((entry) => !replayed.itemIds.has(entry.item.item_id));
-      const own = fresh.map(frameOf).join('') + share.updates.part;
-      subscriber.sendBatch(own + (metricsPart ?? ''), own, fresh.length + share.updates.events, metricsPart);
-      subscriber.liveFrom(batch.feedCursor.watermark);
+      const own = items.map(frameOf).join('') + share.updates.part;
+      subscriber.sendBatch(own + (metricsPart ?? ''), own, items.length + share.updates.events, metricsPart);
     }
+    if (replayed !== undefined) subscriber.liveFrom(batch.feedCursor.watermark);
     delivered += 1;
   }
   return delivered;
+}
+
+/**
+ * A stream that opened while the store was down gets the snapshot it could not get then, with the
+ * batch's items and only the updates the snapshot does not carry: its metrics and its most active
+ * tickers' aggregates are already in the snapshot, and are not sent twice.
+ */
+function sendWithSnapshot(view: View, share: ViewBatch, subscriber: Subscriber, items: string, itemEvents: number) {
+  const snapshot = framedSnapshot(view, share.aggregates, view.cursor);
+  const beyond = share.updates.beyondSnapshot;
+  subscriber.send(snapshot.text + items + beyond.part, snapshot.events + itemEvents + beyond.events);
 }
 
 function recordDelivery(state: FanOutState, delivered: number, share: ViewBatch): void {

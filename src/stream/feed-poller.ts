@@ -3,6 +3,13 @@
  * since the poller's cursor, plus the counters, and hands one batch to the hub. Store reads per
  * tick therefore do not depend on how many clients are connected.
  *
+ * Ticks come every `intervalMs` (from the end of the previous one), and at once on `wake()`: an
+ * ingest accepted by this process wakes it, so its items reach this process's clients without
+ * waiting for the interval. Wakes coalesce: while a tick runs, any number of wakes queue exactly
+ * one more tick, right after it; ticks never overlap. Each tick is the same read wherever it
+ * comes from, so the cursor rules (cursor.ts: the settle window, delivered items remembered by
+ * hash above the watermark) hold whatever the pace.
+ *
  * A failed tick leaves the cursor where it was, so the next successful tick reads everything the
  * outage held back, in order, once. Health (last success, lag) feeds heartbeats and metrics.
  */
@@ -40,6 +47,12 @@ interface FeedPoller {
   stop(): void;
   /** Polls once now, after any poll in progress (ticks never overlap); for hosts and tests. */
   poll(): Promise<void>;
+  /**
+   * New items may be in the feed (this process accepted an ingest): polls now, or right after the
+   * poll in progress; wakes that arrive while one such poll is queued join it. Before `start` and
+   * after `stop` it does nothing.
+   */
+  wake(): void;
   onBatch(listener: (batch: PollBatch) => void): void;
   /** The cursor of the newest batch emitted (encoded), the stream's "now". */
   readonly cursor: string;
@@ -74,6 +87,53 @@ async function readBatch(store: FeedSource, from: FeedCursor, lastReadAt: number
   return { cursor, readAt, items };
 }
 
+/** When ticks run: every `intervalMs` after the last, at once when asked, never two at a time. */
+interface TickPacer {
+  /** One tick now, after the one in progress. */
+  poll(): Promise<void>;
+  /** Starts the interval; `request` does nothing before. */
+  start(): void;
+  /** A tick now, or after the one in progress; requests until it starts are the same tick. */
+  request(): void;
+  stop(): void;
+}
+
+/** @param tick never rejects (the poller's tick catches its own errors), so the chain never does. */
+function createTickPacer(tick: () => Promise<void>, intervalMs: number): TickPacer {
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  let stopped = false;
+  /** A tick was requested (a wake, or the interval) and has not started yet. */
+  let queued = false;
+  /** The tick in progress (or the last one): the next waits for it, so ticks never overlap. */
+  let running: Promise<void> = Promise.resolve();
+  const poll = (): Promise<void> => (running = running.then(tick));
+  const request = (): void => {
+    if (!started || stopped || queued) return;
+    queued = true;
+    clearTimeout(timer);
+    const next: Promise<void> = (running = running.then(async () => {
+      queued = false;
+      await tick();
+      // The interval restarts after the last tick in line, so a woken tick leaves no timed one
+      // due right behind it; a tick already chained (a wake meanwhile) re-arms it when it ends.
+      if (running === next && !stopped) timer = setTimeout(request, intervalMs);
+    }));
+  };
+  return {
+    poll,
+    request,
+    start() {
+      started = true;
+      if (!stopped) timer = setTimeout(request, intervalMs);
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 function createFeedPoller(options: FeedPollerOptions): FeedPoller {
   const { store, logger, metrics } = options;
   const now = options.now ?? Date.now;
@@ -87,10 +147,6 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
   /** When the current outage was first seen (store clock), and how many polls it has failed. */
   let failingSince = 0;
   let failedPolls = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  /** The poll in progress (or the last one): the next waits for it, so ticks never overlap. */
-  let running: Promise<void> = Promise.resolve();
 
   const health = (): FeedHealth => {
     const lagMs = Math.max(0, now() - (lastPollAt ?? startedAt));
@@ -134,25 +190,18 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
     }
   }
 
-  // tick() catches its own errors, so the chain never rejects.
-  const poll = (): Promise<void> => (running = running.then(tick));
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void poll().finally(schedule);
-    }, options.intervalMs);
-  };
-
+  const pacer = createTickPacer(tick, options.intervalMs);
   return {
     async start() {
-      await poll();
-      schedule();
+      await pacer.poll();
+      pacer.start();
     },
-    poll,
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
+    poll: () => pacer.poll(),
+    wake: () => {
+      pacer.request();
+    },
+    stop: () => {
+      pacer.stop();
     },
     onBatch(listener) {
       listeners.push(listener);

@@ -11,11 +11,11 @@ import { heartbeatEvent, reconnectEvent, streamOpenEvent } from './events.ts';
 import { fanOut, type FanOutState } from './fan-out.ts';
 import type { FeedPoller } from './feed-poller.ts';
 import { frameRetry } from './frame.ts';
-import type { Aggregates, EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
+import type { EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
 import { replayOrReconnect, type ResumeContext } from './resume.ts';
 import type { SseSink } from './sink.ts';
 import { Subscriber } from './subscriber.ts';
-import { adoptSnapshot, aggregatesOf, snapshotFrames, type View, viewFor, type ViewConfiguration } from './views.ts';
+import { adoptSnapshot, aggregatesOf, framedSnapshot, type View, viewFor, type ViewConfiguration } from './views.ts';
 
 interface ConnectRequest {
   readonly sink: SseSink;
@@ -75,10 +75,10 @@ const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));
 const reconnectFrame = (state: HubState, reason: ReconnectReason, id: string): string =>
   reconnectEvent(id, { reason, retry_ms: jittered(state.options.retryMs) });
 
-function heartbeatFrame(state: HubState, id: string): string {
+function heartbeatFrame(state: HubState, id: string, timestamp = new Date(state.now()).toISOString()): string {
   const health = state.options.poller.health();
   return heartbeatEvent(id, {
-    timestamp: new Date(state.now()).toISOString(),
+    timestamp,
     connections: state.size,
     status: health.status,
     last_poll_at: health.lastPollAt === null ? null : new Date(health.lastPollAt).toISOString(),
@@ -87,13 +87,15 @@ function heartbeatFrame(state: HubState, id: string): string {
 }
 
 function sendHeartbeats(state: HubState): void {
-  const frame = heartbeatFrame(state, state.lastCursor);
   let delivered = 0;
   for (const view of state.views.values()) {
+    // Each view's own cursor: mid-batch, a view already given the batch is ahead of the others.
+    let frame: string | undefined;
     for (const subscriber of view.subscribers) {
-      // Replaying or just replayed: its own cursor is ahead of the hub's; an older id would
+      // Replaying or just replayed: its own cursor is ahead of the view's; an older id would
       // move its resume point back and repeat items on reconnect.
       if (subscriber.state !== 'live' || subscriber.replayed !== undefined) continue;
+      frame ??= heartbeatFrame(state, view.cursor);
       subscriber.send(frame, 1);
       delivered += 1;
     }
@@ -102,17 +104,14 @@ function sendHeartbeats(state: HubState): void {
 }
 
 /**
- * A view's first snapshot, read from the store; undefined when the store cannot answer (the
- * stream opens anyway, degraded, and gets the snapshot from the first batch after recovery).
+ * A view's first snapshot, read from the store. When the store cannot answer the stream opens
+ * anyway, degraded, and gets the snapshot with the first batch after recovery.
  */
-async function firstSnapshot(state: HubState, view: View): Promise<Aggregates | undefined> {
+async function firstSnapshot(state: HubState, view: View): Promise<void> {
   try {
-    const aggregates = await aggregatesOf(view, state.options.store);
-    adoptSnapshot(view, aggregates);
-    return aggregates;
+    adoptSnapshot(view, await aggregatesOf(view, state.options.store));
   } catch (error) {
     state.options.logger.warn('stream opened without a snapshot: the store did not answer', { error });
-    return undefined;
   }
 }
 
@@ -138,32 +137,39 @@ function addSubscriber(state: HubState, request: ConnectRequest, view: View): Su
 }
 
 /** What a stream opens with: `retry`, stream_open, the snapshot when there is one, a heartbeat. */
-function openingFrames(state: HubState, outcome: 'fresh' | 'resumed' | 'reset', id: string, snapshot?: Aggregates) {
+function openingFrames(state: HubState, view: View, outcome: 'fresh' | 'resumed' | 'reset', id: string) {
   const { options } = state;
+  const serverTime = new Date(state.now()).toISOString();
   let opening = frameRetry(options.retryMs);
   opening += streamOpenEvent(id, {
     outcome,
     retry_ms: options.retryMs,
     heartbeat_interval_ms: options.heartbeatIntervalMs,
-    server_time: new Date(state.now()).toISOString(),
+    server_time: serverTime,
   });
-  if (snapshot !== undefined) opening += snapshotFrames(snapshot, id);
+  const snapshot = view.snapshot === undefined ? undefined : framedSnapshot(view, view.snapshot, id);
+  if (snapshot !== undefined) opening += snapshot.text;
   // The confirmation a client can read at once: the stream is up and how fresh its data is.
-  opening += heartbeatFrame(state, id);
-  return { opening, events: 2 + (snapshot === undefined ? 0 : 1 + snapshot.topTickers.length) };
+  opening += heartbeatFrame(state, id, serverTime);
+  return { opening, events: 2 + (snapshot?.events ?? 0) };
 }
 
 async function connect(state: HubState, resume: ResumeContext, request: ConnectRequest): Promise<Subscriber> {
   const { store } = state.options;
-  const view = viewFor(state.views, request.configuration);
+  const view = viewFor(state.views, request.configuration, {
+    cursor: state.lastCursor,
+    readAt: state.lastFannedReadAt,
+  });
   const parsed = request.lastEventId === undefined ? undefined : store.parseCursor(request.lastEventId);
   const outcome = parsed === undefined ? 'fresh' : parsed.ok ? 'resumed' : 'reset';
   const subscriber = addSubscriber(state, request, view);
-  const startId = parsed?.ok === true ? store.encodeCursor(parsed.cursor) : state.lastCursor;
-  const snapshot = view.snapshot ?? (await firstSnapshot(state, view));
+  // Usually there: the newest batch's. A new view reads its own (batches may go out meanwhile).
+  if (view.snapshot === undefined) await firstSnapshot(state, view);
   if (subscriber.isClosed()) return subscriber;
-  const { opening, events } = openingFrames(state, outcome, startId, snapshot);
-  if (snapshot === undefined) subscriber.snapshotMissed();
+  // Read after any await: a fresh stream takes every batch after the view's cursor as of now.
+  const startId = parsed?.ok === true ? store.encodeCursor(parsed.cursor) : view.cursor;
+  const { opening, events } = openingFrames(state, view, outcome, startId);
+  if (view.snapshot === undefined) subscriber.snapshotMissed();
   subscriber.send(opening, events);
   if (parsed?.ok === true) await replayOrReconnect(resume, subscriber, view, parsed.cursor, startId);
   else subscriber.goLive();
@@ -174,7 +180,7 @@ function closeAll(state: HubState, reason: 'shutdown' | 'deadline'): void {
   for (const view of state.views.values()) {
     for (const subscriber of [...view.subscribers]) {
       const caughtUp = subscriber.state === 'live' && subscriber.replayed === undefined;
-      subscriber.close(reason, caughtUp ? reconnectFrame(state, reason, state.lastCursor) : undefined);
+      subscriber.close(reason, caughtUp ? reconnectFrame(state, reason, view.cursor) : undefined);
     }
   }
 }
@@ -193,7 +199,6 @@ function createHub(options: HubOptions): Hub {
   const resume: ResumeContext = {
     store: options.store,
     logger: options.logger,
-    lastFannedReadAt: () => state.lastFannedReadAt,
     reconnectFrame: (reason, id) => reconnectFrame(state, reason, id),
   };
   // Batches are handled one at a time, in order, even though each awaits the store.

@@ -54,7 +54,11 @@ interface FeedSource extends CursorOps {
   readAfter(cursor: FeedCursor, limit: number, options?: FeedReadOptions): Promise<FeedRead>;
   /** The cursor at the feed's head: a fresh poller starts there. */
   headCursor(options?: FeedReadOptions): Promise<FeedCursor>;
-  /** All tickers, or only `tickers` (a configuration's view). */
+  /**
+   * All tickers, or only `tickers` (a configuration's view). May trail the feed by a short cache,
+   * at most AGGREGATES_LAG_MS (constants.ts): a poll woken by an ingest can see an item before
+   * the counters that include it.
+   */
   aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates>;
   /** The configuration as stored now, or null once it was deleted. */
   getConfiguration(userId: string, configId: string): Promise<Configuration | null>;

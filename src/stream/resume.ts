@@ -1,7 +1,7 @@
 /**
  * Resume. A client with a valid cursor replays the feed after it, page by page and at the pace
- * its connection drains, until a final page whose read started no earlier than the last batch
- * the hub fanned out. Every later batch then starts where a read no later than the replay's end
+ * its connection drains, until a final page whose read started no earlier than the newest batch
+ * its view was given. Every later batch then starts where a read no later than the replay's end
  * left off, so the client takes all later batches and skips only the items the replay already
  * gave it (`Subscriber.replayed`). Batches fanned out during the replay are covered by the
  * replay itself.
@@ -17,8 +17,6 @@ interface ResumeContext {
   /** Per connection reads (kept out of the poller's per-poll count). */
   readonly store: FeedSource;
   readonly logger: EngineLogger;
-  /** Read time of the newest batch fanned out: a replay is caught up once it has read past it. */
-  lastFannedReadAt(): number;
   /** The reconnect hint that ends a replay the store failed. */
   reconnectFrame(reason: 'store_unavailable', id: string): string;
 }
@@ -42,6 +40,7 @@ async function replayOrReconnect(
   startId: string,
 ): Promise<void> {
   const progress: Progress = { lastId: startId, itemIds: new Set(), maxArrivalMs: 0 };
+  subscriber.startReplay();
   try {
     await replay(ctx, subscriber, view, from, progress);
   } catch (error) {
@@ -67,9 +66,11 @@ async function replay(
     cursor = read.cursor;
     await subscriber.writable();
     if (subscriber.isClosed()) return;
-    if (!read.full && read.readAt >= ctx.lastFannedReadAt()) break;
+    // Caught up once it read past the newest batch its view was given (`view.readAt`, which
+    // moves with the delivery: mid-batch, other views may not have it yet).
+    if (!read.full && read.readAt >= view.readAt) break;
   }
-  subscriber.goLive({ itemIds: progress.itemIds, maxArrivalMs: progress.maxArrivalMs });
+  subscriber.finishReplay({ itemIds: progress.itemIds, maxArrivalMs: progress.maxArrivalMs });
   // Metrics may have moved while replaying; the client gets the current ones.
   const aggregates = view.snapshot ?? (await aggregatesOf(view, ctx.store));
   subscriber.sendMetrics(metricsEvent(ctx.store.encodeCursor(cursor), aggregates.metrics));

@@ -33,17 +33,23 @@ interface Replayed {
   readonly maxArrivalMs: number;
 }
 
+/**
+ * Where a stream is: `opening` until its opening frames are out, `replaying` while it catches up
+ * from a cursor (live batches are not for it yet in either), then `live`, then `closed`.
+ */
+type SubscriberState = 'opening' | 'replaying' | 'live' | 'closed';
+
 class Subscriber {
   readonly connectionId: string;
   readonly clientId: string;
   readonly stream: StreamKind;
   readonly configId: string | undefined;
   /**
-   * `replaying` while catching up from a cursor: live batches are not for it yet. Moves only
-   * forward, through `goLive` and `close`.
+   * Moves only forward, and only through this class's methods: `startReplay`, `finishReplay` or
+   * `goLive`, and `close` (from any state).
    */
-  state: 'replaying' | 'live' | 'closed' = 'replaying';
-  /** Set by `goLive` after a replay; cleared by `liveFrom` once no replayed item can come again. */
+  private current: SubscriberState = 'opening';
+  /** Set by `finishReplay`; cleared by `liveFrom` once no replayed item can come again. */
   private replayedItems: Replayed | undefined;
   /** Opened while the store was down: the next batch brings it the snapshot it missed. */
   private missedSnapshot = false;
@@ -83,16 +89,20 @@ class Subscriber {
     options.logger.info('stream opened', this.logFields());
   }
 
+  get state(): SubscriberState {
+    return this.current;
+  }
+
   /** Aborted when the stream ends: store reads made for it (a replay) stop there. */
   get signal(): AbortSignal {
     this.abortOnClose ??= new AbortController();
-    if (this.state === 'closed') this.abortOnClose.abort();
+    if (this.current === 'closed') this.abortOnClose.abort();
     return this.abortOnClose.signal;
   }
 
   /** A method, not `state === 'closed'`, so a check after an await is not narrowed away. */
   isClosed(): boolean {
-    return this.state === 'closed';
+    return this.current === 'closed';
   }
 
   get isBlocked(): boolean {
@@ -104,10 +114,20 @@ class Subscriber {
     return this.replayedItems;
   }
 
-  /** Replaying → live; after a replay, with what it sent (live batches skip those items). */
-  goLive(replayed?: Replayed): void {
-    if (this.state !== 'replaying') return;
-    this.state = 'live';
+  /** Opening → live: a fresh stream takes every batch from now on. */
+  goLive(): void {
+    if (this.current === 'opening') this.current = 'live';
+  }
+
+  /** Opening → replaying: the stream catches up from its cursor before it takes live batches. */
+  startReplay(): void {
+    if (this.current === 'opening') this.current = 'replaying';
+  }
+
+  /** Replaying → live, with what the replay sent: live batches skip those items. */
+  finishReplay(replayed: Replayed): void {
+    if (this.current !== 'replaying') return;
+    this.current = 'live';
     this.replayedItems = replayed;
   }
 
@@ -132,7 +152,7 @@ class Subscriber {
 
   /** Writes a chunk of `events` complete events, or queues it behind earlier ones. */
   send(chunk: string, events: number): void {
-    if (this.state === 'closed' || chunk === '') return;
+    if (this.current === 'closed' || chunk === '') return;
     if (!this.blocked) {
       this.write(chunk, events);
       return;
@@ -147,7 +167,7 @@ class Subscriber {
    * socket is free; when blocked, `body` queues and `metrics` coalesces.
    */
   sendBatch(combined: string, body: string, bodyEvents: number, metrics: string | undefined): void {
-    if (this.state === 'closed') return;
+    if (this.current === 'closed') return;
     if (!this.blocked) {
       if (combined !== '') this.write(combined, bodyEvents + (metrics === undefined ? 0 : 1));
       return;
@@ -158,14 +178,14 @@ class Subscriber {
 
   /** A metrics frame: while blocked, only the newest waits. */
   sendMetrics(frame: string): void {
-    if (this.state === 'closed') return;
+    if (this.current === 'closed') return;
     if (this.blocked) this.pendingMetrics = frame;
     else this.write(frame, 1);
   }
 
   /** Resolves when the sink can take more (replay pages wait on this). */
   async writable(): Promise<void> {
-    if (!this.blocked || this.state === 'closed') return;
+    if (!this.blocked || this.current === 'closed') return;
     await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
   }
 
@@ -174,8 +194,8 @@ class Subscriber {
    * connection can still take it; a slow consumer is cut off at once.
    */
   close(reason: CloseReason, finalFrame?: string): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
+    if (this.current === 'closed') return;
+    this.current = 'closed';
     clearTimeout(this.stallTimer);
     if (reason === 'slow_consumer' || reason === 'stalled') {
       this.sink.destroy();
@@ -250,5 +270,5 @@ class Subscriber {
   }
 }
 
-export type { Replayed, SubscriberOptions };
+export type { Replayed, SubscriberOptions, SubscriberState };
 export { Subscriber };

@@ -1,10 +1,11 @@
 /**
  * Views: the streams that see the same events, one for the global stream and one per streamed
  * configuration. A view remembers what it last sent (metrics, each ticker's aggregate) so a batch
- * carries only changes, and keeps the newest aggregates as the snapshot a new stream opens with.
+ * carries only changes, and keeps the newest aggregates as the snapshot a new stream opens with,
+ * serialised once per batch however many streams open with it.
  */
 import type { Configuration, Item, TickerAggregate } from '../contract/index.ts';
-import { REMEMBERED_TICKERS } from './constants.ts';
+import { AGGREGATES_LAG_MS, REMEMBERED_TICKERS } from './constants.ts';
 import { metricsEvent, sentimentUpdateEvent } from './events.ts';
 import type { BatchItem } from './feed-poller.ts';
 import type { Aggregates, FeedSource } from './ports.ts';
@@ -19,8 +20,32 @@ interface View {
   /** Last metrics sent to this view (without `as_of`), to send only changes. */
   lastMetrics: string | undefined;
   readonly lastTickers: Map<string, string>;
+  /**
+   * Tickers that had items in a recent batch → that batch's read time. They stay candidates for
+   * updates for AGGREGATES_LAG_MS, as the aggregates may not count their items yet (a woken poll
+   * can come within the feed source's counter cache).
+   */
+  readonly recentTickers: Map<string, number>;
   /** The aggregates of the newest batch (or connect) for this view: what a new stream opens with. */
   snapshot: Aggregates | undefined;
+  /**
+   * The id of the newest batch given to this view: a fresh stream opens with it, and takes every
+   * later batch. It moves with `snapshot` (in the same synchronous step as the delivery), so the
+   * two always describe the same point of the feed.
+   */
+  cursor: string;
+  /** Read time of that batch: a replay into this view is caught up once it has read past it. */
+  readAt: number;
+  /** `snapshot` framed with one id, kept for the next stream that opens with that id. */
+  framed: FramedSnapshot | undefined;
+}
+
+/** A snapshot's frames for one id: serialised once, written to every stream that opens with it. */
+interface FramedSnapshot {
+  readonly aggregates: Aggregates;
+  readonly id: string;
+  readonly text: string;
+  readonly events: number;
 }
 
 /** A configuration stream's owner and its configuration as read at connect. */
@@ -38,8 +63,14 @@ const metricsKey = (aggregates: Aggregates): string => {
 };
 const tickerKey = ({ as_of: _asOf, ...rest }: TickerAggregate): string => JSON.stringify(rest);
 
+/** Where a new view starts: the hub's newest batch fanned out. */
+interface ViewStart {
+  readonly cursor: string;
+  readonly readAt: number;
+}
+
 /** The view for a stream, made on first use. */
-function viewFor(views: Map<string, View>, configuration: ViewConfiguration | undefined): View {
+function viewFor(views: Map<string, View>, configuration: ViewConfiguration | undefined, start: ViewStart): View {
   const key = configuration === undefined ? GLOBAL : `config:${configuration.value.config_id}`;
   let view = views.get(key);
   if (view === undefined) {
@@ -52,7 +83,11 @@ function viewFor(views: Map<string, View>, configuration: ViewConfiguration | un
       subscribers: new Set(),
       lastMetrics: undefined,
       lastTickers: new Map(),
+      recentTickers: new Map(),
       snapshot: undefined,
+      cursor: start.cursor,
+      readAt: start.readAt,
+      framed: undefined,
     };
     views.set(key, view);
   }
@@ -90,6 +125,19 @@ function snapshotFrames(aggregates: Aggregates, id: string): string {
   return frames;
 }
 
+/**
+ * The view's snapshot framed with `id`. Every fresh stream opens with the view's cursor, so the
+ * frames are built once per batch and reused; a resumed stream's snapshot carries the client's
+ * own cursor and is built for it alone (it does not replace the shared one).
+ */
+function framedSnapshot(view: View, aggregates: Aggregates, id: string): FramedSnapshot {
+  const cached = view.framed;
+  if (cached !== undefined && cached.aggregates === aggregates && cached.id === id) return cached;
+  const framed = { aggregates, id, text: snapshotFrames(aggregates, id), events: 1 + aggregates.topTickers.length };
+  if (id === view.cursor && aggregates === view.snapshot) view.framed = framed;
+  return framed;
+}
+
 /** The batch's metrics frame for the view, or undefined when they did not change. */
 function metricsUpdate(view: View, aggregates: Aggregates, id: string): string | undefined {
   const key = metricsKey(aggregates);
@@ -98,40 +146,72 @@ function metricsUpdate(view: View, aggregates: Aggregates, id: string): string |
   return frame;
 }
 
+/** The items of one batch a view shows, and when the batch's read started. */
+interface ViewItems {
+  readonly items: readonly BatchItem[];
+  readonly readAt: number;
+}
+
+/**
+ * The view's recent tickers after this batch: its items' tickers join, those not seen for
+ * AGGREGATES_LAG_MS leave (by then the aggregates count their items; see ports.ts).
+ */
+function recentTickers(view: View, batch: ViewItems): ReadonlyMap<string, number> {
+  for (const entry of batch.items) view.recentTickers.set(entry.item.ticker, batch.readAt);
+  for (const [ticker, seenAt] of view.recentTickers) {
+    if (batch.readAt - seenAt > AGGREGATES_LAG_MS) view.recentTickers.delete(ticker);
+  }
+  return view.recentTickers;
+}
+
+/** One batch's `sentiment_update`s for a view, and those of them a snapshot does not carry. */
+interface TickerUpdates {
+  readonly part: string;
+  readonly events: number;
+  /** The updates of tickers outside the snapshot's most active ones (`topTickers`). */
+  readonly beyondSnapshot: { readonly part: string; readonly events: number };
+}
+
 /**
  * The `sentiment_update`s of one batch for a view: the tickers whose aggregate changed, among
- * the snapshot's most active ones and those that have items in this batch (a global view with
+ * the snapshot's most active ones and those that had items in a recent batch (a global view with
  * thousands of tickers does not re-send them all when the hour turns).
  */
-function tickerUpdates(view: View, aggregates: Aggregates, items: readonly BatchItem[], id: string) {
+function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id: string): TickerUpdates {
+  const top = new Set(aggregates.topTickers.map((a) => a.ticker));
   let candidates = aggregates.tickers;
   if (view.tickers === null && aggregates.topTickers.length < aggregates.tickers.length) {
-    const top = new Set(aggregates.topTickers);
-    const inBatch = new Set(items.map((entry) => entry.item.ticker));
-    candidates = aggregates.tickers.filter((a) => top.has(a) || inBatch.has(a.ticker));
+    const recent = recentTickers(view, batch);
+    candidates = aggregates.tickers.filter((a) => top.has(a.ticker) || recent.has(a.ticker));
   }
   let part = '';
   let events = 0;
+  const beyondSnapshot = { part: '', events: 0 };
   for (const aggregate of candidates) {
     const key = tickerKey(aggregate);
     if (view.lastTickers.get(aggregate.ticker) === key) continue;
     view.lastTickers.set(aggregate.ticker, key);
-    part += sentimentUpdateEvent(id, aggregate);
+    const frame = sentimentUpdateEvent(id, aggregate);
+    part += frame;
     events += 1;
+    if (!top.has(aggregate.ticker)) {
+      beyondSnapshot.part += frame;
+      beyondSnapshot.events += 1;
+    }
   }
   // Only the most active tickers need remembering; the others are re-sent when they move.
   if (view.lastTickers.size > REMEMBERED_TICKERS) {
-    const keep = new Set(aggregates.topTickers.map((a) => a.ticker));
-    for (const ticker of view.lastTickers.keys()) if (!keep.has(ticker)) view.lastTickers.delete(ticker);
+    for (const ticker of view.lastTickers.keys()) if (!top.has(ticker)) view.lastTickers.delete(ticker);
   }
-  return { part, events };
+  return { part, events, beyondSnapshot };
 }
 
-export type { View, ViewConfiguration };
+export type { FramedSnapshot, TickerUpdates, View, ViewConfiguration };
 export {
   adoptSnapshot,
   aggregatesOf,
   applyTickers,
+  framedSnapshot,
   GLOBAL,
   metricsUpdate,
   snapshotFrames,

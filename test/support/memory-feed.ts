@@ -9,7 +9,9 @@
  * which is safe here because writes become visible in stamp order.
  *
  * Faults: `fail(op)` makes an operation throw until `heal(op)`; `pause(op)` holds its next call
- * until released, so a test can put an event (a poll, a close) exactly inside it.
+ * until released, so a test can put an event (a poll, a close) exactly inside it;
+ * `freezeAggregates()` makes the counters trail the feed (as a store's counter cache does) until
+ * `thawAggregates()`.
  */
 import type { Configuration, Item, ItemInput, TickerAggregate } from '../../src/contract/index.ts';
 import { advanceCursor, checkCursor, cursorCovers, encodeCursor } from '../../src/stream/cursor.ts';
@@ -37,6 +39,9 @@ interface MemoryFeed extends FeedSource {
   deleteConfiguration(userId: string, configId: string): void;
   fail(op: FeedOperation): void;
   heal(op: FeedOperation): void;
+  /** From now on `aggregates` counts only the items written so far, until `thawAggregates`. */
+  freezeAggregates(): void;
+  thawAggregates(): void;
   /**
    * Holds the next call of `op` for which `match` holds (default: any) until `release()`:
    * `before` it reads anything, or (readAfter only) `after` it read, before it answers.
@@ -50,7 +55,12 @@ const RETENTION_MS = 7 * 24 * 3_600_000;
 
 const zeroCounts = () => ({ total: 0, positive: 0, neutral: 0, negative: 0, scoreSum: 0 });
 
-function summarize(items: readonly Item[], asOf: string): Aggregates {
+interface MemoryFeedOptions {
+  /** How many of the most active tickers `topTickers` holds (default: every ticker). */
+  readonly maxTopTickers?: number;
+}
+
+function summarize(items: readonly Item[], asOf: string, maxTopTickers = Number.POSITIVE_INFINITY): Aggregates {
   const all = zeroCounts();
   const byTicker = new Map<string, ReturnType<typeof zeroCounts>>();
   for (const item of items) {
@@ -83,11 +93,20 @@ function summarize(items: readonly Item[], asOf: string): Aggregates {
     rate_last_24h: all.total,
     as_of: asOf,
   };
-  return { metrics, tickers, topTickers: tickers };
+  // The most active first (ties by symbol), then back in ticker order, as the store does.
+  const top = new Set(
+    [...tickers]
+      .sort((a, b) => b.total - a.total || (a.ticker < b.ticker ? -1 : 1))
+      .slice(0, maxTopTickers)
+      .map((a) => a.ticker),
+  );
+  return { metrics, tickers, topTickers: tickers.filter((a) => top.has(a.ticker)) };
 }
 
-function createMemoryFeed(startMs = Date.now()): MemoryFeed {
+function createMemoryFeed(startMs = Date.now(), options: MemoryFeedOptions = {}): MemoryFeed {
   let clock = startMs;
+  /** While set, `aggregates` counts only items stamped at or before it. */
+  let aggregatesUpTo: number | undefined;
   const rows: FeedEntry[] = [];
   const configurations = new Map<string, Configuration>();
   const failing = new Set<FeedOperation>();
@@ -137,6 +156,12 @@ function createMemoryFeed(startMs = Date.now()): MemoryFeed {
     },
     fail: (op) => failing.add(op),
     heal: (op) => failing.delete(op),
+    freezeAggregates() {
+      aggregatesUpTo = clock;
+    },
+    thawAggregates() {
+      aggregatesUpTo = undefined;
+    },
     pause(op, match = () => true, when = 'before') {
       let reached!: () => void;
       let release!: () => void;
@@ -175,8 +200,10 @@ function createMemoryFeed(startMs = Date.now()): MemoryFeed {
     },
     async aggregates(tickers) {
       await enter('aggregates');
-      const items = rows.map((row) => row.item).filter((item) => tickers === undefined || tickers.has(item.ticker));
-      return summarize(items, new Date(clock).toISOString());
+      const upTo = aggregatesUpTo ?? Number.POSITIVE_INFINITY;
+      const counted = rows.filter((row) => row.arrivalMs <= upTo);
+      const items = counted.map((row) => row.item).filter((item) => tickers === undefined || tickers.has(item.ticker));
+      return summarize(items, new Date(clock).toISOString(), options.maxTopTickers);
     },
     async getConfiguration(userId, configId) {
       await enter('getConfiguration');
@@ -188,5 +215,5 @@ function createMemoryFeed(startMs = Date.now()): MemoryFeed {
   };
 }
 
-export type { FeedOperation, MemoryFeed, Pause };
+export type { FeedOperation, MemoryFeed, MemoryFeedOptions, Pause };
 export { createMemoryFeed };

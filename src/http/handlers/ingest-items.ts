@@ -71,6 +71,7 @@ const ingestItems =
         return { item_id: item.item_id, status };
       }),
     };
+    deps.onIngested?.();
     return { status: 200, body: result };
   };
 

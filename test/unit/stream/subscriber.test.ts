@@ -123,7 +123,7 @@ describe('Subscriber backpressure', () => {
     const s = stalledSink(1000);
     const { metrics, closed } = recordingMetrics();
     const subscriber = subscriberOn(s.sink, metrics);
-    subscriber.state = 'live';
+    subscriber.goLive();
 
     subscriber.close('shutdown', 'event: reconnect\n\n');
     subscriber.send('late', 1);
@@ -131,6 +131,51 @@ describe('Subscriber backpressure', () => {
     expect(s.written).toEqual(['event: reconnect\n\n']);
     expect(s.isEnded()).toBe(true);
     expect(closed).toEqual(['shutdown']);
+  });
+});
+
+describe('Subscriber state', () => {
+  const replayed = { itemIds: new Set(['a']), maxArrivalMs: 5 };
+
+  it('moves forward only through its own methods: opening, replaying, live, closed', () => {
+    const subscriber = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
+    expect(subscriber.state).toBe('opening');
+    // Finishing a replay that never started changes nothing.
+    subscriber.finishReplay(replayed);
+    expect(subscriber.state).toBe('opening');
+    subscriber.startReplay();
+    expect(subscriber.state).toBe('replaying');
+    // A replaying stream goes live only when its replay finishes, with what it sent.
+    subscriber.goLive();
+    expect(subscriber.state).toBe('replaying');
+    subscriber.finishReplay(replayed);
+    expect(subscriber.state).toBe('live');
+    expect(subscriber.replayed).toBe(replayed);
+    subscriber.startReplay();
+    expect(subscriber.state).toBe('live');
+    subscriber.close('shutdown');
+    subscriber.goLive();
+    expect(subscriber.state).toBe('closed');
+  });
+
+  it('goes live from opening without a replay, and closes from any state', () => {
+    const fresh = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
+    fresh.goLive();
+    expect(fresh.state).toBe('live');
+    expect(fresh.replayed).toBeUndefined();
+    const opening = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
+    opening.close('client_closed');
+    expect(opening.state).toBe('closed');
+    expect(opening.isClosed()).toBe(true);
+  });
+
+  it('cannot be set from outside', () => {
+    const subscriber = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
+    expect(() => {
+      // @ts-expect-error: the state is read-only; transitions go through the subscriber's methods.
+      subscriber.state = 'closed';
+    }).toThrow(TypeError);
+    expect(subscriber.state).toBe('opening');
   });
 });
 

@@ -1,0 +1,81 @@
+/**
+ * The stream benchmark's target table (`npm run bench`): connecting every client and an item's
+ * way from ingest to a client are judged against the floor measured in the same run.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../../scripts/bench/report.ts';
+import type { StreamFigures } from '../../../scripts/bench/stream-run.ts';
+
+const figures = (name: string, connectAllMs: number, latencyP50Ms: number): StreamFigures => ({
+  name,
+  requested: 10_000,
+  connected: 10_000,
+  connectFailures: new Map(),
+  connectAllMs,
+  kibPerConnection: 12,
+  idleCpuMsPerS: 10,
+  usPerDelivery: 10,
+  usPerItemDelivery: 20,
+  deliveries: 300_000,
+  fanOutMedianMs: 150,
+  fanOutMaxMs: 250,
+  publishToLastMedianMs: 300,
+  latencyP50Ms,
+  latencyP99Ms: latencyP50Ms * 2,
+  queriesPerPoll: name === 'floor' ? undefined : 2,
+  polls: name === 'floor' ? undefined : 10,
+  expected: 100_000,
+  lost: 0,
+  duplicated: 0,
+  dropped: 0,
+  publishErrors: [],
+  phaseEventsByType: new Map([['new_item', 100_000]]),
+  unexpectedItems: 0,
+  phaseMs: 10_000,
+  clientCpuMs: 2_000,
+  publishedCount: 10,
+  serverPhaseCpuMs: 3_000,
+});
+
+function report(floor: StreamFigures, tickerpulse: StreamFigures): string {
+  return formatReport({
+    command: 'npm run bench',
+    nodeVersion: '24.21.0',
+    clients: 10_000,
+    events: 10,
+    rate: 1,
+    localAddresses: ['127.0.0.1'],
+    openFilesLimit: 20_000,
+    floor,
+    tickerpulse: { kind: 'measured', figures: tickerpulse },
+  });
+}
+
+const targetRow = (text: string, target: string) => text.split('\n').find((line) => line.startsWith(`| ${target} |`));
+
+describe('the benchmark’s target table', () => {
+  it('judges connect all and latency p50 against the floor of the same run', () => {
+    const passing = report(figures('floor', 2_000, 100), figures('tickerpulse', 3_000, 150));
+    expect(targetRow(passing, 'connect all ≤ 1.5× floor')).toBe('| connect all ≤ 1.5× floor | 1.50× | PASS |');
+    expect(targetRow(passing, 'latency p50 ≤ 1.5× floor')).toBe('| latency p50 ≤ 1.5× floor | 1.50× | PASS |');
+
+    const failing = report(figures('floor', 2_000, 100), figures('tickerpulse', 4_200, 400));
+    expect(targetRow(failing, 'connect all ≤ 1.5× floor')).toBe('| connect all ≤ 1.5× floor | 2.10× | FAIL |');
+    expect(targetRow(failing, 'latency p50 ≤ 1.5× floor')).toBe('| latency p50 ≤ 1.5× floor | 4.00× | FAIL |');
+  });
+
+  it('says n/a without a floor to compare with', () => {
+    const text = formatReport({
+      command: 'npm run bench -- --only tickerpulse',
+      nodeVersion: '24.21.0',
+      clients: 10_000,
+      events: 10,
+      rate: 1,
+      localAddresses: ['127.0.0.1'],
+      openFilesLimit: 20_000,
+      floor: undefined,
+      tickerpulse: { kind: 'measured', figures: figures('tickerpulse', 3_000, 150) },
+    });
+    expect(targetRow(text, 'connect all ≤ 1.5× floor')).toBe('| connect all ≤ 1.5× floor | — | n/a |');
+  });
+});

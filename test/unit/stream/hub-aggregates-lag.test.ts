@@ -1,0 +1,37 @@
+/**
+ * Aggregates that trail the feed: a poll woken by an ingest can read an item before the counters
+ * that include it (the poller's store caches them briefly). The global stream pushes aggregates
+ * of tickers outside the most active ones only when they move, so such a ticker's update must not
+ * be lost when the batch that carried its item came too early to count it.
+ */
+import { describe, expect, it } from 'vitest';
+import { createMemoryFeed } from '../../support/memory-feed.ts';
+import { engine, item, recordingSink } from './hub-harness.ts';
+
+describe('a batch whose aggregates do not count its items yet', () => {
+  it('still brings the quiet ticker’s update, with a later batch that counts it', async () => {
+    // One ticker is the most active; the others are pushed only when they move.
+    const { feed, hub, step } = await engine(createMemoryFeed(Date.now(), { maxTopTickers: 1 }));
+    feed.append(item('AAA'), item('AAA'), item('BBB'));
+    await step();
+    const client = recordingSink();
+    await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    const updatesOf = (ticker: string) =>
+      client.events().flatMap((e) => (e.event === 'sentiment_update' && e.data.ticker === ticker ? [e.data] : []));
+
+    feed.freezeAggregates();
+    const [quiet] = feed.append(item('CCC'));
+    await step();
+    // The item is out at once, its ticker's aggregate not yet: the counters do not have it.
+    expect(client.itemIds()).toEqual([quiet?.item_id]);
+    expect(updatesOf('CCC')).toEqual([]);
+
+    feed.thawAggregates();
+    // The next poll has no item for CCC, yet its counters now do.
+    await step();
+    expect(updatesOf('CCC')).toEqual([expect.objectContaining({ ticker: 'CCC', total: 1 })]);
+    // And only once.
+    await step();
+    expect(updatesOf('CCC')).toHaveLength(1);
+  });
+});
