@@ -7,6 +7,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.ts';
 import { type LocalServer, startLocalServer } from '../../../src/runtime/local-server.ts';
@@ -70,7 +71,7 @@ beforeAll(async () => {
     dynalite.endpoint,
     capped(() => 'forward'),
   );
-  // The poller reads once at start, then not again while these tests run.
+  // The poller reads at start and once when the ingest below wakes it, then not again.
   const env = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -91,6 +92,12 @@ beforeAll(async () => {
     },
   });
   expect(response.status).toBe(200);
+  // The ingest wakes the poller (real-time delivery): let that one poll finish before counting.
+  for (let quiet = false, tries = 0; !quiet && tries < 30; tries += 1) {
+    const before = proxy.seen('Query');
+    await sleep(300);
+    quiet = proxy.seen('Query') === before;
+  }
 });
 beforeEach(() => {
   queries = 0;
