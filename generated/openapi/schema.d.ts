@@ -460,6 +460,20 @@ export interface components {
          */
         Ticker: string;
         /**
+         * LambdaThrottle
+         * @description The body AWS Lambda answers when it throttles an invocation before tickerpulse's handler runs (Lambda deployment only). It is Lambda's, not a problem details object, and its fields are Lambda's to change, so only its shape as a JSON object is promised; do not branch on them.
+         */
+        LambdaThrottle: {
+            /** @description Lambda's reason, such as `ConcurrentInvocationLimitExceeded` or `ReservedFunctionConcurrentInvocationLimitExceeded`. */
+            Reason?: string;
+            /** @description Lambda's classification of the error, such as `User`. */
+            Type?: string;
+            /** @description Lambda's message, such as `Rate Exceeded.`. */
+            message?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * PageToken
          * @description An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.
          */
@@ -701,6 +715,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Lambda deployment only: the platform's throttle. The function's reserved concurrency is in use (the REST function's for REST, the SSE function's for streams, one per open stream), so Lambda refused the request before tickerpulse's handler ran. The body is Lambda's, not a problem, and there is no `Retry-After`: retry with backoff (the dashboard treats it like 503). The local and container servers never answer 429. */
+        LambdaThrottled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["LambdaThrottle"];
+            };
+        };
         /** @description An unexpected error; details are logged, not returned. */
         InternalError: {
             headers: {
@@ -759,6 +782,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -781,6 +805,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -803,6 +828,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -845,6 +871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -889,6 +916,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -920,6 +948,7 @@ export interface operations {
             409: components["responses"]["IngestInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -948,6 +977,7 @@ export interface operations {
             200: components["responses"]["EventStream"];
             400: components["responses"]["BadRequest"];
             406: components["responses"]["NotAcceptable"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -972,6 +1002,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1005,6 +1036,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1028,6 +1060,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1058,6 +1091,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1087,6 +1121,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1118,6 +1153,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1154,6 +1190,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             406: components["responses"]["NotAcceptable"];
+            429: components["responses"]["LambdaThrottled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

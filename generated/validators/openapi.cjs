@@ -796,16 +796,143 @@ return errors === 0;
 }
 validate56.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getMetricsResponse200 = validate59;
-const schema24 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Metrics","$id":"urn:tickerpulse:openapi:validator:getMetricsResponse200"};
-const schema25 = {"title":"Metrics","description":"Dashboard metrics over the last 24 hours ending at `as_of`: the current hour and the 23 before it (hourly counters). `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_24h` is the number of items in the window, and `rate_last_hour` the items of the last 60 minutes, estimated from the current and previous hour's counters. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.","type":"object","additionalProperties":false,"required":["total","positive","neutral","negative","by_tag","rate_last_hour","rate_last_24h","as_of"],"properties":{"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"by_tag":{"description":"Items per ticker symbol in the window, for the 100 tickers with the most items (ties by symbol): the size of this object does not grow with the number of tickers.","maxProperties":100,"type":"object","propertyNames":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"additionalProperties":{"type":"integer","minimum":0}},"rate_last_hour":{"description":"Items ingested in the last 60 minutes (estimated from hourly counters).","type":"integer","minimum":0},"rate_last_24h":{"description":"Items ingested in the window (the current hour and the 23 before it).","type":"integer","minimum":0},"as_of":{"description":"End of the window (server clock).","type":"string","format":"date-time"}},"examples":[{"total":1482,"positive":701,"neutral":498,"negative":283,"by_tag":{"AAPL":412,"MSFT":365,"NVDA":318,"TSLA":244,"AMZN":143},"rate_last_hour":61,"rate_last_24h":1482,"as_of":"2026-11-21T09:15:00.000Z"}]};
-const schema26 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"examples":["AAPL","BRK.B"],"if":{"maxLength":10},"then":{"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"}};
-const pattern3 = new RegExp("^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$", "u");
+exports.getHealthResponse429 = validate59;
+const schema24 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/LambdaThrottle","$id":"urn:tickerpulse:openapi:validator:getHealthResponse429"};
+const schema25 = {"title":"LambdaThrottle","description":"The body AWS Lambda answers when it throttles an invocation before tickerpulse's handler runs (Lambda deployment only). It is Lambda's, not a problem details object, and its fields are Lambda's to change, so only its shape as a JSON object is promised; do not branch on them.","type":"object","additionalProperties":true,"properties":{"Reason":{"description":"Lambda's reason, such as `ConcurrentInvocationLimitExceeded` or `ReservedFunctionConcurrentInvocationLimitExceeded`.","type":"string","maxLength":200},"Type":{"description":"Lambda's classification of the error, such as `User`.","type":"string","maxLength":200},"message":{"description":"Lambda's message, such as `Rate Exceeded.`.","type":"string","maxLength":2000}}};
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate61.evaluated;
+const evaluated0 = validate60.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.Reason !== undefined){
+let data0 = data.Reason;
+if(typeof data0 === "string"){
+if(func1(data0) > 200){
+const err0 = {instancePath:instancePath+"/Reason",schemaPath:"#/properties/Reason/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+else {
+const err1 = {instancePath:instancePath+"/Reason",schemaPath:"#/properties/Reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.Type !== undefined){
+let data1 = data.Type;
+if(typeof data1 === "string"){
+if(func1(data1) > 200){
+const err2 = {instancePath:instancePath+"/Type",schemaPath:"#/properties/Type/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/Type",schemaPath:"#/properties/Type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.message !== undefined){
+let data2 = data.message;
+if(typeof data2 === "string"){
+if(func1(data2) > 2000){
+const err4 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate60.errors = vErrors;
+return errors === 0;
+}
+validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="urn:tickerpulse:openapi:validator:getHealthResponse429" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate59.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(!(validate60(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+validate59.errors = vErrors;
+return errors === 0;
+}
+validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+exports.getMetricsResponse200 = validate62;
+const schema26 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Metrics","$id":"urn:tickerpulse:openapi:validator:getMetricsResponse200"};
+const schema27 = {"title":"Metrics","description":"Dashboard metrics over the last 24 hours ending at `as_of`: the current hour and the 23 before it (hourly counters). `total` equals `positive + neutral + negative`; `by_tag` counts items per ticker; `rate_last_24h` is the number of items in the window, and `rate_last_hour` the items of the last 60 minutes, estimated from the current and previous hour's counters. The same schema answers `GET /api/v2/metrics` and is the payload of the `metrics` SSE event.","type":"object","additionalProperties":false,"required":["total","positive","neutral","negative","by_tag","rate_last_hour","rate_last_24h","as_of"],"properties":{"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"by_tag":{"description":"Items per ticker symbol in the window, for the 100 tickers with the most items (ties by symbol): the size of this object does not grow with the number of tickers.","maxProperties":100,"type":"object","propertyNames":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"additionalProperties":{"type":"integer","minimum":0}},"rate_last_hour":{"description":"Items ingested in the last 60 minutes (estimated from hourly counters).","type":"integer","minimum":0},"rate_last_24h":{"description":"Items ingested in the window (the current hour and the 23 before it).","type":"integer","minimum":0},"as_of":{"description":"End of the window (server clock).","type":"string","format":"date-time"}},"examples":[{"total":1482,"positive":701,"neutral":498,"negative":283,"by_tag":{"AAPL":412,"MSFT":365,"NVDA":318,"TSLA":244,"AMZN":143},"rate_last_hour":61,"rate_last_24h":1482,"as_of":"2026-11-21T09:15:00.000Z"}]};
+const schema28 = {"title":"Ticker","description":"A stock ticker symbol: upper-case letters and digits starting with a letter, with an optional class or exchange suffix after one dot or dash (`BRK.B`, `RDS-A`). Lower-case, spaces and control characters are refused rather than normalised, so a symbol has exactly one spelling.","type":"string","minLength":1,"maxLength":10,"examples":["AAPL","BRK.B"],"if":{"maxLength":10},"then":{"pattern":"^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$"}};
+const pattern3 = new RegExp("^[A-Z][A-Z0-9]{0,5}([.-][A-Z0-9]{1,3})?$", "u");
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate64.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -896,16 +1023,16 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
-validate61.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate64.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate60.evaluated;
+const evaluated0 = validate63.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1120,8 +1247,8 @@ errors++;
 }
 for(const key1 in data4){
 const _errs12 = errors;
-if(!(validate61(key1, {instancePath:instancePath+"/by_tag",parentData:data4,parentDataProperty:"by_tag",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+if(!(validate64(key1, {instancePath:instancePath+"/by_tag",parentData:data4,parentDataProperty:"by_tag",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 var valid1 = _errs12 === errors;
@@ -1259,41 +1386,41 @@ vErrors.push(err28);
 }
 errors++;
 }
-validate60.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
-validate60.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate63.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:getMetricsResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate59.evaluated;
+const evaluated0 = validate62.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate60(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+if(!(validate63(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
 errors = vErrors.length;
 }
-validate59.errors = vErrors;
+validate62.errors = vErrors;
 return errors === 0;
 }
-validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.getMetricsHistoryResponse200 = validate64;
-const schema27 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/MetricsHistory","$id":"urn:tickerpulse:openapi:validator:getMetricsHistoryResponse200"};
-const schema28 = {"title":"MetricsHistory","description":"Sentiment over time, oldest bucket first, counted by item `timestamp` over a trailing window aligned to bucket boundaries (UTC), the current, partial bucket last. `1h`: 24 buckets (the current hour and the 23 before it); `5m`: 36 buckets (the current 5 minutes and the 35 before them, 3 hours). Every bucket of the window is present, empty ones with zeros.","type":"object","additionalProperties":false,"required":["bucket","buckets"],"properties":{"bucket":{"$ref":"urn:tickerpulse:openapi#/components/schemas/HistoryBucketSize"},"buckets":{"description":"Oldest first; 24 for `1h`, 36 for `5m`.","type":"array","minItems":24,"maxItems":36,"if":{"maxItems":36},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/HistoryBucket"}}}}};
-const schema29 = {"title":"HistoryBucketSize","description":"The bucket size of `GET /api/v2/metrics/history`: `5m` (36 buckets, the last 3 hours) or `1h` (24 buckets, the last 24 hours).","type":"string","enum":["5m","1h"],"examples":["1h"]};
+exports.getMetricsHistoryResponse200 = validate67;
+const schema29 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/MetricsHistory","$id":"urn:tickerpulse:openapi:validator:getMetricsHistoryResponse200"};
+const schema30 = {"title":"MetricsHistory","description":"Sentiment over time, oldest bucket first, counted by item `timestamp` over a trailing window aligned to bucket boundaries (UTC), the current, partial bucket last. `1h`: 24 buckets (the current hour and the 23 before it); `5m`: 36 buckets (the current 5 minutes and the 35 before them, 3 hours). Every bucket of the window is present, empty ones with zeros.","type":"object","additionalProperties":false,"required":["bucket","buckets"],"properties":{"bucket":{"$ref":"urn:tickerpulse:openapi#/components/schemas/HistoryBucketSize"},"buckets":{"description":"Oldest first; 24 for `1h`, 36 for `5m`.","type":"array","minItems":24,"maxItems":36,"if":{"maxItems":36},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/HistoryBucket"}}}}};
+const schema31 = {"title":"HistoryBucketSize","description":"The bucket size of `GET /api/v2/metrics/history`: `5m` (36 buckets, the last 3 hours) or `1h` (24 buckets, the last 24 hours).","type":"string","enum":["5m","1h"],"examples":["1h"]};
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate66.evaluated;
+const evaluated0 = validate69.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1311,7 +1438,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data === "5m") || (data === "1h"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema29.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1320,17 +1447,17 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
-validate66.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate69.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema30 = {"title":"HistoryBucket","description":"The items whose `timestamp` (publication time, per the pipeline) lies in one bucket `[start, start + bucket)`. `total` equals `positive + neutral + negative`; an empty bucket has zeros and `average_score: null`.","type":"object","additionalProperties":false,"required":["start","total","positive","neutral","negative","average_score"],"properties":{"start":{"description":"Start of the bucket (UTC, a multiple of the bucket size).","type":"string","format":"date-time"},"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"average_score":{"description":"Mean score of the bucket's items, rounded to 3 decimals; null when there are none.","type":["number","null"],"minimum":-1,"maximum":1}},"examples":[{"start":"2026-11-21T09:00:00.000Z","total":61,"positive":29,"neutral":21,"negative":11,"average_score":0.137}]};
+const schema32 = {"title":"HistoryBucket","description":"The items whose `timestamp` (publication time, per the pipeline) lies in one bucket `[start, start + bucket)`. `total` equals `positive + neutral + negative`; an empty bucket has zeros and `average_score: null`.","type":"object","additionalProperties":false,"required":["start","total","positive","neutral","negative","average_score"],"properties":{"start":{"description":"Start of the bucket (UTC, a multiple of the bucket size).","type":"string","format":"date-time"},"total":{"type":"integer","minimum":0},"positive":{"type":"integer","minimum":0},"neutral":{"type":"integer","minimum":0},"negative":{"type":"integer","minimum":0},"average_score":{"description":"Mean score of the bucket's items, rounded to 3 decimals; null when there are none.","type":["number","null"],"minimum":-1,"maximum":1}},"examples":[{"start":"2026-11-21T09:00:00.000Z","total":61,"positive":29,"neutral":21,"negative":11,"average_score":0.137}]};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate68.evaluated;
+const evaluated0 = validate71.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1538,7 +1665,7 @@ errors++;
 if(data.average_score !== undefined){
 let data5 = data.average_score;
 if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){
-const err17 = {instancePath:instancePath+"/average_score",schemaPath:"#/properties/average_score/type",keyword:"type",params:{type: schema30.properties.average_score.type},message:"must be number,null"};
+const err17 = {instancePath:instancePath+"/average_score",schemaPath:"#/properties/average_score/type",keyword:"type",params:{type: schema32.properties.average_score.type},message:"must be number,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1581,16 +1708,16 @@ vErrors.push(err20);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
-validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate65.evaluated;
+const evaluated0 = validate68.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1631,8 +1758,8 @@ errors++;
 }
 }
 if(data.bucket !== undefined){
-if(!(validate66(data.bucket, {instancePath:instancePath+"/bucket",parentData:data,parentDataProperty:"bucket",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+if(!(validate69(data.bucket, {instancePath:instancePath+"/bucket",parentData:data,parentDataProperty:"bucket",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
 errors = vErrors.length;
 }
 }
@@ -1668,8 +1795,8 @@ const _errs7 = errors;
 if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate68(data1[i0], {instancePath:instancePath+"/buckets/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
+if(!(validate71(data1[i0], {instancePath:instancePath+"/buckets/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
 errors = vErrors.length;
 }
 }
@@ -1731,43 +1858,43 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate68.errors = vErrors;
 return errors === 0;
 }
-validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:getMetricsHistoryResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate64.evaluated;
+const evaluated0 = validate67.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate65(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
+if(!(validate68(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate68.errors : vErrors.concat(validate68.errors);
 errors = vErrors.length;
 }
-validate64.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
-validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listItemsResponse200 = validate71;
-const schema31 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemPage","$id":"urn:tickerpulse:openapi:validator:listItemsResponse200"};
-const schema32 = {"title":"ItemPage","type":"object","additionalProperties":false,"required":["items","next_cursor","cursor"],"properties":{"items":{"description":"Newest first.","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Item"}}},"next_cursor":{"description":"Pass as `page` for the next, older page; null when there is none (always null with `after`).","oneOf":[{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},{"type":"null"}]},"cursor":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"}}};
-const schema33 = {"title":"Item","description":"An analyzed item as stored: what the pipeline posted plus `ingested_at`, the server's arrival stamp (it orders the feed; `ingested_at − timestamp` is the pipeline's delay).","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp","ingested_at"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"},"ingested_at":{"description":"When tickerpulse stored the item (server clock).","type":"string","format":"date-time"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters","ingested_at":"2026-11-21T09:14:05.871Z"}]};
-const schema34 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"examples":["reuters-2026-11-21-aapl-0042"],"if":{"maxLength":128},"then":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"}};
+exports.listItemsResponse200 = validate74;
+const schema33 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemPage","$id":"urn:tickerpulse:openapi:validator:listItemsResponse200"};
+const schema34 = {"title":"ItemPage","type":"object","additionalProperties":false,"required":["items","next_cursor","cursor"],"properties":{"items":{"description":"Newest first.","type":"array","maxItems":100,"if":{"maxItems":100},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Item"}}},"next_cursor":{"description":"Pass as `page` for the next, older page; null when there is none (always null with `after`).","oneOf":[{"$ref":"urn:tickerpulse:openapi#/components/schemas/PageToken"},{"type":"null"}]},"cursor":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Cursor"}}};
+const schema35 = {"title":"Item","description":"An analyzed item as stored: what the pipeline posted plus `ingested_at`, the server's arrival stamp (it orders the feed; `ingested_at − timestamp` is the pipeline's delay).","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp","ingested_at"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"},"ingested_at":{"description":"When tickerpulse stored the item (server clock).","type":"string","format":"date-time"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters","ingested_at":"2026-11-21T09:14:05.871Z"}]};
+const schema36 = {"title":"ItemId","description":"The pipeline's identifier of an analyzed item; ingest is idempotent per `item_id`. Letters, digits and `. _ : -`, starting with a letter or digit.","type":"string","minLength":1,"maxLength":128,"examples":["reuters-2026-11-21-aapl-0042"],"if":{"maxLength":128},"then":{"pattern":"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"}};
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", "u");
 
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate74.evaluated;
+const evaluated0 = validate77.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1858,17 +1985,17 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate77.errors = vErrors;
 return errors === 0;
 }
-validate74.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate77.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema35 = {"title":"Sentiment","description":"The label the analysis pipeline gave an item.","type":"string","enum":["positive","neutral","negative"],"examples":["positive"]};
+const schema37 = {"title":"Sentiment","description":"The label the analysis pipeline gave an item.","type":"string","enum":["positive","neutral","negative"],"examples":["positive"]};
 
-function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate77.evaluated;
+const evaluated0 = validate80.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1886,7 +2013,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(((data === "positive") || (data === "neutral")) || (data === "negative"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema35.enum},message:"must be equal to one of the allowed values"};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1895,17 +2022,17 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate77.errors = vErrors;
+validate80.errors = vErrors;
 return errors === 0;
 }
-validate77.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate80.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"title":"Score","description":"Sentiment score from −1 (most negative) to 1 (most positive).","type":"number","minimum":-1,"maximum":1,"examples":[0.82]};
+const schema38 = {"title":"Score","description":"Sentiment score from −1 (most negative) to 1 (most positive).","type":"number","minimum":-1,"maximum":1,"examples":[0.82]};
 
-function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate82(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate79.evaluated;
+const evaluated0 = validate82.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1944,17 +2071,17 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate79.errors = vErrors;
+validate82.errors = vErrors;
 return errors === 0;
 }
-validate79.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate82.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema37 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"format":"date-time"}};
+const schema39 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"format":"date-time"}};
 
-function validate81(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate81.evaluated;
+const evaluated0 = validate84.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2035,18 +2162,18 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate81.errors = vErrors;
+validate84.errors = vErrors;
 return errors === 0;
 }
-validate81.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate84.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema38 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"examples":["reuters"],"if":{"maxLength":64},"then":{"pattern":"^[^\\u0000-\\u001F\\u007F]+$"}};
+const schema40 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"examples":["reuters"],"if":{"maxLength":64},"then":{"pattern":"^[^\\u0000-\\u001F\\u007F]+$"}};
 const pattern5 = new RegExp("^[^\\u0000-\\u001F\\u007F]+$", "u");
 
-function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate83.evaluated;
+const evaluated0 = validate86.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2137,16 +2264,16 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate83.errors = vErrors;
+validate86.errors = vErrors;
 return errors === 0;
 }
-validate83.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate86.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate73.evaluated;
+const evaluated0 = validate76.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2227,38 +2354,38 @@ errors++;
 }
 }
 if(data.item_id !== undefined){
-if(!(validate74(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
-errors = vErrors.length;
-}
-}
-if(data.ticker !== undefined){
-if(!(validate61(data.ticker, {instancePath:instancePath+"/ticker",parentData:data,parentDataProperty:"ticker",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-errors = vErrors.length;
-}
-}
-if(data.sentiment !== undefined){
-if(!(validate77(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
+if(!(validate77(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
 errors = vErrors.length;
 }
 }
+if(data.ticker !== undefined){
+if(!(validate64(data.ticker, {instancePath:instancePath+"/ticker",parentData:data,parentDataProperty:"ticker",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+}
+if(data.sentiment !== undefined){
+if(!(validate80(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+}
 if(data.score !== undefined){
-if(!(validate79(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+if(!(validate82(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
 errors = vErrors.length;
 }
 }
 if(data.timestamp !== undefined){
-if(!(validate81(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+if(!(validate84(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
 errors = vErrors.length;
 }
 }
 if(data.source !== undefined){
-if(!(validate83(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+if(!(validate86(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
 errors = vErrors.length;
 }
 }
@@ -2298,18 +2425,18 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate73.errors = vErrors;
+validate76.errors = vErrors;
 return errors === 0;
 }
-validate73.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate76.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema39 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
+const schema41 = {"title":"PageToken","description":"An opaque token for the next page of `GET /api/v2/items` (its `next_cursor`), valid for the same listing (same `ticker`, or none) within the item retention, on any instance.","type":"string","minLength":1,"maxLength":256,"if":{"maxLength":256},"then":{"pattern":"^[A-Za-z0-9_-]+$"}};
 const pattern6 = new RegExp("^[A-Za-z0-9_-]+$", "u");
 
-function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate86.evaluated;
+const evaluated0 = validate89.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2400,18 +2527,18 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate86.errors = vErrors;
+validate89.errors = vErrors;
 return errors === 0;
 }
-validate86.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate89.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema40 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
+const schema42 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
 const pattern7 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
 
-function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate88.evaluated;
+const evaluated0 = validate91.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2502,16 +2629,16 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate88.errors = vErrors;
+validate91.errors = vErrors;
 return errors === 0;
 }
-validate88.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate91.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate72.evaluated;
+const evaluated0 = validate75.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2593,8 +2720,8 @@ const _errs6 = errors;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate73(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+if(!(validate76(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
 errors = vErrors.length;
 }
 }
@@ -2641,8 +2768,8 @@ const _errs9 = errors;
 let valid4 = false;
 let passing0 = null;
 const _errs10 = errors;
-if(!(validate86(data2, {instancePath:instancePath+"/next_cursor",parentData:data,parentDataProperty:"next_cursor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
+if(!(validate89(data2, {instancePath:instancePath+"/next_cursor",parentData:data,parentDataProperty:"next_cursor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate89.errors : vErrors.concat(validate89.errors);
 errors = vErrors.length;
 }
 var _valid1 = _errs10 === errors;
@@ -2695,8 +2822,8 @@ vErrors = null;
 }
 }
 if(data.cursor !== undefined){
-if(!(validate88(data.cursor, {instancePath:instancePath+"/cursor",parentData:data,parentDataProperty:"cursor",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+if(!(validate91(data.cursor, {instancePath:instancePath+"/cursor",parentData:data,parentDataProperty:"cursor",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate91.errors : vErrors.concat(validate91.errors);
 errors = vErrors.length;
 }
 }
@@ -2711,41 +2838,41 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate72.errors = vErrors;
+validate75.errors = vErrors;
 return errors === 0;
 }
-validate72.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate75.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:listItemsResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate71.evaluated;
+const evaluated0 = validate74.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate72(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+if(!(validate75(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate75.errors : vErrors.concat(validate75.errors);
 errors = vErrors.length;
 }
-validate71.errors = vErrors;
+validate74.errors = vErrors;
 return errors === 0;
 }
-validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate74.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.ingestItemsBody = validate91;
-const schema41 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestRequest","$id":"urn:tickerpulse:openapi:validator:ingestItemsBody"};
-const schema42 = {"title":"IngestRequest","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemInput"}}}}};
-const schema43 = {"title":"ItemInput","description":"One analyzed item as the pipeline posts it.","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters"}]};
+exports.ingestItemsBody = validate94;
+const schema43 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestRequest","$id":"urn:tickerpulse:openapi:validator:ingestItemsBody"};
+const schema44 = {"title":"IngestRequest","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemInput"}}}}};
+const schema45 = {"title":"ItemInput","description":"One analyzed item as the pipeline posts it.","type":"object","additionalProperties":false,"required":["item_id","ticker","sentiment","score","timestamp"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"ticker":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"sentiment":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Sentiment"},"score":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Score"},"timestamp":{"$ref":"urn:tickerpulse:openapi#/components/schemas/PublishedAt"},"source":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Source"}},"examples":[{"item_id":"reuters-2026-11-21-aapl-0042","ticker":"AAPL","sentiment":"positive","score":0.82,"timestamp":"2026-11-21T09:14:03.120Z","source":"reuters"}]};
 
-function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate96(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate93.evaluated;
+const evaluated0 = validate96.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2816,38 +2943,38 @@ errors++;
 }
 }
 if(data.item_id !== undefined){
-if(!(validate74(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
-errors = vErrors.length;
-}
-}
-if(data.ticker !== undefined){
-if(!(validate61(data.ticker, {instancePath:instancePath+"/ticker",parentData:data,parentDataProperty:"ticker",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-errors = vErrors.length;
-}
-}
-if(data.sentiment !== undefined){
-if(!(validate77(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
+if(!(validate77(data.item_id, {instancePath:instancePath+"/item_id",parentData:data,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
 errors = vErrors.length;
 }
 }
+if(data.ticker !== undefined){
+if(!(validate64(data.ticker, {instancePath:instancePath+"/ticker",parentData:data,parentDataProperty:"ticker",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
+errors = vErrors.length;
+}
+}
+if(data.sentiment !== undefined){
+if(!(validate80(data.sentiment, {instancePath:instancePath+"/sentiment",parentData:data,parentDataProperty:"sentiment",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+}
 if(data.score !== undefined){
-if(!(validate79(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate79.errors : vErrors.concat(validate79.errors);
+if(!(validate82(data.score, {instancePath:instancePath+"/score",parentData:data,parentDataProperty:"score",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate82.errors : vErrors.concat(validate82.errors);
 errors = vErrors.length;
 }
 }
 if(data.timestamp !== undefined){
-if(!(validate81(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate81.errors : vErrors.concat(validate81.errors);
+if(!(validate84(data.timestamp, {instancePath:instancePath+"/timestamp",parentData:data,parentDataProperty:"timestamp",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
 errors = vErrors.length;
 }
 }
 if(data.source !== undefined){
-if(!(validate83(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+if(!(validate86(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate86.errors : vErrors.concat(validate86.errors);
 errors = vErrors.length;
 }
 }
@@ -2862,16 +2989,16 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate93.errors = vErrors;
+validate96.errors = vErrors;
 return errors === 0;
 }
-validate93.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate96.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate95(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate92.evaluated;
+const evaluated0 = validate95.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2933,8 +3060,8 @@ const _errs6 = errors;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate93(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+if(!(validate96(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate96.errors : vErrors.concat(validate96.errors);
 errors = vErrors.length;
 }
 }
@@ -2996,40 +3123,40 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate92.errors = vErrors;
+validate95.errors = vErrors;
 return errors === 0;
 }
-validate92.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate95.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate94(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:ingestItemsBody" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate91.evaluated;
+const evaluated0 = validate94.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate92(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+if(!(validate95(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate95.errors : vErrors.concat(validate95.errors);
 errors = vErrors.length;
 }
-validate91.errors = vErrors;
+validate94.errors = vErrors;
 return errors === 0;
 }
-validate91.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate94.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.ingestItemsResponse200 = validate102;
-const schema44 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestResult","$id":"urn:tickerpulse:openapi:validator:ingestItemsResponse200"};
-const schema45 = {"title":"IngestResult","type":"object","additionalProperties":false,"required":["accepted","duplicates","conflicts","results"],"properties":{"accepted":{"description":"Items stored by this request.","type":"integer","minimum":0,"maximum":25},"duplicates":{"description":"Re-posted items identical to the stored ones (not counted again).","type":"integer","minimum":0,"maximum":25},"conflicts":{"description":"Re-posted items whose content differs from the stored ones (not stored).","type":"integer","minimum":0,"maximum":25},"results":{"description":"One per posted item, in request order.","type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"title":"IngestItemResult","type":"object","additionalProperties":false,"required":["item_id","status"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"status":{"title":"IngestStatus","type":"string","enum":["created","duplicate","conflict"]}}}}}}};
+exports.ingestItemsResponse200 = validate105;
+const schema46 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/IngestResult","$id":"urn:tickerpulse:openapi:validator:ingestItemsResponse200"};
+const schema47 = {"title":"IngestResult","type":"object","additionalProperties":false,"required":["accepted","duplicates","conflicts","results"],"properties":{"accepted":{"description":"Items stored by this request.","type":"integer","minimum":0,"maximum":25},"duplicates":{"description":"Re-posted items identical to the stored ones (not counted again).","type":"integer","minimum":0,"maximum":25},"conflicts":{"description":"Re-posted items whose content differs from the stored ones (not stored).","type":"integer","minimum":0,"maximum":25},"results":{"description":"One per posted item, in request order.","type":"array","minItems":1,"maxItems":25,"if":{"maxItems":25},"then":{"items":{"title":"IngestItemResult","type":"object","additionalProperties":false,"required":["item_id","status"],"properties":{"item_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ItemId"},"status":{"title":"IngestStatus","type":"string","enum":["created","duplicate","conflict"]}}}}}}};
 
-function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate103.evaluated;
+const evaluated0 = validate106.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3261,8 +3388,8 @@ errors++;
 }
 }
 if(data4.item_id !== undefined){
-if(!(validate74(data4.item_id, {instancePath:instancePath+"/results/" + i0+"/item_id",parentData:data4,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+if(!(validate77(data4.item_id, {instancePath:instancePath+"/results/" + i0+"/item_id",parentData:data4,parentDataProperty:"item_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate77.errors : vErrors.concat(validate77.errors);
 errors = vErrors.length;
 }
 }
@@ -3279,7 +3406,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!(((data6 === "created") || (data6 === "duplicate")) || (data6 === "conflict"))){
-const err19 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/then/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema45.properties.results.then.items.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err19 = {instancePath:instancePath+"/results/" + i0+"/status",schemaPath:"#/properties/results/then/items/properties/status/enum",keyword:"enum",params:{allowedValues: schema47.properties.results.then.items.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3359,43 +3486,43 @@ vErrors.push(err25);
 }
 errors++;
 }
-validate103.errors = vErrors;
+validate106.errors = vErrors;
 return errors === 0;
 }
-validate103.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate106.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate102(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate105(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:ingestItemsResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate102.evaluated;
+const evaluated0 = validate105.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate103(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+if(!(validate106(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate106.errors : vErrors.concat(validate106.errors);
 errors = vErrors.length;
 }
-validate102.errors = vErrors;
+validate105.errors = vErrors;
 return errors === 0;
 }
-validate102.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate105.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.listConfigurationsResponse200 = validate106;
-const schema46 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationList","$id":"urn:tickerpulse:openapi:validator:listConfigurationsResponse200"};
-const schema47 = {"title":"ConfigurationList","type":"object","additionalProperties":false,"required":["configurations"],"properties":{"configurations":{"type":"array","maxItems":50,"if":{"maxItems":50},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration"}}}}};
-const schema48 = {"title":"Configuration","type":"object","additionalProperties":false,"required":["config_id","name","tickers","created_at","updated_at"],"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"},"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}};
-const schema49 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
+exports.listConfigurationsResponse200 = validate109;
+const schema48 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationList","$id":"urn:tickerpulse:openapi:validator:listConfigurationsResponse200"};
+const schema49 = {"title":"ConfigurationList","type":"object","additionalProperties":false,"required":["configurations"],"properties":{"configurations":{"type":"array","maxItems":50,"if":{"maxItems":50},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration"}}}}};
+const schema50 = {"title":"Configuration","type":"object","additionalProperties":false,"required":["config_id","name","tickers","created_at","updated_at"],"properties":{"config_id":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigId"},"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"},"created_at":{"type":"string","format":"date-time"},"updated_at":{"type":"string","format":"date-time"}}};
+const schema51 = {"title":"ConfigId","description":"A configuration's id (a UUID).","type":"string","maxLength":36,"if":{"maxLength":36},"then":{"format":"uuid"}};
 const formats14 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
-function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate112(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate109.evaluated;
+const evaluated0 = validate112.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3476,18 +3603,18 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate109.errors = vErrors;
+validate112.errors = vErrors;
 return errors === 0;
 }
-validate109.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate112.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"title":"ConfigurationName","description":"1-100 characters, not only whitespace, no control characters.","type":"string","minLength":1,"maxLength":100,"if":{"maxLength":100},"then":{"pattern":"^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}};
+const schema52 = {"title":"ConfigurationName","description":"1-100 characters, not only whitespace, no control characters.","type":"string","minLength":1,"maxLength":100,"if":{"maxLength":100},"then":{"pattern":"^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$"}};
 const pattern8 = new RegExp("^[^\\S\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$", "u");
 
-function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate114(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate111.evaluated;
+const evaluated0 = validate114.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3578,18 +3705,18 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate111.errors = vErrors;
+validate114.errors = vErrors;
 return errors === 0;
 }
-validate111.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate114.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema51 = {"title":"ConfigurationTickers","description":"1-20 distinct ticker symbols.","type":"array","minItems":1,"maxItems":20,"if":{"maxItems":20},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"uniqueItems":true}};
+const schema53 = {"title":"ConfigurationTickers","description":"1-20 distinct ticker symbols.","type":"array","minItems":1,"maxItems":20,"if":{"maxItems":20},"then":{"items":{"$ref":"urn:tickerpulse:openapi#/components/schemas/Ticker"},"uniqueItems":true}};
 const func0 = require("ajv/dist/runtime/equal").default;
 
-function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate116(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate113.evaluated;
+const evaluated0 = validate116.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3626,8 +3753,8 @@ const _errs3 = errors;
 if(Array.isArray(data)){
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate61(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+if(!(validate64(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
 }
@@ -3700,17 +3827,17 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate113.errors = vErrors;
+validate116.errors = vErrors;
 evaluated0.items = items0;
 return errors === 0;
 }
-validate113.evaluated = {"dynamicProps":false,"dynamicItems":true};
+validate116.evaluated = {"dynamicProps":false,"dynamicItems":true};
 
 
-function validate108(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate111(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate108.evaluated;
+const evaluated0 = validate111.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3781,20 +3908,20 @@ errors++;
 }
 }
 if(data.config_id !== undefined){
-if(!(validate109(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+if(!(validate112(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
 errors = vErrors.length;
 }
 }
 if(data.name !== undefined){
-if(!(validate111(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+if(!(validate114(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
 errors = vErrors.length;
 }
 }
 if(data.tickers !== undefined){
-if(!(validate113(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+if(!(validate116(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
 errors = vErrors.length;
 }
 }
@@ -3859,16 +3986,16 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate108.errors = vErrors;
+validate111.errors = vErrors;
 return errors === 0;
 }
-validate108.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate111.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate107(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate110(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate107.evaluated;
+const evaluated0 = validate110.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3930,8 +4057,8 @@ const _errs6 = errors;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate108(data0[i0], {instancePath:instancePath+"/configurations/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate108.errors : vErrors.concat(validate108.errors);
+if(!(validate111(data0[i0], {instancePath:instancePath+"/configurations/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
 errors = vErrors.length;
 }
 }
@@ -3983,40 +4110,40 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate107.errors = vErrors;
+validate110.errors = vErrors;
 return errors === 0;
 }
-validate107.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate110.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate106(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate109(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:listConfigurationsResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate106.evaluated;
+const evaluated0 = validate109.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate107(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate107.errors : vErrors.concat(validate107.errors);
+if(!(validate110(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate110.errors : vErrors.concat(validate110.errors);
 errors = vErrors.length;
 }
-validate106.errors = vErrors;
+validate109.errors = vErrors;
 return errors === 0;
 }
-validate106.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate109.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createConfigurationBody = validate118;
-const schema52 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationInput","$id":"urn:tickerpulse:openapi:validator:createConfigurationBody"};
-const schema53 = {"title":"ConfigurationInput","type":"object","additionalProperties":false,"required":["name","tickers"],"properties":{"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"}}};
+exports.createConfigurationBody = validate121;
+const schema54 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationInput","$id":"urn:tickerpulse:openapi:validator:createConfigurationBody"};
+const schema55 = {"title":"ConfigurationInput","type":"object","additionalProperties":false,"required":["name","tickers"],"properties":{"name":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationName"},"tickers":{"$ref":"urn:tickerpulse:openapi#/components/schemas/ConfigurationTickers"}}};
 
-function validate119(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate122(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate119.evaluated;
+const evaluated0 = validate122.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4057,14 +4184,14 @@ errors++;
 }
 }
 if(data.name !== undefined){
-if(!(validate111(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+if(!(validate114(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
 errors = vErrors.length;
 }
 }
 if(data.tickers !== undefined){
-if(!(validate113(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+if(!(validate116(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
 errors = vErrors.length;
 }
 }
@@ -4079,39 +4206,39 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate119.errors = vErrors;
+validate122.errors = vErrors;
 return errors === 0;
 }
-validate119.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate122.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate118(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate121(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:createConfigurationBody" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate118.evaluated;
+const evaluated0 = validate121.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate119(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate119.errors : vErrors.concat(validate119.errors);
+if(!(validate122(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate122.errors : vErrors.concat(validate122.errors);
 errors = vErrors.length;
 }
-validate118.errors = vErrors;
+validate121.errors = vErrors;
 return errors === 0;
 }
-validate118.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate121.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createConfigurationResponse201 = validate123;
-const schema54 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration","$id":"urn:tickerpulse:openapi:validator:createConfigurationResponse201"};
+exports.createConfigurationResponse201 = validate126;
+const schema56 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/Configuration","$id":"urn:tickerpulse:openapi:validator:createConfigurationResponse201"};
 
-function validate124(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate127(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate124.evaluated;
+const evaluated0 = validate127.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4182,20 +4309,20 @@ errors++;
 }
 }
 if(data.config_id !== undefined){
-if(!(validate109(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate109.errors : vErrors.concat(validate109.errors);
+if(!(validate112(data.config_id, {instancePath:instancePath+"/config_id",parentData:data,parentDataProperty:"config_id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate112.errors : vErrors.concat(validate112.errors);
 errors = vErrors.length;
 }
 }
 if(data.name !== undefined){
-if(!(validate111(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate111.errors : vErrors.concat(validate111.errors);
+if(!(validate114(data.name, {instancePath:instancePath+"/name",parentData:data,parentDataProperty:"name",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate114.errors : vErrors.concat(validate114.errors);
 errors = vErrors.length;
 }
 }
 if(data.tickers !== undefined){
-if(!(validate113(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+if(!(validate116(data.tickers, {instancePath:instancePath+"/tickers",parentData:data,parentDataProperty:"tickers",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate116.errors : vErrors.concat(validate116.errors);
 errors = vErrors.length;
 }
 }
@@ -4260,41 +4387,41 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate124.errors = vErrors;
+validate127.errors = vErrors;
 return errors === 0;
 }
-validate124.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate127.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate123(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate126(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:createConfigurationResponse201" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate123.evaluated;
+const evaluated0 = validate126.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate124(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate124.errors : vErrors.concat(validate124.errors);
+if(!(validate127(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate127.errors : vErrors.concat(validate127.errors);
 errors = vErrors.length;
 }
-validate123.errors = vErrors;
+validate126.errors = vErrors;
 return errors === 0;
 }
-validate123.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate126.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-exports.createStreamTokenResponse200 = validate129;
-const schema56 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/StreamToken","$id":"urn:tickerpulse:openapi:validator:createStreamTokenResponse200"};
-const schema57 = {"title":"StreamToken","type":"object","additionalProperties":false,"required":["token","expires_at"],"properties":{"token":{"description":"Opaque to clients; pass it as `?token=` on the configuration stream.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}},"expires_at":{"type":"string","format":"date-time"}}};
+exports.createStreamTokenResponse200 = validate132;
+const schema58 = {"$ref":"urn:tickerpulse:openapi#/components/schemas/StreamToken","$id":"urn:tickerpulse:openapi:validator:createStreamTokenResponse200"};
+const schema59 = {"title":"StreamToken","type":"object","additionalProperties":false,"required":["token","expires_at"],"properties":{"token":{"description":"Opaque to clients; pass it as `?token=` on the configuration stream.","type":"string","maxLength":2048,"if":{"maxLength":2048},"then":{"pattern":"^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"}},"expires_at":{"type":"string","format":"date-time"}}};
 const pattern9 = new RegExp("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", "u");
 
-function validate130(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate133(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate130.evaluated;
+const evaluated0 = validate133.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4447,43 +4574,47 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate130.errors = vErrors;
+validate133.errors = vErrors;
 return errors === 0;
 }
-validate130.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate133.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate129(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate132(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="urn:tickerpulse:openapi:validator:createStreamTokenResponse200" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate129.evaluated;
+const evaluated0 = validate132.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate130(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate130.errors : vErrors.concat(validate130.errors);
+if(!(validate133(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate133.errors : vErrors.concat(validate133.errors);
 errors = vErrors.length;
 }
-validate129.errors = vErrors;
+validate132.errors = vErrors;
 return errors === 0;
 }
-validate129.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate132.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 exports.getHealthResponse500 = exports.getHealthResponse400;
 exports.getServiceMetricsResponse400 = exports.getHealthResponse400;
+exports.getServiceMetricsResponse429 = exports.getHealthResponse429;
 exports.getServiceMetricsResponse500 = exports.getHealthResponse400;
 exports.getMetricsResponse400 = exports.getHealthResponse400;
+exports.getMetricsResponse429 = exports.getHealthResponse429;
 exports.getMetricsResponse500 = exports.getHealthResponse400;
 exports.getMetricsResponse503 = exports.getHealthResponse400;
 exports.getMetricsHistoryResponse400 = exports.getHealthResponse400;
+exports.getMetricsHistoryResponse429 = exports.getHealthResponse429;
 exports.getMetricsHistoryResponse500 = exports.getHealthResponse400;
 exports.getMetricsHistoryResponse503 = exports.getHealthResponse400;
 exports.listItemsResponse400 = exports.getHealthResponse400;
+exports.listItemsResponse429 = exports.getHealthResponse429;
 exports.listItemsResponse500 = exports.getHealthResponse400;
 exports.listItemsResponse503 = exports.getHealthResponse400;
 exports.ingestItemsResponse400 = exports.getHealthResponse400;
@@ -4491,14 +4622,17 @@ exports.ingestItemsResponse401 = exports.getHealthResponse400;
 exports.ingestItemsResponse409 = exports.getHealthResponse400;
 exports.ingestItemsResponse413 = exports.getHealthResponse400;
 exports.ingestItemsResponse415 = exports.getHealthResponse400;
+exports.ingestItemsResponse429 = exports.getHealthResponse429;
 exports.ingestItemsResponse500 = exports.getHealthResponse400;
 exports.ingestItemsResponse503 = exports.getHealthResponse400;
 exports.streamGlobalResponse400 = exports.getHealthResponse400;
 exports.streamGlobalResponse406 = exports.getHealthResponse400;
+exports.streamGlobalResponse429 = exports.getHealthResponse429;
 exports.streamGlobalResponse500 = exports.getHealthResponse400;
 exports.streamGlobalResponse503 = exports.getHealthResponse400;
 exports.listConfigurationsResponse400 = exports.getHealthResponse400;
 exports.listConfigurationsResponse401 = exports.getHealthResponse400;
+exports.listConfigurationsResponse429 = exports.getHealthResponse429;
 exports.listConfigurationsResponse500 = exports.getHealthResponse400;
 exports.listConfigurationsResponse503 = exports.getHealthResponse400;
 exports.createConfigurationResponse400 = exports.getHealthResponse400;
@@ -4506,12 +4640,14 @@ exports.createConfigurationResponse401 = exports.getHealthResponse400;
 exports.createConfigurationResponse409 = exports.getHealthResponse400;
 exports.createConfigurationResponse413 = exports.getHealthResponse400;
 exports.createConfigurationResponse415 = exports.getHealthResponse400;
+exports.createConfigurationResponse429 = exports.getHealthResponse429;
 exports.createConfigurationResponse500 = exports.getHealthResponse400;
 exports.createConfigurationResponse503 = exports.getHealthResponse400;
 exports.getConfigurationResponse200 = exports.createConfigurationResponse201;
 exports.getConfigurationResponse400 = exports.getHealthResponse400;
 exports.getConfigurationResponse401 = exports.getHealthResponse400;
 exports.getConfigurationResponse404 = exports.getHealthResponse400;
+exports.getConfigurationResponse429 = exports.getHealthResponse429;
 exports.getConfigurationResponse500 = exports.getHealthResponse400;
 exports.getConfigurationResponse503 = exports.getHealthResponse400;
 exports.replaceConfigurationBody = exports.createConfigurationBody;
@@ -4522,22 +4658,26 @@ exports.replaceConfigurationResponse404 = exports.getHealthResponse400;
 exports.replaceConfigurationResponse409 = exports.getHealthResponse400;
 exports.replaceConfigurationResponse413 = exports.getHealthResponse400;
 exports.replaceConfigurationResponse415 = exports.getHealthResponse400;
+exports.replaceConfigurationResponse429 = exports.getHealthResponse429;
 exports.replaceConfigurationResponse500 = exports.getHealthResponse400;
 exports.replaceConfigurationResponse503 = exports.getHealthResponse400;
 exports.deleteConfigurationResponse400 = exports.getHealthResponse400;
 exports.deleteConfigurationResponse401 = exports.getHealthResponse400;
 exports.deleteConfigurationResponse404 = exports.getHealthResponse400;
+exports.deleteConfigurationResponse429 = exports.getHealthResponse429;
 exports.deleteConfigurationResponse500 = exports.getHealthResponse400;
 exports.deleteConfigurationResponse503 = exports.getHealthResponse400;
 exports.createStreamTokenResponse400 = exports.getHealthResponse400;
 exports.createStreamTokenResponse401 = exports.getHealthResponse400;
 exports.createStreamTokenResponse404 = exports.getHealthResponse400;
+exports.createStreamTokenResponse429 = exports.getHealthResponse429;
 exports.createStreamTokenResponse500 = exports.getHealthResponse400;
 exports.createStreamTokenResponse503 = exports.getHealthResponse400;
 exports.streamConfigurationResponse400 = exports.getHealthResponse400;
 exports.streamConfigurationResponse401 = exports.getHealthResponse400;
 exports.streamConfigurationResponse404 = exports.getHealthResponse400;
 exports.streamConfigurationResponse406 = exports.getHealthResponse400;
+exports.streamConfigurationResponse429 = exports.getHealthResponse429;
 exports.streamConfigurationResponse500 = exports.getHealthResponse400;
 exports.streamConfigurationResponse503 = exports.getHealthResponse400;
 exports.problem = exports.getHealthResponse400;

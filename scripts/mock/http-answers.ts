@@ -41,7 +41,7 @@ function assertAnswerOnContract(operationId: StreamOperationId | undefined, answ
   const documented = operationId !== undefined && responseContract(operationId, answer.status) !== undefined;
   const checked =
     operationId !== undefined && documented
-      ? checkResponse(operationId, answer.status, PROBLEM_CONTENT_TYPE, answer.body)
+      ? checkResponse(operationId, answer.status, answer.contentType ?? PROBLEM_CONTENT_TYPE, answer.body)
       : checkProblem(answer.body);
   if (!checked.ok) {
     const issues = checked.issues.map((issue) => `${issue.pointer || '(root)'} ${issue.message}`).join('; ');
@@ -72,7 +72,7 @@ function sendAnswer(
     ...API_SECURITY_HEADERS,
     ...CORS,
     ...sent.headers,
-    'Content-Type': PROBLEM_CONTENT_TYPE,
+    'Content-Type': sent.contentType ?? PROBLEM_CONTENT_TYPE,
   });
   response.end(method === 'HEAD' ? undefined : JSON.stringify(sent.body));
   if (drift !== undefined) onDrift(drift);

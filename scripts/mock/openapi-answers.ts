@@ -3,7 +3,8 @@
  * so that the mock SSE server refuses with the bodies and headers the REST mock gives:
  *
  * - the operations whose 200 is `text/event-stream` (not a hard-coded list);
- * - per documented status, the examples of its `application/problem+json` body in document order
+ * - per documented status, the examples of its body in document order (`application/problem+json`,
+ *   or the one media type it documents otherwise: Lambda's own throttle body for 429)
  *   (the first is the default, as in Prism) and its headers with their examples (`Retry-After`,
  *   `WWW-Authenticate`);
  * - the security schemes that open the operation, to refuse a request that sends none (Prism does).
@@ -20,6 +21,7 @@ type StreamOperationId = 'streamGlobal' | 'streamConfiguration';
 /** One documented response: its headers (name → example value) and its examples by key, in order. */
 interface DocumentedResponse {
   readonly headers: Readonly<Record<string, string>>;
+  readonly contentType: string;
   readonly examples: ReadonlyMap<string, unknown>;
 }
 
@@ -82,20 +84,23 @@ function documentedResponse(
     const example = headerExample(document, header, `${where}/headers/${name}`);
     if (example !== undefined) headers[name] = example;
   }
-  const content = isNode(resolved.content) ? resolved.content[PROBLEM_MEDIA_TYPE] : undefined;
+  const media = isNode(resolved.content) ? resolved.content : {};
+  // A problem wherever the contract has one; else the response's own body (Lambda's 429 is not ours).
+  const contentType = PROBLEM_MEDIA_TYPE in media ? PROBLEM_MEDIA_TYPE : (Object.keys(media)[0] ?? PROBLEM_MEDIA_TYPE);
+  const content = media[contentType];
   const named = isNode(content) && isNode(content.examples) ? content.examples : {};
   const examples = new Map<string, unknown>();
   for (const [key, example] of Object.entries(named)) {
     const { value } = resolve(document, example, `${where}/examples/${key}`);
-    const checked = checkResponse(operationId, status, PROBLEM_MEDIA_TYPE, value);
+    const checked = checkResponse(operationId, status, contentType, value);
     if (!checked.ok) {
       const issues = checked.issues.map((issue) => `${issue.pointer || '(root)'} ${issue.message}`).join('; ');
       throw new ContractDriftError(`${where}: example ${key} breaks the ${status} response schema: ${issues}`);
     }
     examples.set(key, value);
   }
-  if (examples.size === 0) throw new ContractDriftError(`${where}: no ${PROBLEM_MEDIA_TYPE} example to answer with`);
-  return { headers, examples };
+  if (examples.size === 0) throw new ContractDriftError(`${where}: no ${contentType} example to answer with`);
+  return { headers, contentType, examples };
 }
 
 function credentialsOf(document: Node, operation: Node, where: string): Credential[] {

@@ -30,6 +30,8 @@ interface MockAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Readonly<Record<string, unknown>>;
+  /** Default `application/problem+json`; another where the contract documents another body. */
+  readonly contentType?: string;
 }
 
 type StreamDecision =
@@ -83,7 +85,8 @@ function hasCredentials(credentials: readonly Credential[], headers: IncomingHtt
 function documented(response: DocumentedResponse, status: number, example?: string): MockAnswer | undefined {
   const key = example ?? response.examples.keys().next().value;
   if (key === undefined || !response.examples.has(key)) return undefined;
-  return { status, headers: response.headers, body: response.examples.get(key) as Record<string, unknown> };
+  const body = response.examples.get(key) as Record<string, unknown>;
+  return { status, headers: response.headers, body, contentType: response.contentType };
 }
 
 function createStreamGate(specPath: string): StreamGate {

@@ -1,6 +1,7 @@
 // The configuration view: a user's configurations, and one configuration's stream with its own
 // list (`[data-testid="config-items"]`, so the global list keeps showing everything) and status.
 
+import { storedToken, storeToken } from './auth.js';
 import { TICKER, validConfiguration, validItem, validMetrics } from './contract.js';
 import { $, createItemList, createStatus, el } from './render.js';
 import { createConfiguration, listConfigurations, mintStreamToken, streamStatus } from './rest.js';
@@ -19,6 +20,9 @@ import { createReconnectingStream } from './stream.js';
  */
 
 const NOT_FOUND = 'This configuration does not exist or is not yours (404).';
+// Statuses of a stream service that is busy, not refusing: 503 (ours, at capacity) and 429 (Lambda's
+// throttle on the AWS deployment, answered before our handler runs). Both are retried with backoff.
+const BUSY = new Set([429, 503]);
 
 const userId = () => /** @type {HTMLInputElement} */ ($('user-id')).value.trim() || 'dev-user';
 /** @param {string} text */
@@ -103,8 +107,10 @@ function createConfigList(onOpen) {
 
 /**
  * What a failed connection means: an EventSource hides the status of a refused stream, so ask
- * with HEAD. A 401 gets one fresh token (`remint`); 401 again, 404 and a lasting 503 `fail` with
- * a message. `isCurrent` is false once the stream was closed or replaced meanwhile.
+ * with HEAD. A 401 gets one fresh token (`remint`); 401 again, 404 and a lasting 503 or 429 `fail`
+ * with a message. 429 is Lambda's own throttle (its body is not a problem, and it sends no
+ * Retry-After): like 503, a busy service to retry with backoff. `isCurrent` is false once the
+ * stream was closed or replaced meanwhile.
  * @param {{ remint: () => Promise<void>, fail: Fail, isCurrent: () => boolean }} parts
  * @returns {NonNullable<StreamOptions['diagnose']>}
  */
@@ -123,10 +129,10 @@ function diagnoser({ remint, fail, isCurrent }) {
     }
     if (status === 401) fail('Not authorised to open this stream (401): the stream token was refused.');
     else if (status === 404) fail(NOT_FOUND);
-    else if (status === 503 && attempt > settings.maxRetries)
-      fail('The stream service is at capacity or unavailable (503); try again later.');
+    else if (BUSY.has(status) && attempt > settings.maxRetries)
+      fail(`The stream service is at capacity or unavailable (${status}); try again later.`);
     else {
-      if (status === 503) showStreamError('The stream service is busy (503); retrying…');
+      if (BUSY.has(status)) showStreamError(`The stream service is busy (${status}); retrying…`);
       return 'retry';
     }
     return 'stop';
@@ -242,7 +248,23 @@ function createConfigStream() {
   return { open, close };
 }
 
+/**
+ * The token field: filled from the session, kept there on every change (auth.js), and before the
+ * user form's own submit handler runs (Enter in the field submits; call this before adding that).
+ */
+function startTokenField() {
+  const field = /** @type {HTMLInputElement} */ ($('bearer-token'));
+  field.value = storedToken();
+  const keep = () => {
+    field.value = storeToken(field.value);
+    configMessage(field.value === '' ? 'No Bearer token: sending X-User-ID.' : 'Bearer token kept for this tab.');
+  };
+  field.addEventListener('change', keep);
+  $('user-form').addEventListener('submit', keep);
+}
+
 function startConfigView() {
+  startTokenField();
   const stream = createConfigStream();
   const list = createConfigList(stream.open);
   $('user-form').addEventListener('submit', (event) => {

@@ -1,5 +1,6 @@
 // The REST client: the calls the dashboard makes, each answer parsed (never trusted) by contract.js.
 
+import { authHeaders } from './auth.js';
 import { parseJson } from './contract.js';
 import { restUrl, settings } from './settings.js';
 
@@ -13,12 +14,21 @@ import { restUrl, settings } from './settings.js';
 /** @typedef {import('./contract.js').StreamToken} StreamToken */
 /** @typedef {import('./contract.js').Problem} Problem */
 
-/** An answer other than 2xx, with its status and the problem's detail (or title) as message. */
+/**
+ * An answer other than 2xx, with its status and the problem's detail (or title) as message. A 429
+ * is Lambda's throttle (AWS deployment): its body is Lambda's, not a problem, so it is named here.
+ */
 class RestError extends Error {
   /** @param {number} status @param {Unchecked<Problem> | undefined} problem */
   constructor(status, problem) {
     const text =
-      typeof problem?.detail === 'string' ? problem.detail : typeof problem?.title === 'string' ? problem.title : '';
+      typeof problem?.detail === 'string'
+        ? problem.detail
+        : typeof problem?.title === 'string'
+          ? problem.title
+          : status === 429
+            ? 'Too many requests (throttled)'
+            : '';
     super(`${status} ${text}`.trim());
     this.status = status;
   }
@@ -42,8 +52,6 @@ async function getJson(path, init = {}) {
   return body;
 }
 
-/** @param {string} userId */
-const userHeaders = (userId) => ({ 'x-user-id': userId });
 /** @param {string} configId */
 const configPath = (configId) => `/api/v2/configurations/${encodeURIComponent(configId)}`;
 
@@ -76,13 +84,13 @@ const metricsHistory = (ticker, bucket) =>
  * @param {string} userId
  * @returns {Promise<Unchecked<ConfigurationList> | undefined>}
  */
-const listConfigurations = (userId) => getJson('/api/v2/configurations', { headers: userHeaders(userId) });
+const listConfigurations = (userId) => getJson('/api/v2/configurations', { headers: authHeaders(userId) });
 
 /** Creates a configuration. @param {string} userId @param {ConfigurationInput} input */
 const createConfiguration = (userId, input) =>
   getJson('/api/v2/configurations', {
     method: 'POST',
-    headers: { ...userHeaders(userId), 'content-type': 'application/json' },
+    headers: { ...authHeaders(userId), 'content-type': 'application/json' },
     body: JSON.stringify(input),
   });
 
@@ -94,7 +102,7 @@ const createConfiguration = (userId, input) =>
  */
 async function mintStreamToken(userId, configId) {
   /** @type {Unchecked<StreamToken> | undefined} */
-  const body = await getJson(`${configPath(configId)}/stream-token`, { method: 'POST', headers: userHeaders(userId) });
+  const body = await getJson(`${configPath(configId)}/stream-token`, { method: 'POST', headers: authHeaders(userId) });
   if (!body || typeof body.token !== 'string') throw new Error('no token in the answer');
   return body.token;
 }

@@ -38,6 +38,8 @@ interface RefusalCase {
   readonly operationId: OperationId;
   readonly path: string;
   readonly status: number;
+  /** A problem, except where the contract documents another body (Lambda's 429). */
+  readonly contentType: string;
   /** The response's first example: what Prism answers by default. */
   readonly example: unknown;
   /** Header names the response documents with an example. */
@@ -60,12 +62,16 @@ function refusalCases(): RefusalCase[] {
     for (const [status, reference] of Object.entries(responses)) {
       if (status === '200') continue;
       const response = deref(reference);
-      const media = deref((response.content as Node)['application/problem+json']);
+      const content = response.content as Node;
+      const contentType =
+        'application/problem+json' in content ? 'application/problem+json' : (Object.keys(content)[0] ?? '');
+      const media = deref(content[contentType]);
       cases.push({
         name: `${String(operation.operationId)} ${status}`,
         operationId: operation.operationId as OperationId,
         path: template.replace('{config_id}', CONFIG_ID),
         status: Number(status),
+        contentType,
         example: deref(Object.values(media.examples as Node)[0]).value,
         headers: Object.entries((response.headers as Node | undefined) ?? {})
           .filter(([, header]) => deref(header).example !== undefined)
@@ -129,7 +135,12 @@ describe('the SSE mock answers Prefer: code= for every documented refusal of bot
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s, as Prism answers it', async (_name, refusal) => {
-    const headers = { ...USER, ...STREAM_ACCEPT, prefer: `code=${refusal.status}` };
+    // Prism answers a body only to an Accept that allows its media type (Lambda's 429 is JSON).
+    const accept =
+      refusal.contentType === 'application/problem+json'
+        ? STREAM_ACCEPT.accept
+        : `${STREAM_ACCEPT.accept}, ${refusal.contentType}`;
+    const headers = { ...USER, accept, prefer: `code=${refusal.status}` };
     const [fromSse, fromPrism, head] = await Promise.all([
       ask(sse.url, refusal.path, headers),
       ask(prism.url, refusal.path, headers),
@@ -137,10 +148,10 @@ describe('the SSE mock answers Prefer: code= for every documented refusal of bot
     ]);
 
     expect(fromSse.status).toBe(refusal.status);
-    expect(fromSse.headers.get('content-type')).toBe('application/problem+json');
+    expect(fromSse.headers.get('content-type')).toBe(refusal.contentType);
     expect(fromSse.body).toEqual(refusal.example);
     expect(fromSse.body).toEqual(fromPrism.body);
-    const checked = checkResponse(refusal.operationId, refusal.status, 'application/problem+json', fromSse.body);
+    const checked = checkResponse(refusal.operationId, refusal.status, refusal.contentType, fromSse.body);
     expect(checked.ok ? [] : checked.issues).toEqual([]);
     for (const name of refusal.headers) {
       expect(fromSse.headers.get(name), name).not.toBeNull();
