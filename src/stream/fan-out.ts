@@ -5,6 +5,7 @@
  * configuration, the configuration as stored now: an edit applies from this batch, a deletion
  * ends its streams).
  */
+import { cursorCovers } from './cursor.ts';
 import { newItemEvent, streamClosedEvent } from './events.ts';
 import type { BatchItem, PollBatch } from './feed-poller.ts';
 import type { Aggregates, FeedSource, StreamMetrics } from './ports.ts';
@@ -114,9 +115,16 @@ function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry
   for (const subscriber of view.subscribers) {
     if (subscriber.state !== 'live') continue;
     const replayed = subscriber.replayed;
-    // Rare path, right after a replay: skip the items the replay already sent.
+    // Rare path, right after a replay: skip what the client already has, from the replay or from
+    // its own cursor (items another process delivered before this poller reached them).
     const items =
-      replayed === undefined ? share.items : share.items.filter((entry) => !replayed.itemIds.has(entry.item.item_id));
+      replayed === undefined
+        ? share.items
+        : share.items.filter(
+            (entry) =>
+              !replayed.itemIds.has(entry.item.item_id) &&
+              !cursorCovers(replayed.cursor, { arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }),
+          );
     if (subscriber.takeMissedSnapshot()) {
       sendWithSnapshot(view, share, subscriber, items.map(frameOf).join(''), items.length);
     } else if (replayed === undefined) {

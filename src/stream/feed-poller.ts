@@ -20,6 +20,8 @@ import type { EngineLogger, FeedCursor, FeedSource, StreamMetrics } from './port
 
 interface BatchItem {
   readonly item: Item;
+  /** Its arrival stamp: its position in the feed. */
+  readonly arrivalMs: number;
   /** The cursor right after this item: the `id` of its `new_item` event. */
   readonly cursor: string;
 }
@@ -78,7 +80,7 @@ async function readBatch(store: FeedSource, from: FeedCursor, lastReadAt: number
   for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
     const read = await store.readAfter(cursor, POLL_PAGE);
     for (const { entry, cursor: after } of entryCursors(store, cursor, read)) {
-      items.push({ item: entry.item, cursor: store.encodeCursor(after) });
+      items.push({ item: entry.item, arrivalMs: entry.arrivalMs, cursor: store.encodeCursor(after) });
     }
     cursor = read.cursor;
     readAt = read.readAt;

@@ -39,7 +39,9 @@ async function replayOrReconnect(
   from: FeedCursor,
   startId: string,
 ): Promise<void> {
-  const progress: Progress = { lastId: startId, itemIds: new Set(), maxArrivalMs: 0 };
+  // The client's own cursor counts as delivered: its newest position bounds what it already has.
+  const covered = Math.max(from.watermark, from.entries.at(-1)?.arrivalMs ?? 0);
+  const progress: Progress = { lastId: startId, itemIds: new Set(), maxArrivalMs: covered };
   subscriber.startReplay();
   try {
     await replay(ctx, subscriber, view, from, progress);
@@ -70,7 +72,7 @@ async function replay(
     // moves with the delivery: mid-batch, other views may not have it yet).
     if (!read.full && read.readAt >= view.readAt) break;
   }
-  subscriber.finishReplay({ itemIds: progress.itemIds, maxArrivalMs: progress.maxArrivalMs });
+  subscriber.finishReplay({ itemIds: progress.itemIds, cursor, maxArrivalMs: progress.maxArrivalMs });
   // Metrics may have moved while replaying; the client gets the current ones.
   const aggregates = view.snapshot ?? (await aggregatesOf(view, ctx.store));
   subscriber.sendMetrics(metricsEvent(ctx.store.encodeCursor(cursor), aggregates.metrics));

@@ -9,7 +9,7 @@
  *   or vanished without closing, would otherwise hold its slot until the queue filled, which on a
  *   quiet stream (heartbeats only) could take days.
  */
-import type { CloseReason, EngineLogger, StreamKind, StreamMetrics } from './ports.ts';
+import type { CloseReason, EngineLogger, FeedCursor, StreamKind, StreamMetrics } from './ports.ts';
 import type { SseSink } from './sink.ts';
 
 interface SubscriberOptions {
@@ -26,10 +26,16 @@ interface SubscriberOptions {
   readonly onClosed: (subscriber: Subscriber) => void;
 }
 
-/** What a resumed subscriber already received during replay, so live batches skip it. */
+/**
+ * What a resumed subscriber already has, so live batches skip it: the items its replay sent, and
+ * everything its own cursor covered (delivered by another process, which this one's poller may
+ * not have passed yet).
+ */
 interface Replayed {
   readonly itemIds: Set<string>;
-  /** Once a live cursor's watermark passes this, no replayed item can come again. */
+  /** Where the replay ended: covers the client's cursor and every replayed item. */
+  readonly cursor: FeedCursor;
+  /** Once a live cursor's watermark passes this, no item it already has can come again. */
   readonly maxArrivalMs: number;
 }
 

@@ -89,6 +89,24 @@ describe('hub views', () => {
 });
 
 describe('hub resume', () => {
+  it('resumes a client from another process whose poller is behind, without repeating what that process delivered', async () => {
+    const feed = createMemoryFeed();
+    const a = await engine(feed);
+    const b = await engine(feed);
+    const onA = recordingSink();
+    await a.hub.connect({ sink: onA.sink, clientId: 'c', lastEventId: undefined });
+    const delivered = feed.append(item('AAA'));
+    await a.step();
+    expect(onA.itemIds()).toEqual(delivered.map((i) => i.item_id));
+    // Process A goes away; the client comes back on B, whose poller has not read that item yet.
+    const onB = recordingSink();
+    await b.hub.connect({ sink: onB.sink, clientId: 'c', lastEventId: onA.lastId() });
+    await b.step();
+    const later = feed.append(item('BBB'));
+    await b.step();
+    expect(onB.itemIds()).toEqual(later.map((i) => i.item_id));
+  });
+
   it('replays after the cursor, then goes live with no duplicate and no gap when batches arrive during the replay', async () => {
     const { feed, hub, step } = await engine();
     const first = recordingSink();

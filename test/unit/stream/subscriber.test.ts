@@ -135,7 +135,7 @@ describe('Subscriber backpressure', () => {
 });
 
 describe('Subscriber state', () => {
-  const replayed = { itemIds: new Set(['a']), maxArrivalMs: 5 };
+  const replayed = { itemIds: new Set(['a']), cursor: { watermark: 0, entries: [] }, maxArrivalMs: 5 };
 
   it('moves forward only through its own methods: opening, replaying, live, closed', () => {
     const subscriber = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
