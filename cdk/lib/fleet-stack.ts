@@ -13,7 +13,7 @@ import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { FleetMonitoring } from './fleet-monitoring.ts';
 import { TickerpulseFleet } from './fleet-service.ts';
-import { SsmParameterSecret } from './permissions.ts';
+import { REST_TABLE_ACTIONS, SsmParameterSecret } from './permissions.ts';
 import { createTable } from './table.ts';
 import { DEFAULTS, LOG_LEVELS, parameterName } from './tickerpulse-stack.ts';
 import type { CfnElement, StackProps } from 'aws-cdk-lib';
@@ -23,20 +23,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 /**
- * What the server does with the table, from src/store: items, markers and counters (Get, Put,
- * Update, BatchWrite), configurations (Get, Query, Put, Delete), the feed and the ticker index
- * (Query), and /health's probe (DescribeTable). No CreateTable: the stack owns the table, so the
- * server runs without CREATE_TABLE. No transactions, scans or deletes of the table.
+ * What the server does with the table: the REST function's store calls (the same code, see
+ * permissions.ts), which also cover the stream engine's reads. No CreateTable: the stack owns the
+ * table, so the server runs without CREATE_TABLE.
  */
-const SERVER_TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:Query',
-  'dynamodb:DescribeTable',
-] as const;
+const SERVER_TABLE_ACTIONS = REST_TABLE_ACTIONS;
 
 /** Defaults of {@link TickerpulseFleetStackProps}. */
 const FLEET_DEFAULTS = Object.freeze({
