@@ -91,6 +91,13 @@ const IDLE_WINDOW_MS = 5000;
 /** How often delivery completion is checked; short against a 1 s event interval. */
 const COMPLETION_CHECK_MS = 20;
 
+/** Server and client CPU per connected client in the connect phase: which side bounds connect-all. */
+function connectCpuFigures(connected: number, serverCpuMs: number, clientStart: NodeJS.CpuUsage) {
+  const client = process.cpuUsage(clientStart);
+  const perConnect = (ms: number) => (connected > 0 ? ((ms * 1000) / connected).toFixed(0) : 'n/a');
+  return { serverUs: perConnect(serverCpuMs), clientUs: perConnect((client.user + client.system) / 1000) };
+}
+
 /** Runs the method against `target`; closes its clients before returning or throwing. */
 async function measureStream(target: StreamTarget, settings: RunSettings): Promise<StreamFigures> {
   const { log } = settings;
@@ -108,6 +115,8 @@ async function measureStream(target: StreamTarget, settings: RunSettings): Promi
     const rssBase = readRssKiB(target.pid);
 
     log(`${target.name}: connecting ${settings.clients} clients`);
+    const connectStartCpu = readCpuMs(target.pid);
+    const connectClientCpu = process.cpuUsage();
     const outcome = await pool.connect({
       count: settings.clients,
       concurrency: settings.connectConcurrency,
@@ -120,6 +129,8 @@ async function measureStream(target: StreamTarget, settings: RunSettings): Promi
           ? `, ${outcome.failed} failed ${JSON.stringify(Object.fromEntries(outcome.failures))}`
           : ''),
     );
+    const connectCpu = connectCpuFigures(outcome.connected, readCpuMs(target.pid) - connectStartCpu, connectClientCpu);
+    log(`${target.name}: CPU per connect: server ${connectCpu.serverUs} µs, clients ${connectCpu.clientUs} µs`);
     await sleep(SETTLE_WAIT_MS);
     const rssConnected = readRssKiB(target.pid);
     const kibPerConnection = outcome.connected > 0 ? (rssConnected - rssBase) / outcome.connected : Number.NaN;

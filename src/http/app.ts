@@ -8,7 +8,6 @@
  * the contract's validators for query, path and body (400), then the handler. Every error leaves
  * through toProblem().
  */
-import { parse as parseQueryString } from 'node:querystring';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type OperationId, operations } from '../contract/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -19,7 +18,9 @@ import { BadRequestError, MethodNotAllowedError, NotFoundError, UnsupportedMedia
 import type { HandlerResult, Handlers, RestOperationId, StreamOperationId } from './handler.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
+import { queryOf, requestLog } from './raw-response.ts';
 import { parseRequest } from './request.ts';
+import type { StreamRoutes } from './streams.ts';
 
 /** The contract's 413 threshold. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,10 +33,12 @@ interface AppOptions {
   /** Puts internal error messages in 500 problems; development only. */
   readonly exposeErrors?: boolean;
   /**
-   * The SSE operations, served by the stream engine (GET, and HEAD with headers only). Without
-   * them (the REST Lambda) each answers 400 `stream-served-elsewhere`.
+   * The SSE operations, served by the stream engine (GET, and HEAD with headers only). The server
+   * hands the contract's exact paths to them before express; this app forwards the other
+   * spellings its router matches. Without them (the REST Lambda) each answers 400
+   * `stream-served-elsewhere`.
    */
-  readonly streamRoutes?: Partial<Readonly<Record<StreamOperationId, express.RequestHandler>>>;
+  readonly streamRoutes?: StreamRoutes;
   /** Extra routes mounted before the contract's (e.g. static files). */
   readonly extend?: (app: express.Express) => void;
 }
@@ -73,20 +76,10 @@ function createApp(options: AppOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   // Query strings are parsed flat (`a[b]=c` stays a key): the contract has no nested parameters.
-  // No cap on the number of pairs: Node's default (1000) silently drops the rest, which would let
-  // `&&&…&limit=0x10` slip past validation. The request line is capped at 16 KiB anyway.
-  app.set('query parser', (text: string) => parseQueryString(text, '&', '=', { maxKeys: 0 }));
-  // One line per request at debug level. The path only: query strings can carry stream tokens.
+  app.set('query parser', queryOf);
+  const logRequest = requestLog(options.logger);
   app.use((req, res, next) => {
-    const started = performance.now();
-    res.on('finish', () => {
-      options.logger.debug('request', {
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        duration_ms: Math.round((performance.now() - started) * 10) / 10,
-      });
-    });
+    logRequest(req, res);
     next();
   });
   options.extend?.(app);
@@ -119,7 +112,15 @@ function createApp(options: AppOptions): express.Express {
     const path = expressPath(operation.path);
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
     if (isStreamOperation(operationId)) {
-      app.get(path, options.streamRoutes?.[operationId] ?? streamServedElsewhere);
+      const streams = options.streamRoutes;
+      app.get(
+        path,
+        streams === undefined
+          ? streamServedElsewhere
+          : (req, res) => {
+              streams.serve(req, res, { operationId, pathParams: req.params as Record<string, string> });
+            },
+      );
       continue;
     }
     const handler = options.handlers[operationId] as Handlers[RestOperationId] | undefined;

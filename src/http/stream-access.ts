@@ -43,7 +43,22 @@ function acceptsEventStream(accept: string | undefined): boolean {
     .some((type) => type === 'text/event-stream' || type === 'text/*' || type === '*/*');
 }
 
-async function authorizeStream(deps: StreamAccessDeps, request: StreamRequest): Promise<StreamAccess> {
+/** A request that passed every check that needs no identity: either the global stream's access, or what to identify. */
+type CheckedStreamRequest =
+  | { readonly kind: 'open'; readonly access: StreamAccess }
+  | {
+      readonly kind: 'identify';
+      readonly configId: string;
+      readonly token: string | undefined;
+      readonly lastEventId: string | undefined;
+    };
+
+/**
+ * The checks that need no identity and no I/O, in the contract's order: query and path parameters
+ * (400), then Accept (406). Synchronous, so the global stream (which needs nothing more) opens in
+ * the tick its request arrived, with no promise in between.
+ */
+function checkStreamRequest(request: StreamRequest): CheckedStreamRequest {
   const issues: ValidationIssue[] = [];
   const query = parseQuery(request.operationId, request.query);
   if (!query.ok) issues.push(...query.issues);
@@ -60,11 +75,26 @@ async function authorizeStream(deps: StreamAccessDeps, request: StreamRequest): 
   const header = request.headers['last-event-id'];
   // The header wins: the browser sends it on reconnect, newer than the URL's first-connect id.
   const lastEventId = typeof header === 'string' && header !== '' ? header : values.last_event_id;
-  if (configId === undefined) return { clientId: `ip:${request.remoteAddress ?? 'unknown'}`, lastEventId };
+  if (configId === undefined) {
+    return { kind: 'open', access: { clientId: `ip:${request.remoteAddress ?? 'unknown'}`, lastEventId } };
+  }
+  return { kind: 'identify', configId, token: values.token, lastEventId };
+}
 
+/**
+ * Who asks for a configuration's stream (stream token, else the user's credentials: 401), and
+ * whether that configuration is theirs (404). `signal` stops it after each read once the client left.
+ */
+async function identifyStreamClient(
+  deps: StreamAccessDeps,
+  checked: Extract<CheckedStreamRequest, { kind: 'identify' }>,
+  headers: IncomingHttpHeaders,
+  signal?: AbortSignal,
+): Promise<StreamAccess> {
+  const { configId, token, lastEventId } = checked;
   let userId: string;
-  if (values.token !== undefined) {
-    const verified = await deps.streamTokens.verify(values.token, configId);
+  if (token !== undefined) {
+    const verified = await deps.streamTokens.verify(token, configId);
     if (!verified.ok) {
       throw new UnauthorizedError(
         verified.reason === 'expired'
@@ -74,16 +104,23 @@ async function authorizeStream(deps: StreamAccessDeps, request: StreamRequest): 
     }
     userId = verified.userId;
   } else {
-    const principal = await authenticateUser(deps.auth, request.headers);
+    const principal = await authenticateUser(deps.auth, headers);
     if (principal.kind !== 'user') throw new UnauthorizedError('A user is required.');
     userId = principal.userId;
   }
-  request.signal?.throwIfAborted();
+  signal?.throwIfAborted();
   const configuration = await deps.store.getConfiguration(userId, configId);
-  request.signal?.throwIfAborted();
+  signal?.throwIfAborted();
   if (configuration === null) throw new NotFoundError(`No configuration ${configId}.`);
   return { clientId: userId, lastEventId, configuration: { userId, value: configuration } };
 }
 
-export type { StreamAccess, StreamAccessDeps, StreamRequest };
-export { acceptsEventStream, authorizeStream };
+/** Every check of a stream request, for hosts that have nothing to gain from the synchronous split (the Lambda). */
+async function authorizeStream(deps: StreamAccessDeps, request: StreamRequest): Promise<StreamAccess> {
+  const checked = checkStreamRequest(request);
+  if (checked.kind === 'open') return checked.access;
+  return identifyStreamClient(deps, checked, request.headers, request.signal);
+}
+
+export type { CheckedStreamRequest, StreamAccess, StreamAccessDeps, StreamRequest };
+export { acceptsEventStream, authorizeStream, checkStreamRequest, identifyStreamClient };

@@ -1,12 +1,19 @@
 /**
- * The express adapter of the stream engine: the two SSE routes of the contract. Everything that
- * can fail is checked before the first byte, so a refusal is a normal problem+json answer:
- * query parameters (400), Accept (406), credentials or stream token (401), the configuration
- * (404), capacity (503 + Retry-After). Only then do the SSE headers go out.
+ * The node:http adapter of the stream engine: the two SSE routes of the contract. The server's
+ * request listener hands a stream request straight to this, before express: a connect is the
+ * hot path of a dashboard fleet (every client, every reconnect), and express's routing, its
+ * request and response wrappers and its middleware chain cost about as much per connect as the
+ * rest of the work together (docs/performance.md, "Connect path"). express still forwards the
+ * spellings its router also accepts (a trailing slash, other letter case) here, so every route
+ * to a stream has one behaviour.
+ *
+ * Everything that can fail is checked before the first byte, so a refusal is a normal
+ * problem+json answer: query parameters (400), Accept (406), credentials or stream token (401),
+ * the configuration (404), capacity (503 + Retry-After). Only then do the SSE headers go out.
  */
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamTokens } from '../auth/index.ts';
-import type { OperationId } from '../contract/index.ts';
+import { matchOperation } from '../contract/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StreamMetrics } from '../observability/stream-metrics.ts';
 import type { Store } from '../store/index.ts';
@@ -17,9 +24,18 @@ import type { RequestAuth } from './authenticate.ts';
 import { watchClientGone } from './client-gone.ts';
 import { ServiceUnavailableError } from './errors.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
-import { authorizeStream, type StreamRequest } from './stream-access.ts';
+import { queryOf, sendProblem, splitUrl } from './raw-response.ts';
+import { API_SECURITY_HEADERS } from './security-headers.ts';
+import {
+  type CheckedStreamRequest,
+  checkStreamRequest,
+  identifyStreamClient,
+  type StreamAccess,
+  type StreamRequest,
+} from './stream-access.ts';
 
-const SSE_HEADER_ENTRIES = Object.entries(SSE_HEADERS);
+/** Every header of an open stream, set in one writeHead. */
+const STREAM_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...API_SECURITY_HEADERS, ...SSE_HEADERS });
 
 /** Idle time before the kernel starts probing a silent stream's peer. */
 const KEEPALIVE_PROBE_AFTER_MS = 30_000;
@@ -33,6 +49,27 @@ interface StreamRouteDeps {
   readonly logger: Logger;
   /** Seconds a client refused at capacity should wait. */
   readonly retryAfterSeconds: number;
+  /** Puts internal error messages in 500 problems; development only. */
+  readonly exposeErrors: boolean;
+}
+
+/** Which stream a request asks for: the operation and its raw path parameters. */
+interface StreamRoute {
+  readonly operationId: StreamRequest['operationId'];
+  readonly pathParams: Readonly<Record<string, string>>;
+}
+
+interface StreamRoutes {
+  /** Serves the stream `route` names on this request, or its refusal. */
+  serve(req: IncomingMessage, res: ServerResponse, route: StreamRoute): void;
+}
+
+/** The stream a GET or HEAD on the contract's exact path asks for; undefined for anything else. */
+function matchStreamRoute(req: IncomingMessage): StreamRoute | undefined {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+  const match = matchOperation('GET', splitUrl(req.url).path);
+  if (match?.operationId !== 'streamGlobal' && match?.operationId !== 'streamConfiguration') return undefined;
+  return { operationId: match.operationId, pathParams: match.pathParams };
 }
 
 /**
@@ -40,7 +77,7 @@ interface StreamRouteDeps {
  * client left while it was being authorized) still reports its close, one tick later, so the
  * subscriber it became is freed rather than holding a stream slot forever.
  */
-function responseSink(res: Response): SseSink {
+function responseSink(res: ServerResponse): SseSink {
   return {
     write: (chunk) => res.write(chunk),
     end: () => {
@@ -57,7 +94,16 @@ function responseSink(res: Response): SseSink {
   };
 }
 
-function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, RequestHandler>> {
+/** The socket settings of a stream: small frames at once, no request timeout, dead peers found. */
+function prepareStreamSocket(req: IncomingMessage): void {
+  req.socket.setNoDelay(true);
+  // A stream is idle between events by design; Node's request timeouts must not cut it.
+  req.socket.setTimeout(0);
+  // A peer that vanished without a FIN on a quiet stream is found by TCP keep-alive probes.
+  req.socket.setKeepAlive(true, KEEPALIVE_PROBE_AFTER_MS);
+}
+
+function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
   const refuseAtCapacity = () => {
     deps.metrics.rejected('capacity');
     deps.logger.warn('stream refused: at capacity', { connections: deps.hub.size });
@@ -68,61 +114,69 @@ function createStreamRoutes(deps: StreamRouteDeps): Partial<Record<OperationId, 
     );
   };
 
-  const open = async (
-    req: Request,
-    res: Response,
-    signal: AbortSignal,
-    connect: () => Parameters<Hub['connect']>[0],
-  ) => {
-    // Gone while it was being authorized: nothing was taken, nothing to answer.
-    if (signal.aborted) return;
+  /** Opens an authorized stream: capacity (503), the SSE headers, then the engine takes over. */
+  const open = (req: IncomingMessage, res: ServerResponse, access: StreamAccess): void => {
     if (!deps.hub.hasCapacity()) throw refuseAtCapacity();
-    res.statusCode = 200;
-    // setHeader, not express's res.set: that re-parses the Content-Type on every connect.
-    for (const [name, value] of SSE_HEADER_ENTRIES) res.setHeader(name, value);
+    // No flushHeaders(): the headers go out with the opening frames, in one write (one packet)
+    // instead of two; the opening follows at once (or after the first snapshot of a new view).
+    res.writeHead(200, STREAM_HEADERS);
     if (req.method === 'HEAD') {
       // The headers a GET would get, and no stream.
       res.end();
       return;
     }
-    // No flushHeaders(): the headers go out with the opening frames, in one write (one packet)
-    // instead of two; the opening follows at once (or after the first snapshot of a new view).
-    req.socket.setNoDelay(true);
-    // A stream is idle between events by design; Node's request timeouts must not cut it.
-    req.socket.setTimeout(0);
-    // A peer that vanished without a FIN on a quiet stream is found by TCP keep-alive probes.
-    req.socket.setKeepAlive(true, KEEPALIVE_PROBE_AFTER_MS);
-    await deps.hub.connect(connect());
+    prepareStreamSocket(req);
+    deps.hub.connect({ sink: responseSink(res), ...access }).catch((error: unknown) => {
+      answerError(req, res, error);
+    });
   };
 
-  const route =
-    (operationId: StreamRequest['operationId']): RequestHandler =>
-    (req: Request, res: Response, next: NextFunction) => {
-      const { signal, release } = watchClientGone(res);
-      void (async () => {
-        const access = await authorizeStream(deps, {
-          operationId,
-          query: req.query,
-          pathParams: req.params as Record<string, string>,
-          headers: req.headers,
-          remoteAddress: req.socket.remoteAddress,
-          signal,
-        });
-        await open(req, res, signal, () => {
-          release();
-          return { sink: responseSink(res), ...access };
-        });
-      })().catch((error: unknown) => {
+  const answerError = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    sendProblem(req, res, error, { logger: deps.logger, exposeErrors: deps.exposeErrors });
+  };
+
+  /**
+   * A configuration's stream: identifying the client reads (a key set, the store), so the
+   * connection is watched meanwhile; a client that left stops it there and takes no slot.
+   */
+  const identifyThenOpen = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    checked: Extract<CheckedStreamRequest, { kind: 'identify' }>,
+  ): void => {
+    const { signal, release } = watchClientGone(res);
+    identifyStreamClient(deps, checked, req.headers, signal)
+      .then((access) => {
+        release();
+        if (!signal.aborted) open(req, res, access);
+      })
+      .catch((error: unknown) => {
+        release();
         // A client that left needs no answer (and its leaving is no server error).
-        if (!signal.aborted) next(error);
+        if (!signal.aborted) answerError(req, res, error);
       });
-    };
+  };
 
-  const streamGlobal = route('streamGlobal');
-  const streamConfiguration = route('streamConfiguration');
+  const serve = (req: IncomingMessage, res: ServerResponse, route: StreamRoute): void => {
+    try {
+      const checked = checkStreamRequest({
+        operationId: route.operationId,
+        query: queryOf(splitUrl(req.url).query),
+        pathParams: route.pathParams,
+        headers: req.headers,
+        remoteAddress: req.socket.remoteAddress,
+      });
+      // The global stream needs nothing more: it opens in this tick, so there is no await during
+      // which its client could leave unnoticed (a socket closed already is freed by its sink).
+      if (checked.kind === 'open') open(req, res, checked.access);
+      else identifyThenOpen(req, res, checked);
+    } catch (error) {
+      answerError(req, res, error);
+    }
+  };
 
-  return { streamGlobal, streamConfiguration };
+  return { serve };
 }
 
-export type { StreamRouteDeps };
-export { createStreamRoutes };
+export type { StreamRoute, StreamRouteDeps, StreamRoutes };
+export { createStreamRoutes, matchStreamRoute };

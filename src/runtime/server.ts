@@ -6,7 +6,7 @@
  * (production-server.ts) the AWS SDK's chain and a table check. So what the tests run through
  * `npm start` is the server production runs.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,8 @@ import { createApp } from '../http/app.ts';
 import { answerClientError } from '../http/client-error.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import { dashboardSecurityHeaders } from '../http/security-headers.ts';
-import { createStreamRoutes } from '../http/streams.ts';
+import { requestLog } from '../http/raw-response.ts';
+import { createStreamRoutes, matchStreamRoute, type StreamRoutes } from '../http/streams.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPrometheusMetrics, type PrometheusStreamMetrics } from '../observability/stream-metrics.ts';
 import type { DynamoClients, Store } from '../store/index.ts';
@@ -67,9 +68,38 @@ interface AppDeps {
   readonly now: () => number;
 }
 
-/** The REST API, the streams and the dashboard on one express app. */
-function serverApp(config: Config, { store, engine, metrics, secrets, logger, now }: AppDeps): express.Express {
-  const { auth, streamTokens } = authFromConfig(config, secrets, now);
+/**
+ * The request listener: the streams straight from node:http (their connect is the hot path, see
+ * src/http/streams.ts), everything else (the REST API, the dashboard) through one express app.
+ */
+function serverListener(config: Config, deps: AppDeps): RequestListener {
+  const { auth, streamTokens } = authFromConfig(config, deps.secrets, deps.now);
+  const streams = createStreamRoutes({
+    hub: deps.engine.hub,
+    store: deps.store,
+    auth,
+    streamTokens,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
+    exposeErrors: config.logLevel === 'debug',
+  });
+  const app = serverApp(config, deps, { auth, streamTokens, streams });
+  const logRequest = requestLog(deps.logger);
+  return (req, res) => {
+    const route = matchStreamRoute(req);
+    if (route === undefined) return void app(req, res);
+    logRequest(req, res);
+    streams.serve(req, res, route);
+  };
+}
+
+/** The REST API, the dashboard, and the other spellings of the stream paths, on one express app. */
+function serverApp(
+  config: Config,
+  { store, engine, metrics, logger, now }: AppDeps,
+  { auth, streamTokens, streams }: ReturnType<typeof authFromConfig> & { readonly streams: StreamRoutes },
+): express.Express {
   return createApp({
     handlers: createRestHandlers({
       store,
@@ -81,15 +111,7 @@ function serverApp(config: Config, { store, engine, metrics, secrets, logger, no
         engine.wake();
       },
     }),
-    streamRoutes: createStreamRoutes({
-      hub: engine.hub,
-      store,
-      auth,
-      streamTokens,
-      metrics,
-      logger,
-      retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
-    }),
+    streamRoutes: streams,
     auth,
     logger,
     exposeErrors: config.logLevel === 'debug',
@@ -163,7 +185,7 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
       ...(assembly.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: assembly.maxQueuedBytes }),
     });
     engine = started;
-    httpServer.on('request', serverApp(config, { store, engine: started, metrics, secrets, logger, now }));
+    httpServer.on('request', serverListener(config, { store, engine: started, metrics, secrets, logger, now }));
     // Requests Node refuses itself (e.g. a URL over 16 KiB) are answered as problems too.
     httpServer.on('clientError', answerClientError);
     const url = await listen(httpServer, config);
