@@ -15,7 +15,7 @@ import { authenticateRequest, type Principal, type RequestAuth } from './authent
 import { ClientGoneError, watchClientGone } from './client-gone.ts';
 import { findDuplicateKey } from './duplicate-keys.ts';
 import { BadRequestError, MethodNotAllowedError, NotFoundError, UnsupportedMediaTypeError } from './errors.ts';
-import type { HandlerResult, Handlers, RestOperationId, StreamOperationId } from './handler.ts';
+import { type HandlerResult, type Handlers, isStreamOperation, type RestOperationId } from './handler.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
 import { queryOf, requestLog } from './raw-response.ts';
@@ -45,12 +45,6 @@ interface AppOptions {
 
 /** `/api/v2/configurations/{config_id}` → `/api/v2/configurations/:config_id` */
 const expressPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
-
-/** The runtime twin of StreamOperationId: the operations whose 200 is an event stream. */
-function isStreamOperation(operationId: OperationId): operationId is StreamOperationId {
-  const responses: Partial<Record<number, { readonly contentType: string | null }>> = operations[operationId].responses;
-  return responses[200]?.contentType === 'text/event-stream';
-}
 
 /** A stream operation on a host that serves none (the contract lists 400 for both). */
 const streamServedElsewhere: express.RequestHandler = (_req, _res, next) => {

@@ -4,14 +4,14 @@
  * contract types them); every other status leaves as a thrown HttpError.
  */
 import type { Request } from 'express';
-import type {
-  BodyOf,
-  OperationId,
+import {
+  type BodyOf,
+  type OperationId,
   operations,
-  PathParamsOf,
-  QueryOf,
-  ResponseOf,
-  StatusOf,
+  type PathParamsOf,
+  type QueryOf,
+  type ResponseOf,
+  type StatusOf,
 } from '../contract/index.ts';
 import type { Principal } from './authenticate.ts';
 
@@ -25,6 +25,12 @@ type StreamOperationId = {
 }[OperationId];
 /** Every other operation: each must have a handler. */
 type RestOperationId = Exclude<OperationId, StreamOperationId>;
+
+/** The runtime twin of StreamOperationId: the operations whose 200 is an event stream. */
+function isStreamOperation(operationId: OperationId): operationId is StreamOperationId {
+  const responses: Partial<Record<number, { readonly contentType: string | null }>> = operations[operationId].responses;
+  return responses[200]?.contentType === 'text/event-stream';
+}
 
 interface HandlerContext<Op extends OperationId = OperationId> {
   readonly query: QueryOf<Op>;
@@ -81,3 +87,4 @@ type OperationHandler<Op extends OperationId = RestOperationId> = (
 type Handlers = { readonly [Op in RestOperationId]: OperationHandler<Op> };
 
 export type { HandlerContext, HandlerResult, Handlers, OperationHandler, RestOperationId, ResultOf, StreamOperationId };
+export { isStreamOperation };

@@ -36,7 +36,9 @@ interface StreamAccessDeps {
 
 /** EventSource sends `Accept: text/event-stream`; a client that accepts none of it gets 406. */
 function acceptsEventStream(accept: string | undefined): boolean {
-  if (accept === undefined || accept.trim() === '') return true;
+  // What EventSource sends, decided without splitting the header.
+  if (accept === undefined || accept === 'text/event-stream') return true;
+  if (accept.trim() === '') return true;
   return accept
     .split(',')
     .map((part) => part.split(';')[0]?.trim().toLowerCase())

@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamTokens } from '../auth/index.ts';
-import { matchOperation } from '../contract/index.ts';
+import { matchOperation, type OperationId, operations } from '../contract/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StreamMetrics } from '../observability/stream-metrics.ts';
 import type { Store } from '../store/index.ts';
@@ -23,6 +23,7 @@ import type { SseSink } from '../stream/sink.ts';
 import type { RequestAuth } from './authenticate.ts';
 import { watchClientGone } from './client-gone.ts';
 import { ServiceUnavailableError } from './errors.ts';
+import { isStreamOperation } from './handler.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
 import { queryOf, sendProblem, splitUrl } from './raw-response.ts';
 import { API_SECURITY_HEADERS } from './security-headers.ts';
@@ -64,10 +65,21 @@ interface StreamRoutes {
   serve(req: IncomingMessage, res: ServerResponse, route: StreamRoute): void;
 }
 
+/** The last segment of every stream operation's path: any other request skips the route table. */
+const STREAM_PATH_ENDINGS = [
+  ...new Set(
+    (Object.keys(operations) as OperationId[])
+      .filter(isStreamOperation)
+      .map((operationId) => operations[operationId].path.slice(operations[operationId].path.lastIndexOf('/'))),
+  ),
+];
+
 /** The stream a GET or HEAD on the contract's exact path asks for; undefined for anything else. */
 function matchStreamRoute(req: IncomingMessage): StreamRoute | undefined {
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
-  const match = matchOperation('GET', splitUrl(req.url).path);
+  const { path } = splitUrl(req.url);
+  if (!STREAM_PATH_ENDINGS.some((ending) => path.endsWith(ending))) return undefined;
+  const match = matchOperation('GET', path);
   if (match?.operationId !== 'streamGlobal' && match?.operationId !== 'streamConfiguration') return undefined;
   return { operationId: match.operationId, pathParams: match.pathParams };
 }
@@ -75,23 +87,36 @@ function matchStreamRoute(req: IncomingMessage): StreamRoute | undefined {
 /**
  * A Node response as the engine's sink. A response that closed before the engine listened (the
  * client left while it was being authorized) still reports its close, one tick later, so the
- * subscriber it became is freed rather than holding a stream slot forever.
+ * subscriber it became is freed rather than holding a stream slot forever. A class, not an object
+ * of closures: one per open stream, and the methods are shared.
  */
-function responseSink(res: ServerResponse): SseSink {
-  return {
-    write: (chunk) => res.write(chunk),
-    end: () => {
-      res.end();
-    },
-    destroy: () => {
-      res.destroy();
-    },
-    onDrain: (listener) => res.on('drain', listener),
-    onClose: (listener) => {
-      if (res.closed || res.destroyed) setImmediate(listener);
-      else res.once('close', listener);
-    },
-  };
+class ResponseSink implements SseSink {
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  write(chunk: string): boolean {
+    return this.#res.write(chunk);
+  }
+
+  end(): void {
+    this.#res.end();
+  }
+
+  destroy(): void {
+    this.#res.destroy();
+  }
+
+  onDrain(listener: () => void): void {
+    this.#res.on('drain', listener);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.#res.closed || this.#res.destroyed) setImmediate(listener);
+    else this.#res.once('close', listener);
+  }
 }
 
 /** The socket settings of a stream: small frames at once, no request timeout, dead peers found. */
@@ -126,7 +151,7 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
       return;
     }
     prepareStreamSocket(req);
-    deps.hub.connect({ sink: responseSink(res), ...access }).catch((error: unknown) => {
+    deps.hub.connect({ sink: new ResponseSink(res), ...access }).catch((error: unknown) => {
       answerError(req, res, error);
     });
   };

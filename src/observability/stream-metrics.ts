@@ -13,20 +13,43 @@ interface PrometheusStreamMetrics extends StreamMetrics {
   readonly registry: Registry;
 }
 
-/** The instruments of the streams themselves (connections, events, refusals, lag), in `registry`. */
-function registerStreamInstruments(registry: Registry) {
+/** Streams opened and still open, per kind: plain numbers, read by the instruments when scraped. */
+interface ConnectionTally {
+  readonly open: Record<StreamKind, number>;
+  /** Opened since the last scrape. */
+  readonly openedSince: Record<StreamKind, number>;
+}
+
+const STREAM_KINDS: readonly StreamKind[] = ['global', 'configuration'];
+
+/**
+ * The instruments of the streams themselves (connections, events, refusals, lag), in `registry`.
+ * Open and opened streams are tallied in plain numbers and handed to prom-client when scraped:
+ * a labelled inc() hashes its labels on every call, and a reconnect storm opens thousands of
+ * streams a second.
+ */
+function registerStreamInstruments(registry: Registry, tally: ConnectionTally) {
   return {
     connections: new Gauge({
       name: PROMETHEUS_METRIC_NAMES.connections,
       help: 'Open SSE streams.',
       labelNames: ['stream'],
       registers: [registry],
+      collect() {
+        for (const kind of STREAM_KINDS) this.set({ stream: kind }, tally.open[kind]);
+      },
     }),
     opened: new Counter({
       name: PROMETHEUS_METRIC_NAMES.connectionsOpened,
       help: 'SSE streams opened.',
       labelNames: ['stream'],
       registers: [registry],
+      collect() {
+        for (const kind of STREAM_KINDS) {
+          this.inc({ stream: kind }, tally.openedSince[kind]);
+          tally.openedSince[kind] = 0;
+        }
+      },
     }),
     closed: new Counter({
       name: PROMETHEUS_METRIC_NAMES.connectionsClosed,
@@ -94,16 +117,20 @@ function registerPollInstruments(registry: Registry) {
 /** The engine's metrics port recorded as Prometheus metrics, in a registry of their own. */
 function createPrometheusMetrics(): PrometheusStreamMetrics {
   const registry = new Registry();
-  const stream = registerStreamInstruments(registry);
+  const tally: ConnectionTally = {
+    open: { global: 0, configuration: 0 },
+    openedSince: { global: 0, configuration: 0 },
+  };
+  const stream = registerStreamInstruments(registry, tally);
   const poll = registerPollInstruments(registry);
   return {
     registry,
     connectionOpened: (kind) => {
-      stream.connections.inc({ stream: kind });
-      stream.opened.inc({ stream: kind });
+      tally.open[kind] += 1;
+      tally.openedSince[kind] += 1;
     },
     connectionClosed: (kind, reason) => {
-      stream.connections.dec({ stream: kind });
+      tally.open[kind] -= 1;
       stream.closed.inc({ stream: kind, reason });
       if (reason === 'slow_consumer') stream.slow.inc();
     },

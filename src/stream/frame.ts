@@ -36,6 +36,8 @@ function frameEvent(event: SseEvent): string {
   assertField('id', event.id);
   let out = `event: ${event.event}\nid: ${event.id}\n`;
   if (event.retry !== undefined) out += `retry: ${retryValue(event.retry)}\n`;
+  // JSON.stringify never writes a line break: one data line, without splitting into an array.
+  if (!LINE_BREAK.test(event.data)) return `${out}data: ${event.data}\n\n`;
   for (const line of event.data.split(LINE_BREAK)) out += `data: ${line}\n`;
   return `${out}\n`;
 }

@@ -71,12 +71,10 @@ class Subscriber {
   /** Armed only while blocked, so an idle stream costs no timer. */
   private stallTimer: NodeJS.Timeout | undefined;
   private closedWith: ((reason: CloseReason) => void) | undefined;
+  private closeReason: CloseReason | undefined;
+  private closedPromise: Promise<CloseReason> | undefined;
   /** Made on first use (a replay), so a live-only stream carries none. */
   private abortOnClose: AbortController | undefined;
-  /** Resolves with the reason once the stream has ended, whoever ended it. */
-  readonly closed: Promise<CloseReason> = new Promise((resolve) => {
-    this.closedWith = resolve;
-  });
 
   constructor(sink: SseSink, options: SubscriberOptions) {
     this.sink = sink;
@@ -93,6 +91,20 @@ class Subscriber {
     });
     options.metrics.connectionOpened(options.stream);
     options.logger.info('stream opened', this.logFields());
+  }
+
+  /**
+   * Resolves with the reason once the stream has ended, whoever ended it. Made on first use (a
+   * Lambda invocation waits on it; a server's streams never do), already settled if it has ended.
+   */
+  get closed(): Promise<CloseReason> {
+    this.closedPromise ??=
+      this.closeReason === undefined
+        ? new Promise((resolve) => {
+            this.closedWith = resolve;
+          })
+        : Promise.resolve(this.closeReason);
+    return this.closedPromise;
   }
 
   get state(): SubscriberState {
@@ -202,6 +214,7 @@ class Subscriber {
   close(reason: CloseReason, finalFrame?: string): void {
     if (this.current === 'closed') return;
     this.current = 'closed';
+    this.closeReason = reason;
     clearTimeout(this.stallTimer);
     if (reason === 'slow_consumer' || reason === 'stalled') {
       this.sink.destroy();

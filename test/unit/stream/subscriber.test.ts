@@ -218,3 +218,22 @@ describe('Subscriber stall timeout', () => {
     expect(closed).toEqual([]);
   });
 });
+
+describe('Subscriber.closed', () => {
+  it('resolves with the reason for a caller that waited before the stream ended', async () => {
+    const { metrics } = recordingMetrics();
+    const subscriber = subscriberOn(stalledSink(1000).sink, metrics);
+    const closed = subscriber.closed;
+    subscriber.close('shutdown');
+    await expect(closed).resolves.toBe('shutdown');
+  });
+
+  it('resolves with the first reason for a caller that asks after the stream ended', async () => {
+    const { metrics } = recordingMetrics();
+    const subscriber = subscriberOn(stalledSink(1000).sink, metrics);
+    subscriber.close('client_closed');
+    subscriber.close('shutdown');
+    await expect(subscriber.closed).resolves.toBe('client_closed');
+    expect(subscriber.closed).toBe(subscriber.closed);
+  });
+});
