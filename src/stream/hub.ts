@@ -67,7 +67,25 @@ type ReconnectReason = 'shutdown' | 'deadline' | 'store_unavailable';
 interface HubState extends FanOutState {
   readonly options: HubOptions;
   size: number;
+  /** The last opening head (`retry` and stream_open): a connect storm brings several per millisecond. */
+  lastHead: { key: string; text: string };
 }
+
+/** One-entry memo of Date#toISOString: the same millisecond (or poll time) is formatted once. */
+function isoTimes(): (ms: number) => string {
+  let lastMs = Number.NaN;
+  let lastText = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastText = new Date(ms).toISOString();
+    }
+    return lastText;
+  };
+}
+
+const serverTimeIso = isoTimes();
+const lastPollIso = isoTimes();
 
 /** `retry` with ±50 % jitter, so a fleet of clients does not come back in one wave. */
 const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));
@@ -75,13 +93,13 @@ const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));
 const reconnectFrame = (state: HubState, reason: ReconnectReason, id: string): string =>
   reconnectEvent(id, { reason, retry_ms: jittered(state.options.retryMs) });
 
-function heartbeatFrame(state: HubState, id: string, timestamp = new Date(state.now()).toISOString()): string {
+function heartbeatFrame(state: HubState, id: string, timestamp = serverTimeIso(state.now())): string {
   const health = state.options.poller.health();
   return heartbeatEvent(id, {
     timestamp,
     connections: state.size,
     status: health.status,
-    last_poll_at: health.lastPollAt === null ? null : new Date(health.lastPollAt).toISOString(),
+    last_poll_at: health.lastPollAt === null ? null : lastPollIso(health.lastPollAt),
     lag_ms: health.lagMs,
   });
 }
@@ -139,14 +157,18 @@ function addSubscriber(state: HubState, request: ConnectRequest, view: View): Su
 /** What a stream opens with: `retry`, stream_open, the snapshot when there is one, a heartbeat. */
 function openingFrames(state: HubState, view: View, outcome: 'fresh' | 'resumed' | 'reset', id: string) {
   const { options } = state;
-  const serverTime = new Date(state.now()).toISOString();
-  let opening = frameRetry(options.retryMs);
-  opening += streamOpenEvent(id, {
-    outcome,
-    retry_ms: options.retryMs,
-    heartbeat_interval_ms: options.heartbeatIntervalMs,
-    server_time: serverTime,
-  });
+  const serverTime = serverTimeIso(state.now());
+  const key = `${outcome} ${id} ${serverTime}`;
+  if (state.lastHead.key !== key) {
+    const open = streamOpenEvent(id, {
+      outcome,
+      retry_ms: options.retryMs,
+      heartbeat_interval_ms: options.heartbeatIntervalMs,
+      server_time: serverTime,
+    });
+    state.lastHead = { key, text: frameRetry(options.retryMs) + open };
+  }
+  let opening = state.lastHead.text;
   const snapshot = view.snapshot === undefined ? undefined : framedSnapshot(view, view.snapshot, id);
   if (snapshot !== undefined) opening += snapshot.text;
   // The confirmation a client can read at once: the stream is up and how fresh its data is.
@@ -195,6 +217,7 @@ function createHub(options: HubOptions): Hub {
     lastCursor: options.poller.cursor,
     lastFannedReadAt: options.poller.lastReadAt,
     size: 0,
+    lastHead: { key: '', text: '' },
   };
   const resume: ResumeContext = {
     store: options.store,

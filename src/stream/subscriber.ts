@@ -64,10 +64,11 @@ class Subscriber {
   private readonly openedAt = performance.now();
   private eventsSent = 0;
   private blocked = false;
-  private queue: { chunk: string; events: number }[] = [];
+  // Both made on first use: most streams never block, and a connect storm makes thousands of them.
+  private queue: { chunk: string; events: number }[] | undefined;
   private queuedBytes = 0;
   private pendingMetrics: string | undefined;
-  private drainWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] | undefined;
   /** Armed only while blocked, so an idle stream costs no timer. */
   private stallTimer: NodeJS.Timeout | undefined;
   private closedWith: ((reason: CloseReason) => void) | undefined;
@@ -175,7 +176,7 @@ class Subscriber {
       this.write(chunk, events);
       return;
     }
-    this.queue.push({ chunk, events });
+    (this.queue ??= []).push({ chunk, events });
     this.queuedBytes += chunk.length;
     if (this.queuedBytes > this.options.maxQueuedBytes) this.close('slow_consumer');
   }
@@ -204,7 +205,7 @@ class Subscriber {
   /** Resolves when the sink can take more (replay pages wait on this). */
   async writable(): Promise<void> {
     if (!this.blocked || this.current === 'closed') return;
-    await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    await new Promise<void>((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   /**
@@ -225,9 +226,9 @@ class Subscriber {
       }
       this.sink.end();
     }
-    this.queue = [];
+    this.queue = undefined;
     this.queuedBytes = 0;
-    for (const resolve of this.drainWaiters.splice(0)) resolve();
+    this.releaseDrainWaiters();
     this.options.metrics.connectionClosed(this.stream, reason);
     const level = reason === 'slow_consumer' || reason === 'stalled' ? 'warn' : 'info';
     this.options.logger[level]('stream closed', {
@@ -260,7 +261,7 @@ class Subscriber {
 
   private flush(): void {
     let open = true;
-    while (open && this.queue.length > 0) {
+    while (open && this.queue !== undefined && this.queue.length > 0) {
       const next = this.queue.shift();
       if (next === undefined) break;
       this.queuedBytes -= next.chunk.length;
@@ -275,8 +276,14 @@ class Subscriber {
     if (open) {
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
-      for (const resolve of this.drainWaiters.splice(0)) resolve();
+      this.releaseDrainWaiters();
     }
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = undefined;
+    for (const resolve of waiters ?? []) resolve();
   }
 
   private logFields() {
