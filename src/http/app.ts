@@ -15,7 +15,13 @@ import { authenticateRequest, type Principal, type RequestAuth } from './authent
 import { ClientGoneError, watchClientGone } from './client-gone.ts';
 import { findDuplicateKey } from './duplicate-keys.ts';
 import { BadRequestError, MethodNotAllowedError, NotFoundError, UnsupportedMediaTypeError } from './errors.ts';
-import { type HandlerResult, type Handlers, isStreamOperation, type RestOperationId } from './handler.ts';
+import {
+  type HandlerResult,
+  type Handlers,
+  isStreamOperation,
+  type RestOperationId,
+  type StreamOperationId,
+} from './handler.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
 import { queryOf, requestLog } from './raw-response.ts';
@@ -56,6 +62,15 @@ const streamServedElsewhere: express.RequestHandler = (_req, _res, next) => {
     ),
   );
 };
+
+/** A stream operation's express route: the other spellings of its path, or the refusal of a host without streams. */
+function streamRoute(operationId: StreamOperationId, streams: StreamRoutes | undefined): express.RequestHandler {
+  if (streams === undefined) return streamServedElsewhere;
+  return (req, res) => {
+    // req.query is parsed by queryOf, as the server's own stream path parses it.
+    streams.serve(req, res, { operationId, pathParams: req.params as Record<string, string>, query: req.query });
+  };
+}
 
 function send(res: Response, result: HandlerResult): void {
   res.status(result.status);
@@ -106,15 +121,7 @@ function createApp(options: AppOptions): express.Express {
     const path = expressPath(operation.path);
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
     if (isStreamOperation(operationId)) {
-      const streams = options.streamRoutes;
-      app.get(
-        path,
-        streams === undefined
-          ? streamServedElsewhere
-          : (req, res) => {
-              streams.serve(req, res, { operationId, pathParams: req.params as Record<string, string> });
-            },
-      );
+      app.get(path, streamRoute(operationId, options.streamRoutes));
       continue;
     }
     const handler = options.handlers[operationId] as Handlers[RestOperationId] | undefined;

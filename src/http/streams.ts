@@ -54,10 +54,11 @@ interface StreamRouteDeps {
   readonly exposeErrors: boolean;
 }
 
-/** Which stream a request asks for: the operation and its raw path parameters. */
+/** Which stream a request asks for: the operation, its raw path parameters and its query (as queryOf parses it). */
 interface StreamRoute {
   readonly operationId: StreamRequest['operationId'];
   readonly pathParams: Readonly<Record<string, string>>;
+  readonly query: Record<string, unknown>;
 }
 
 interface StreamRoutes {
@@ -77,11 +78,11 @@ const STREAM_PATH_ENDINGS = [
 /** The stream a GET or HEAD on the contract's exact path asks for; undefined for anything else. */
 function matchStreamRoute(req: IncomingMessage): StreamRoute | undefined {
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
-  const { path } = splitUrl(req.url);
+  const { path, query } = splitUrl(req.url);
   if (!STREAM_PATH_ENDINGS.some((ending) => path.endsWith(ending))) return undefined;
   const match = matchOperation('GET', path);
   if (match?.operationId !== 'streamGlobal' && match?.operationId !== 'streamConfiguration') return undefined;
-  return { operationId: match.operationId, pathParams: match.pathParams };
+  return { operationId: match.operationId, pathParams: match.pathParams, query: queryOf(query) };
 }
 
 /**
@@ -186,7 +187,7 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
     try {
       const checked = checkStreamRequest({
         operationId: route.operationId,
-        query: queryOf(splitUrl(req.url).query),
+        query: route.query,
         pathParams: route.pathParams,
         headers: req.headers,
         remoteAddress: req.socket.remoteAddress,
