@@ -7,40 +7,25 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { functionUrlEvent } from '../../support/lambda-wire.ts';
-import {
-  buildTaskRoots,
-  prepareRicRuntime,
-  type RicRuntime,
-  startRicFunction,
-  type TaskRoots,
-} from '../../support/ric-function.ts';
-import { ricPackage } from '../../support/ric-package.ts';
+import { type RicRuntime, startRicFunction, type TaskRoots } from '../../support/ric-function.ts';
+import { type RicBed, startRicBed } from '../../support/ric-bed.ts';
 import { percentile } from '../../support/ric-write-delays.ts';
 import { TEST_INGEST_KEY, TEST_JWT_SECRET } from '../../support/test-server.ts';
-import { startTestStore, type TestStore } from '../../support/test-store.ts';
+import type { TestStore } from '../../support/test-store.ts';
 
 const RUNS = 3;
 
 let t: TestStore;
 let roots: TaskRoots;
 let runtime: RicRuntime;
-/** Run in reverse by afterAll: only what beforeAll got as far as creating. */
-const cleanups: (() => unknown)[] = [];
+let bed: RicBed | undefined;
 
 beforeAll(async () => {
-  runtime = prepareRicRuntime(await ricPackage());
-  cleanups.push(() => {
-    runtime.remove();
-  });
-  roots = await buildTaskRoots();
-  cleanups.push(() => {
-    roots.remove();
-  });
-  t = await startTestStore();
-  cleanups.push(() => t.close());
+  bed = await startRicBed();
+  ({ runtime, roots, store: t } = bed);
 }, 180_000);
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await bed?.close();
 });
 
 interface Measured {

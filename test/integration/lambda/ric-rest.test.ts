@@ -10,36 +10,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkProblem, checkResponse, matchOperation } from '../../../src/contract/index.ts';
 import { functionUrlEvent } from '../../support/lambda-wire.ts';
-import {
-  buildTaskRoots,
-  prepareRicRuntime,
-  type RicFunction,
-  type RicRuntime,
-  startRicFunction,
-  type TaskRoots,
-} from '../../support/ric-function.ts';
-import { ricPackage } from '../../support/ric-package.ts';
+import { type RicFunction, type RicRuntime, startRicFunction, type TaskRoots } from '../../support/ric-function.ts';
+import { type RicBed, startRicBed } from '../../support/ric-bed.ts';
 import { TEST_INGEST_KEY } from '../../support/test-server.ts';
-import { startTestStore, type TestStore } from '../../support/test-store.ts';
+import type { TestStore } from '../../support/test-store.ts';
 
 let t: TestStore;
 let roots: TaskRoots;
 let runtime: RicRuntime;
 let fn: RicFunction;
-/** Run in reverse by afterAll: only what beforeAll got as far as creating. */
-const cleanups: (() => unknown)[] = [];
+let bed: RicBed | undefined;
 
 beforeAll(async () => {
-  runtime = prepareRicRuntime(await ricPackage());
-  cleanups.push(() => {
-    runtime.remove();
-  });
-  roots = await buildTaskRoots();
-  cleanups.push(() => {
-    roots.remove();
-  });
-  t = await startTestStore();
-  cleanups.push(() => t.close());
+  bed = await startRicBed();
+  ({ runtime, roots, store: t } = bed);
   fn = await startRicFunction({
     runtime,
     taskRoot: roots.rest,
@@ -54,10 +38,10 @@ beforeAll(async () => {
       POWERTOOLS_TRACE_ENABLED: 'false',
     },
   });
-  cleanups.push(() => fn.stop());
+  bed.defer(() => fn.stop());
 }, 180_000);
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await bed?.close();
 });
 
 it('starts: the 2-parameter handler passes the runtime’s arity rule', async () => {

@@ -8,19 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkProblem, parseEvent, type StreamEvent } from '../../../src/contract/index.ts';
 import { collectingResponse, functionUrlEvent } from '../../support/lambda-wire.ts';
-import {
-  buildTaskRoots,
-  prepareRicRuntime,
-  type RicFunction,
-  type RicRuntime,
-  startRicFunction,
-  type TaskRoots,
-} from '../../support/ric-function.ts';
-import { ricPackage } from '../../support/ric-package.ts';
+import { type RicFunction, type RicRuntime, startRicFunction, type TaskRoots } from '../../support/ric-function.ts';
+import { type RicBed, startRicBed } from '../../support/ric-bed.ts';
 import type { InvocationResult } from '../../support/ric-runtime-api.ts';
 import { percentile, writeDelays } from '../../support/ric-write-delays.ts';
 import { parseSseText } from '../../support/sse-text.ts';
-import { itemInput, startTestStore, type TestStore } from '../../support/test-store.ts';
+import { itemInput, type TestStore } from '../../support/test-store.ts';
 
 const HEARTBEAT_MS = 1000;
 
@@ -28,8 +21,7 @@ let t: TestStore;
 let roots: TaskRoots;
 let runtime: RicRuntime;
 let fn: RicFunction;
-/** Run in reverse by afterAll: only what beforeAll got as far as creating. */
-const cleanups: (() => unknown)[] = [];
+let bed: RicBed | undefined;
 
 /** The SSE function's environment (the stack's, scaled down), on the test's dynalite. */
 const functionEnv = (): Record<string, string> => ({
@@ -49,22 +41,14 @@ const functionEnv = (): Record<string, string> => ({
 });
 
 beforeAll(async () => {
-  runtime = prepareRicRuntime(await ricPackage());
-  cleanups.push(() => {
-    runtime.remove();
-  });
-  roots = await buildTaskRoots();
-  cleanups.push(() => {
-    roots.remove();
-  });
-  t = await startTestStore({ settleMs: 1000 });
-  cleanups.push(() => t.close());
+  bed = await startRicBed({ settleMs: 1000 });
+  ({ runtime, roots, store: t } = bed);
   t.setTime(Date.now());
   fn = await startRicFunction({ runtime, taskRoot: roots.stream, env: functionEnv() });
-  cleanups.push(() => fn.stop());
+  bed.defer(() => fn.stop());
 }, 180_000);
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  await bed?.close();
 });
 
 /** The POSTed body as a Function URL reads it: prelude, 8 NUL bytes, SSE; frames checked against the contract. */
