@@ -176,7 +176,7 @@ const routes = (Object.keys(operations) as OperationId[]).map((operationId) => {
       return '([^/]+)';
     })
     .join('');
-  return { operationId, method, names, pattern: new RegExp(`^${source}$`) };
+  return { operationId, method, path, names, pattern: new RegExp(`^${source}$`) };
 });
 
 /**
@@ -191,9 +191,26 @@ function decodePathSegment(segment: string): string {
   }
 }
 
+/**
+ * Paths without parameters (`/api/v2/stream`, the busiest), looked up before the patterns are
+ * tried in order. A path an earlier pattern also matches is left out, so the answer is the same.
+ */
+const exactRoutes = new Map<string, Map<string, OperationId>>();
+routes.forEach((route, index) => {
+  if (route.names.length > 0 || matchedEarlier(route, index)) return;
+  const byMethod = exactRoutes.get(route.path) ?? new Map<string, OperationId>();
+  exactRoutes.set(route.path, byMethod.set(route.method, route.operationId));
+});
+
+function matchedEarlier(route: (typeof routes)[number], index: number): boolean {
+  return routes.slice(0, index).some((earlier) => earlier.method === route.method && earlier.pattern.test(route.path));
+}
+
 /** The operation serving `method` on `pathname` (no query string), with its raw path parameters. */
 function matchOperation(method: string, pathname: string): OperationMatch | undefined {
   const wanted = method.toLowerCase();
+  const exact = exactRoutes.get(pathname)?.get(wanted);
+  if (exact !== undefined) return { operationId: exact, pathParams: {} };
   for (const route of routes) {
     if (route.method !== (wanted as HttpMethod)) continue;
     const match = route.pattern.exec(pathname);

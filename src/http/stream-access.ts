@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { StreamTokens } from '../auth/index.ts';
 import { type Configuration, parsePathParams, parseQuery, type ValidationIssue } from '../contract/index.ts';
 import type { Store } from '../store/index.ts';
+import type { ClientId } from '../stream/ports.ts';
 import { authenticateUser, type RequestAuth } from './authenticate.ts';
 import { BadRequestError, NotAcceptableError, NotFoundError, UnauthorizedError } from './errors.ts';
 
@@ -16,13 +17,14 @@ interface StreamRequest {
   readonly pathParams: Record<string, string>;
   /** Lower-cased names, as Node gives them. */
   readonly headers: IncomingHttpHeaders;
-  readonly remoteAddress: string | undefined;
+  /** A function: reading a socket's peer address is a system call, made only if a log line needs it. */
+  readonly remoteAddress: () => string | undefined;
   /** Aborted when the client leaves: authorization stops there instead of reading on. */
   readonly signal?: AbortSignal;
 }
 
 interface StreamAccess {
-  readonly clientId: string;
+  readonly clientId: ClientId;
   /** Last-Event-ID header, else the `last_event_id` query parameter; anything (client input). */
   readonly lastEventId: string | undefined;
   readonly configuration?: { readonly userId: string; readonly value: Configuration };
@@ -45,6 +47,24 @@ function acceptsEventStream(accept: string | undefined): boolean {
     .some((type) => type === 'text/event-stream' || type === 'text/*' || type === '*/*');
 }
 
+type StreamOperationId = StreamRequest['operationId'];
+
+/**
+ * The contract's verdict on a stream request with no query string, which is most connects: it is
+ * the same every time, so it is found once per operation. Its value is only read.
+ */
+const emptyQueryVerdicts = new Map<StreamOperationId, ReturnType<typeof parseQuery<StreamOperationId>>>();
+
+function parseStreamQuery(operationId: StreamOperationId, query: Record<string, unknown>) {
+  for (const _name in query) return parseQuery(operationId, query);
+  let verdict = emptyQueryVerdicts.get(operationId);
+  if (verdict === undefined) {
+    verdict = parseQuery(operationId, {});
+    emptyQueryVerdicts.set(operationId, verdict);
+  }
+  return verdict;
+}
+
 /** A request that passed every check that needs no identity: either the global stream's access, or what to identify. */
 type CheckedStreamRequest =
   | { readonly kind: 'open'; readonly access: StreamAccess }
@@ -62,7 +82,7 @@ type CheckedStreamRequest =
  */
 function checkStreamRequest(request: StreamRequest): CheckedStreamRequest {
   const issues: ValidationIssue[] = [];
-  const query = parseQuery(request.operationId, request.query);
+  const query = parseStreamQuery(request.operationId, request.query);
   if (!query.ok) issues.push(...query.issues);
   let configId: string | undefined;
   if (request.operationId === 'streamConfiguration') {
@@ -78,7 +98,9 @@ function checkStreamRequest(request: StreamRequest): CheckedStreamRequest {
   // The header wins: the browser sends it on reconnect, newer than the URL's first-connect id.
   const lastEventId = typeof header === 'string' && header !== '' ? header : values.last_event_id;
   if (configId === undefined) {
-    return { kind: 'open', access: { clientId: `ip:${request.remoteAddress ?? 'unknown'}`, lastEventId } };
+    const { remoteAddress } = request;
+    const clientId = () => `ip:${remoteAddress() ?? 'unknown'}`;
+    return { kind: 'open', access: { clientId, lastEventId } };
   }
   return { kind: 'identify', configId, token: values.token, lastEventId };
 }

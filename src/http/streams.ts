@@ -38,7 +38,12 @@ import {
 /** Every header of an open stream, set in one writeHead. */
 const STREAM_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...API_SECURITY_HEADERS, ...SSE_HEADERS });
 
-/** Idle time before the kernel starts probing a silent stream's peer. */
+/**
+ * Idle time before the kernel starts probing a silent stream's peer. Probes only start on a
+ * connection with nothing in flight for this long, so they are armed only when heartbeats are
+ * further apart; with heartbeats at this interval or closer, a stream is never that idle and a
+ * vanished peer is found by TCP's retransmission timeout instead (docs/streams.md).
+ */
 const KEEPALIVE_PROBE_AFTER_MS = 30_000;
 
 interface StreamRouteDeps {
@@ -50,6 +55,7 @@ interface StreamRouteDeps {
   readonly logger: Logger;
   /** Seconds a client refused at capacity should wait. */
   readonly retryAfterSeconds: number;
+  readonly heartbeatIntervalMs: number;
   /** Puts internal error messages in 500 problems; development only. */
   readonly exposeErrors: boolean;
 }
@@ -121,12 +127,12 @@ class ResponseSink implements SseSink {
 }
 
 /** The socket settings of a stream: small frames at once, no request timeout, dead peers found. */
-function prepareStreamSocket(req: IncomingMessage): void {
+function prepareStreamSocket(req: IncomingMessage, heartbeatIntervalMs: number): void {
   req.socket.setNoDelay(true);
   // A stream is idle between events by design; Node's request timeouts must not cut it.
   req.socket.setTimeout(0);
-  // A peer that vanished without a FIN on a quiet stream is found by TCP keep-alive probes.
-  req.socket.setKeepAlive(true, KEEPALIVE_PROBE_AFTER_MS);
+  // A peer that vanished without a FIN between heartbeats far apart is found by keep-alive probes.
+  if (heartbeatIntervalMs > KEEPALIVE_PROBE_AFTER_MS) req.socket.setKeepAlive(true, KEEPALIVE_PROBE_AFTER_MS);
 }
 
 function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
@@ -151,7 +157,7 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
       res.end();
       return;
     }
-    prepareStreamSocket(req);
+    prepareStreamSocket(req, deps.heartbeatIntervalMs);
     deps.hub.connect({ sink: new ResponseSink(res), ...access }).catch((error: unknown) => {
       answerError(req, res, error);
     });
@@ -184,13 +190,14 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
   };
 
   const serve = (req: IncomingMessage, res: ServerResponse, route: StreamRoute): void => {
+    const { socket } = req;
     try {
       const checked = checkStreamRequest({
         operationId: route.operationId,
         query: route.query,
         pathParams: route.pathParams,
         headers: req.headers,
-        remoteAddress: req.socket.remoteAddress,
+        remoteAddress: () => socket.remoteAddress,
       });
       // The global stream needs nothing more: it opens in this tick, so there is no await during
       // which its client could leave unnoticed (a socket closed already is freed by its sink).

@@ -81,7 +81,7 @@ async function streamAccess(rt: LambdaRuntime, request: ReturnType<typeof reques
     query: queryOf(request.rawQueryString),
     pathParams: match.pathParams,
     headers: request.headers,
-    remoteAddress: request.sourceIp,
+    remoteAddress: () => request.sourceIp,
   });
 }
 

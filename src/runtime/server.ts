@@ -82,6 +82,7 @@ function serverListener(config: Config, deps: AppDeps): RequestListener {
     metrics: deps.metrics,
     logger: deps.logger,
     retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
     exposeErrors: config.logLevel === 'debug',
   });
   const app = serverApp(config, deps, { auth, streamTokens, streams });

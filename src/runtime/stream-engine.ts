@@ -6,8 +6,8 @@
  * demo data, a counted client) stays in the host, so a production server reuses this as is.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { Config } from '../config.ts';
+import { engineLogger } from '../observability/engine-logger.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StreamMetrics } from '../observability/stream-metrics.ts';
 import type { Store } from '../store/index.ts';
@@ -15,7 +15,6 @@ import { createFeedPoller } from '../stream/feed-poller.ts';
 import { reconnectEvent } from '../stream/events.ts';
 import { frameRetry } from '../stream/frame.ts';
 import { type ConnectRequest, createHub, type Hub } from '../stream/hub.ts';
-import type { EngineLogger } from '../stream/ports.ts';
 import type { Subscriber } from '../stream/subscriber.ts';
 
 /** The settings the engine reads; a host passes its whole Config. */
@@ -55,27 +54,6 @@ interface StreamEngine {
   closeAll(reason: 'shutdown' | 'deadline'): void;
   /** Stops polling and the hub's timers; `closeAll` first to end streams politely. */
   stop(): void;
-}
-
-/**
- * The engine logs every stream opened and closed at info. Below the logger's level those calls
- * stop here: Powertools reads the environment on every call, even one it drops (and so does its
- * `level` getter, hence read once: no host changes the level of a running engine), and at 10,000
- * connects that shows in the connect time.
- */
-function engineLogger(logger: Logger): EngineLogger {
-  const infoEnabled = logger.level <= LogLevelThreshold.INFO;
-  return {
-    info: (message, ...fields) => {
-      if (infoEnabled) logger.info(message, ...fields);
-    },
-    warn: (message, ...fields) => {
-      logger.warn(message, ...fields);
-    },
-    error: (message, ...fields) => {
-      logger.error(message, ...fields);
-    },
-  };
 }
 
 /**

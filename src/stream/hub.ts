@@ -5,13 +5,12 @@
  * cursor replays what it missed before it goes live (resume.ts). Every event is built by a typed
  * builder (events.ts), and the engine reaches the store only through its ports (ports.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { MAX_QUEUED_BYTES, STALL_HEARTBEATS } from './constants.ts';
-import { heartbeatEvent, reconnectEvent, streamOpenEvent } from './events.ts';
+import { reconnectEvent } from './events.ts';
 import { fanOut, type FanOutState } from './fan-out.ts';
 import type { FeedPoller } from './feed-poller.ts';
-import { frameRetry } from './frame.ts';
-import type { EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
+import { Openings } from './opening.ts';
+import type { ClientId, EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
 import { replayOrReconnect, type ResumeContext } from './resume.ts';
 import type { SseSink } from './sink.ts';
 import { Subscriber } from './subscriber.ts';
@@ -19,7 +18,7 @@ import { adoptSnapshot, aggregatesOf, framedSnapshot, type View, viewFor, type V
 
 interface ConnectRequest {
   readonly sink: SseSink;
-  readonly clientId: string;
+  readonly clientId: ClientId;
   /** The raw Last-Event-ID (header or query); anything, since it is client input. */
   readonly lastEventId: string | undefined;
   /** For a configuration stream: its owner and the configuration as just read. */
@@ -67,42 +66,14 @@ type ReconnectReason = 'shutdown' | 'deadline' | 'store_unavailable';
 interface HubState extends FanOutState {
   readonly options: HubOptions;
   size: number;
-  /** The last opening head (`retry` and stream_open): a connect storm brings several per millisecond. */
-  lastHead: { key: string; text: string };
+  readonly openings: Openings;
 }
-
-/** One-entry memo of Date#toISOString: the same millisecond (or poll time) is formatted once. */
-function isoTimes(): (ms: number) => string {
-  let lastMs = Number.NaN;
-  let lastText = '';
-  return (ms) => {
-    if (ms !== lastMs) {
-      lastMs = ms;
-      lastText = new Date(ms).toISOString();
-    }
-    return lastText;
-  };
-}
-
-const serverTimeIso = isoTimes();
-const lastPollIso = isoTimes();
 
 /** `retry` with ±50 % jitter, so a fleet of clients does not come back in one wave. */
 const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));
 
 const reconnectFrame = (state: HubState, reason: ReconnectReason, id: string): string =>
   reconnectEvent(id, { reason, retry_ms: jittered(state.options.retryMs) });
-
-function heartbeatFrame(state: HubState, id: string, timestamp = serverTimeIso(state.now())): string {
-  const health = state.options.poller.health();
-  return heartbeatEvent(id, {
-    timestamp,
-    connections: state.size,
-    status: health.status,
-    last_poll_at: health.lastPollAt === null ? null : lastPollIso(health.lastPollAt),
-    lag_ms: health.lagMs,
-  });
-}
 
 function sendHeartbeats(state: HubState): void {
   let delivered = 0;
@@ -113,7 +84,7 @@ function sendHeartbeats(state: HubState): void {
       // Replaying or just replayed: its own cursor is ahead of the view's; an older id would
       // move its resume point back and repeat items on reconnect.
       if (subscriber.state !== 'live' || subscriber.replayed !== undefined) continue;
-      frame ??= heartbeatFrame(state, view.cursor);
+      frame ??= state.openings.heartbeat(view.cursor);
       subscriber.send(frame, 1);
       delivered += 1;
     }
@@ -137,7 +108,6 @@ function addSubscriber(state: HubState, request: ConnectRequest, view: View): Su
   const { options } = state;
   state.size += 1;
   const subscriber = new Subscriber(request.sink, {
-    connectionId: randomUUID(),
     clientId: request.clientId,
     stream: request.configuration === undefined ? 'global' : 'configuration',
     configId: request.configuration?.value.config_id,
@@ -154,28 +124,6 @@ function addSubscriber(state: HubState, request: ConnectRequest, view: View): Su
   return subscriber;
 }
 
-/** What a stream opens with: `retry`, stream_open, the snapshot when there is one, a heartbeat. */
-function openingFrames(state: HubState, view: View, outcome: 'fresh' | 'resumed' | 'reset', id: string) {
-  const { options } = state;
-  const serverTime = serverTimeIso(state.now());
-  const key = `${outcome} ${id} ${serverTime}`;
-  if (state.lastHead.key !== key) {
-    const open = streamOpenEvent(id, {
-      outcome,
-      retry_ms: options.retryMs,
-      heartbeat_interval_ms: options.heartbeatIntervalMs,
-      server_time: serverTime,
-    });
-    state.lastHead = { key, text: frameRetry(options.retryMs) + open };
-  }
-  let opening = state.lastHead.text;
-  const snapshot = view.snapshot === undefined ? undefined : framedSnapshot(view, view.snapshot, id);
-  if (snapshot !== undefined) opening += snapshot.text;
-  // The confirmation a client can read at once: the stream is up and how fresh its data is.
-  opening += heartbeatFrame(state, id, serverTime);
-  return { opening, events: 2 + (snapshot?.events ?? 0) };
-}
-
 async function connect(state: HubState, resume: ResumeContext, request: ConnectRequest): Promise<Subscriber> {
   const { store } = state.options;
   const view = viewFor(state.views, request.configuration, {
@@ -190,9 +138,10 @@ async function connect(state: HubState, resume: ResumeContext, request: ConnectR
   if (subscriber.isClosed()) return subscriber;
   // Read after any await: a fresh stream takes every batch after the view's cursor as of now.
   const startId = parsed?.ok === true ? store.encodeCursor(parsed.cursor) : view.cursor;
-  const { opening, events } = openingFrames(state, view, outcome, startId);
-  if (view.snapshot === undefined) subscriber.snapshotMissed();
-  subscriber.send(opening, events);
+  const snapshot = view.snapshot === undefined ? undefined : framedSnapshot(view, view.snapshot, startId);
+  if (snapshot === undefined) subscriber.snapshotMissed();
+  const opening = state.openings.opening(outcome, startId, snapshot);
+  subscriber.send(opening.text, opening.events);
   if (parsed?.ok === true) await replayOrReconnect(resume, subscriber, view, parsed.cursor, startId);
   else subscriber.goLive();
   return subscriber;
@@ -217,7 +166,13 @@ function createHub(options: HubOptions): Hub {
     lastCursor: options.poller.cursor,
     lastFannedReadAt: options.poller.lastReadAt,
     size: 0,
-    lastHead: { key: '', text: '' },
+    openings: new Openings({
+      retryMs: options.retryMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      now: options.now ?? Date.now,
+      connections: () => state.size,
+      health: () => options.poller.health(),
+    }),
   };
   const resume: ResumeContext = {
     store: options.store,

@@ -93,11 +93,20 @@ interface StreamMetrics {
   feedLag(ms: number): void;
 }
 
+/**
+ * Who is connected, for logs: the user id, or the client's address on the public stream. A
+ * function when finding it costs a system call (a socket's peer address): it is called the first
+ * time a line that is written names the client, so a server logging at `warn` seldom makes it.
+ */
+type ClientId = string | (() => string);
+
 /** Structured log fields; an `error` field carries the Error itself. */
 type LogFields = Record<string, unknown>;
 
-/** The log calls the engine makes (Powertools' Logger fits). */
+/** The log calls the engine makes. */
 interface EngineLogger {
+  /** False when `info` lines are dropped: the engine then does not build its per-stream lines. */
+  readonly infoEnabled: boolean;
   info(message: string, ...fields: LogFields[]): void;
   warn(message: string, ...fields: LogFields[]): void;
   error(message: string, ...fields: LogFields[]): void;
@@ -105,6 +114,7 @@ interface EngineLogger {
 
 export type {
   Aggregates,
+  ClientId,
   CloseReason,
   CursorOps,
   CursorParse,

@@ -9,13 +9,12 @@
  *   or vanished without closing, would otherwise hold its slot until the queue filled, which on a
  *   quiet stream (heartbeats only) could take days.
  */
-import type { CloseReason, EngineLogger, FeedCursor, StreamKind, StreamMetrics } from './ports.ts';
+import { randomUUID } from 'node:crypto';
+import type { ClientId, CloseReason, EngineLogger, FeedCursor, LogFields, StreamKind, StreamMetrics } from './ports.ts';
 import type { SseSink } from './sink.ts';
 
 interface SubscriberOptions {
-  readonly connectionId: string;
-  /** Who is connected: the user id, or the client address for the public stream. */
-  readonly clientId: string;
+  readonly clientId: ClientId;
   readonly stream: StreamKind;
   readonly configId?: string | undefined;
   readonly maxQueuedBytes: number;
@@ -46,8 +45,6 @@ interface Replayed {
 type SubscriberState = 'opening' | 'replaying' | 'live' | 'closed';
 
 class Subscriber {
-  readonly connectionId: string;
-  readonly clientId: string;
   readonly stream: StreamKind;
   readonly configId: string | undefined;
   /**
@@ -76,12 +73,14 @@ class Subscriber {
   private closedPromise: Promise<CloseReason> | undefined;
   /** Made on first use (a replay), so a live-only stream carries none. */
   private abortOnClose: AbortController | undefined;
+  /** Both found on first use: only log lines need them, and a server may log only warnings. */
+  private id: string | undefined;
+  private client: ClientId;
 
   constructor(sink: SseSink, options: SubscriberOptions) {
     this.sink = sink;
     this.options = options;
-    this.connectionId = options.connectionId;
-    this.clientId = options.clientId;
+    this.client = options.clientId;
     this.stream = options.stream;
     this.configId = options.configId;
     sink.onDrain(() => {
@@ -91,7 +90,7 @@ class Subscriber {
       this.close('client_closed');
     });
     options.metrics.connectionOpened(options.stream);
-    options.logger.info('stream opened', this.logFields());
+    if (options.logger.infoEnabled) options.logger.info('stream opened', this.logFields());
   }
 
   /**
@@ -106,6 +105,18 @@ class Subscriber {
           })
         : Promise.resolve(this.closeReason);
     return this.closedPromise;
+  }
+
+  /** Ties this stream's log lines together. */
+  get connectionId(): string {
+    this.id ??= randomUUID();
+    return this.id;
+  }
+
+  /** Who is connected (see ClientId); found once, then kept. */
+  get clientId(): string {
+    if (typeof this.client === 'function') this.client = this.client();
+    return this.client;
   }
 
   get state(): SubscriberState {
@@ -217,26 +228,21 @@ class Subscriber {
     this.current = 'closed';
     this.closeReason = reason;
     clearTimeout(this.stallTimer);
-    if (reason === 'slow_consumer' || reason === 'stalled') {
+    const dropped = reason === 'slow_consumer' || reason === 'stalled';
+    const lastWords = !dropped && reason !== 'client_closed' && finalFrame !== undefined && !this.blocked;
+    if (lastWords) this.eventsSent += 1;
+    this.options.metrics.connectionClosed(this.stream, reason);
+    // Logged before the socket is dropped: its peer address can no longer be read after.
+    if (dropped || this.options.logger.infoEnabled) this.logClose(dropped ? 'warn' : 'info', reason);
+    if (dropped) {
       this.sink.destroy();
     } else if (reason !== 'client_closed') {
-      if (finalFrame !== undefined && !this.blocked) {
-        this.sink.write(finalFrame);
-        this.eventsSent += 1;
-      }
+      if (lastWords) this.sink.write(finalFrame);
       this.sink.end();
     }
     this.queue = undefined;
     this.queuedBytes = 0;
     this.releaseDrainWaiters();
-    this.options.metrics.connectionClosed(this.stream, reason);
-    const level = reason === 'slow_consumer' || reason === 'stalled' ? 'warn' : 'info';
-    this.options.logger[level]('stream closed', {
-      ...this.logFields(),
-      duration_ms: Math.round(performance.now() - this.openedAt),
-      events_sent: this.eventsSent,
-      close_reason: reason,
-    });
     this.options.onClosed(this);
     this.abortOnClose?.abort();
     this.closedWith?.(reason);
@@ -286,7 +292,17 @@ class Subscriber {
     for (const resolve of waiters ?? []) resolve();
   }
 
-  private logFields() {
+  private logClose(level: 'info' | 'warn', reason: CloseReason): void {
+    this.options.logger[level]('stream closed', {
+      ...this.logFields(),
+      duration_ms: Math.round(performance.now() - this.openedAt),
+      events_sent: this.eventsSent,
+      close_reason: reason,
+    });
+  }
+
+  /** The fields of every line about this stream. */
+  private logFields(): LogFields {
     return {
       connection_id: this.connectionId,
       client_id: this.clientId,

@@ -16,9 +16,9 @@ class CapturingLogger extends Logger {
   }
 }
 
-/** A logger at `debug` whose lines land in `.lines`. */
-function capturingLogger(): CapturingLogger {
-  return new CapturingLogger({ serviceName: 'tickerpulse', logLevel: 'DEBUG' });
+/** A logger at `level` (`debug` by default) whose lines land in `.lines`. */
+function capturingLogger(level: 'DEBUG' | 'INFO' | 'WARN' = 'DEBUG'): CapturingLogger {
+  return new CapturingLogger({ serviceName: 'tickerpulse', logLevel: level });
 }
 
 export type { CapturingLogger, LogLine };

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createPrometheusMetrics } from '../../../src/observability/stream-metrics.ts';
 import { createFeedPoller, type FeedPoller } from '../../../src/stream/feed-poller.ts';
 import { createDynamoClients, createStore, type DynamoClients } from '../../../src/store/index.ts';
+import { engineLogger } from '../../../src/observability/engine-logger.ts';
 import { type CapturingLogger, capturingLogger } from '../../support/capturing-logger.ts';
 import { startTestStore, type TestStore } from '../../support/test-store.ts';
 
@@ -36,7 +37,13 @@ beforeEach(async () => {
   });
   logger = capturingLogger();
   // Real timers at a short interval; the store clock only moves when the test moves it.
-  poller = createFeedPoller({ store, intervalMs: 10, logger, metrics: createPrometheusMetrics(), now: () => t.now() });
+  poller = createFeedPoller({
+    store,
+    intervalMs: 10,
+    logger: engineLogger(logger),
+    metrics: createPrometheusMetrics(),
+    now: () => t.now(),
+  });
   poller.onBatch(() => {
     batches += 1;
   });
@@ -90,7 +97,7 @@ it('measures an outage that began with the very first poll', async () => {
   const fresh = createFeedPoller({
     store,
     intervalMs: 10,
-    logger,
+    logger: engineLogger(logger),
     metrics: createPrometheusMetrics(),
     now: () => t.now(),
   });

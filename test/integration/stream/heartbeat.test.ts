@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { engineLogger } from '../../../src/observability/engine-logger.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createPrometheusMetrics } from '../../../src/observability/stream-metrics.ts';
 import { createFeedPoller, type FeedPoller } from '../../../src/stream/feed-poller.ts';
@@ -17,7 +18,7 @@ beforeEach(async () => {
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   t = await startTestStore();
   const metrics = createPrometheusMetrics();
-  const logger = createLogger('silent');
+  const logger = engineLogger(createLogger('silent'));
   poller = createFeedPoller({ store: t.store, intervalMs: 60_000, logger, metrics, now: () => t.now() });
   await poller.start();
   hub = createHub({

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkResponse, matchOperation, parseBody, parsePathParams, parseQuery } from '../../../src/contract/index.ts';
+import {
+  checkResponse,
+  matchOperation,
+  type OperationId,
+  operations,
+  parseBody,
+  parsePathParams,
+  parseQuery,
+} from '../../../src/contract/index.ts';
 
 const validItem = {
   item_id: 'reuters-2026-11-21-aapl-0042',
@@ -194,10 +202,21 @@ describe('matchOperation', () => {
     expect(matchOperation(method, path)).toEqual({ operationId, pathParams });
   });
 
+  it('maps every operation of the contract to itself, whether its path has parameters or not', () => {
+    for (const operationId of Object.keys(operations) as OperationId[]) {
+      const { method, path } = operations[operationId];
+      const concrete = path.replaceAll(/\{[^}]+\}/g, 'x');
+      expect(matchOperation(method.toUpperCase(), concrete)?.operationId, `${method} ${path}`).toBe(operationId);
+    }
+    expect(matchOperation('GET', '/api/v2/stream')).toEqual({ operationId: 'streamGlobal', pathParams: {} });
+  });
+
   it.each([
     ['PATCH', '/api/v2/items'],
     ['GET', '/api/v2/items/'],
     ['GET', '/api/v2/configurations/a/b'],
+    ['CONSTRUCTOR', '/api/v2/items'],
+    ['__PROTO__', '/api/v2/stream'],
   ])('finds nothing for %s %s', (method, path) => {
     expect(matchOperation(method, path)).toBeUndefined();
   });

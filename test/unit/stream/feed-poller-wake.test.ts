@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ItemInput } from '../../../src/contract/index.ts';
+import { engineLogger } from '../../../src/observability/engine-logger.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createFeedPoller, type FeedPoller, type PollBatch } from '../../../src/stream/feed-poller.ts';
 import type { FeedSource } from '../../../src/stream/ports.ts';
@@ -57,7 +58,7 @@ function pollerOn(source: FeedSource, intervalMs: number) {
   const poller = createFeedPoller({
     store: source,
     intervalMs,
-    logger: createLogger('silent'),
+    logger: engineLogger(createLogger('silent')),
     metrics: recordingMetrics().metrics,
   });
   pollers.push(poller);

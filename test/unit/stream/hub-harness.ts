@@ -13,6 +13,7 @@ import {
   parseEvent,
   type StreamEvent,
 } from '../../../src/contract/index.ts';
+import { engineLogger } from '../../../src/observability/engine-logger.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createFeedPoller } from '../../../src/stream/feed-poller.ts';
 import { createHub, type Hub } from '../../../src/stream/hub.ts';
@@ -123,9 +124,9 @@ afterEach(() => {
 });
 
 /** The engine over `feed`: the poller never fires on its own (`step()` polls and fans out). */
-async function engine(feed: MemoryFeed = createMemoryFeed(), maxConnections = 10) {
+async function engine(feed: MemoryFeed = createMemoryFeed(), maxConnections = 10, now?: () => number) {
   const recorded = recordingMetrics();
-  const logger = createLogger('silent');
+  const logger = engineLogger(createLogger('silent'));
   const poller = createFeedPoller({ store: feed, intervalMs: 3_600_000, logger, metrics: recorded.metrics });
   await poller.start();
   const hub: Hub = createHub({
@@ -137,6 +138,7 @@ async function engine(feed: MemoryFeed = createMemoryFeed(), maxConnections = 10
     maxConnections,
     metrics: recorded.metrics,
     logger,
+    ...(now === undefined ? {} : { now }),
   });
   stops.push(() => {
     hub.stop();

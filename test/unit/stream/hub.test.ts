@@ -39,6 +39,49 @@ describe('hub fan-out', () => {
   });
 });
 
+describe('hub openings', () => {
+  it('frames an opening once per millisecond: streams opening in it get the same string', async () => {
+    let now = Date.parse('2026-11-26T06:00:00.000Z');
+    const { feed, hub, step } = await engine(createMemoryFeed(), 10, () => now);
+    feed.append(item('AAA'));
+    await step();
+    const sameMs = [recordingSink(), recordingSink(), recordingSink()];
+    for (const client of sameMs) await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    const openings = sameMs.map((client) => client.writes[0]);
+    expect(new Set(openings).size).toBe(1);
+    // The heartbeat is a reading at its millisecond: the count as of the first stream opened in it.
+    const heartbeat = sameMs[2]?.events().find((e) => e.event === 'heartbeat');
+    expect(heartbeat?.event === 'heartbeat' && heartbeat.data).toMatchObject({
+      timestamp: '2026-11-26T06:00:00.000Z',
+      connections: 1,
+    });
+
+    now += 1;
+    const later = recordingSink();
+    await hub.connect({ sink: later.sink, clientId: 'c', lastEventId: undefined });
+    expect(later.writes[0]).not.toBe(openings[0]);
+    const laterBeat = later.events().find((e) => e.event === 'heartbeat');
+    expect(laterBeat?.event === 'heartbeat' && laterBeat.data).toMatchObject({
+      timestamp: '2026-11-26T06:00:00.001Z',
+      connections: 4,
+    });
+  });
+
+  it('frames a resumed stream its own opening in the same millisecond', async () => {
+    const now = Date.parse('2026-11-26T06:00:00.000Z');
+    const { feed, hub, step } = await engine(createMemoryFeed(), 10, () => now);
+    feed.append(item('AAA'));
+    await step();
+    const fresh = recordingSink();
+    await hub.connect({ sink: fresh.sink, clientId: 'c', lastEventId: undefined });
+    const resumed = recordingSink();
+    await hub.connect({ sink: resumed.sink, clientId: 'c', lastEventId: fresh.lastId() });
+    const outcome = resumed.events().find((e) => e.event === 'stream_open');
+    expect(outcome?.event === 'stream_open' && outcome.data.outcome).toBe('resumed');
+    expect(resumed.writes[0]).not.toBe(fresh.writes[0]);
+  });
+});
+
 describe('hub views', () => {
   it('gives a configuration stream only its tickers, and the global stream everything', async () => {
     const feed = createMemoryFeed();

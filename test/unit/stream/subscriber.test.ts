@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { engineLogger } from '../../../src/observability/engine-logger.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import type { CloseReason, StreamMetrics } from '../../../src/observability/stream-metrics.ts';
 import type { SseSink } from '../../../src/stream/sink.ts';
 import { Subscriber } from '../../../src/stream/subscriber.ts';
+import { capturingLogger } from '../../support/capturing-logger.ts';
 
 /** A real Writable that takes `capacity` bytes and then stops reading until `release()`. */
 function stalledSink(capacity: number) {
@@ -65,13 +67,12 @@ const STALL_MS = 90_000;
 
 const subscriberOn = (sink: SseSink, metrics: StreamMetrics, maxQueuedBytes = 1000) =>
   new Subscriber(sink, {
-    connectionId: 'c1',
     clientId: 'test',
     stream: 'global',
     maxQueuedBytes,
     stallTimeoutMs: STALL_MS,
     metrics,
-    logger: createLogger('silent'),
+    logger: engineLogger(createLogger('silent')),
     onClosed: () => undefined,
   });
 
@@ -235,5 +236,71 @@ describe('Subscriber.closed', () => {
     subscriber.close('shutdown');
     await expect(subscriber.closed).resolves.toBe('client_closed');
     expect(subscriber.closed).toBe(subscriber.closed);
+  });
+});
+
+describe('Subscriber log lines', () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  /** A subscriber whose client id is a function that counts its calls (as a peer-address lookup would). */
+  function loggedSubscriber(level: 'INFO' | 'WARN') {
+    const logger = capturingLogger(level);
+    const s = stalledSink(10);
+    /** How often the client was looked up, and whether its socket was already destroyed then. */
+    const lookups = { count: 0, afterDestroy: false };
+    const subscriber = new Subscriber(s.sink, {
+      clientId: () => {
+        lookups.count += 1;
+        lookups.afterDestroy ||= s.isDestroyed();
+        return 'ip:127.0.0.9';
+      },
+      stream: 'global',
+      maxQueuedBytes: 1000,
+      stallTimeoutMs: STALL_MS,
+      metrics: recordingMetrics().metrics,
+      logger: engineLogger(logger),
+      onClosed: () => undefined,
+    });
+    return { subscriber, logger, lookups, sink: s };
+  }
+
+  it('ties the open and close lines together with one connection id, and looks the client up once', () => {
+    const { subscriber, logger, lookups } = loggedSubscriber('INFO');
+    subscriber.close('client_closed');
+    const [opened, closed] = logger.lines;
+    expect(opened).toMatchObject({ message: 'stream opened', client_id: 'ip:127.0.0.9', stream: 'global' });
+    expect(closed).toMatchObject({
+      message: 'stream closed',
+      client_id: 'ip:127.0.0.9',
+      close_reason: 'client_closed',
+    });
+    expect(opened?.['connection_id']).toMatch(UUID);
+    expect(closed?.['connection_id']).toBe(opened?.['connection_id']);
+    expect(lookups.count).toBe(1);
+  });
+
+  it('never looks the client up when no line about it is written', () => {
+    const { subscriber, logger, lookups } = loggedSubscriber('WARN');
+    subscriber.send('x'.repeat(5), 1);
+    subscriber.close('client_closed');
+    expect(logger.lines).toEqual([]);
+    expect(lookups.count).toBe(0);
+  });
+
+  it('names the client of a dropped stream, looked up before its socket is destroyed', () => {
+    const { subscriber, logger, lookups, sink } = loggedSubscriber('WARN');
+    subscriber.send('x'.repeat(20), 1);
+    subscriber.close('slow_consumer');
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toMatchObject({
+      level: 'WARN',
+      message: 'stream closed',
+      client_id: 'ip:127.0.0.9',
+      close_reason: 'slow_consumer',
+    });
+    expect(logger.lines[0]?.['connection_id']).toMatch(UUID);
+    expect(lookups.count).toBe(1);
+    expect(sink.isDestroyed()).toBe(true);
+    expect(lookups.afterDestroy).toBe(false);
   });
 });
