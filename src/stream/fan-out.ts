@@ -8,11 +8,13 @@
 import { cursorCovers } from './cursor.ts';
 import { newItemEvent, streamClosedEvent } from './events.ts';
 import type { BatchItem, PollBatch } from './feed-poller.ts';
-import type { Aggregates, FeedSource, StreamMetrics } from './ports.ts';
+import type { Configuration } from '../contract/index.ts';
+import type { Aggregates, EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 import {
   aggregatesOf,
   applyTickers,
+  deferTickerUpdates,
   framedSnapshot,
   GLOBAL,
   metricsUpdate,
@@ -25,6 +27,7 @@ import {
 /** The hub's state that fan-out reads and moves forward. */
 interface FanOutState {
   readonly views: Map<string, View>;
+  readonly logger: EngineLogger;
   /** Per batch reads (the poller's store, counted per poll). */
   readonly pollStore: FeedSource;
   readonly metrics: StreamMetrics;
@@ -38,7 +41,8 @@ interface FanOutState {
 /** One view's share of a batch, built once for all its subscribers. */
 interface ViewBatch {
   readonly items: readonly BatchItem[];
-  readonly aggregates: Aggregates;
+  /** Undefined when the store did not answer: items only, no updates. */
+  readonly aggregates: Aggregates | undefined;
   /** Items and ticker updates. */
   readonly body: string;
   readonly bodyEvents: number;
@@ -65,11 +69,11 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
       continue;
     }
     if (!(await refreshConfiguration(state, view))) continue;
-    const aggregates = await aggregatesOf(view, state.pollStore);
+    const aggregates = await currentAggregates(state, view);
     // Nothing awaits from here on: the view's snapshot, its cursor and the delivery move together,
     // so a stream that opens now gets either all of this batch or none of it.
     const share = viewBatch(view, aggregates, batch, frameOf);
-    view.snapshot = aggregates;
+    if (aggregates !== undefined) view.snapshot = aggregates;
     view.cursor = batch.cursor;
     view.readAt = batch.readAt;
     const delivered = deliver(view, batch, share, frameOf);
@@ -79,10 +83,34 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
   state.lastCursor = batch.cursor;
 }
 
-/** False when the view's configuration is gone: its streams are ended and the view dropped. */
+/**
+ * The view's aggregates as of this batch; undefined when the store did not answer. The poller has
+ * moved past the batch's items already, so they go out anyway (a store that fails between the
+ * poll and this read would otherwise lose them for every open stream). The aggregates follow
+ * with the next batch: every poll that succeeds hands one over, even an empty one.
+ */
+async function currentAggregates(state: FanOutState, view: View): Promise<Aggregates | undefined> {
+  try {
+    return await aggregatesOf(view, state.pollStore);
+  } catch (error) {
+    state.logger.warn('batch sent without aggregates: the store did not answer', { error, view: view.key });
+    return undefined;
+  }
+}
+
+/**
+ * False when the view's configuration is gone: its streams are ended and the view dropped. When
+ * the store does not answer, the view keeps the tickers it has for this batch.
+ */
 async function refreshConfiguration(state: FanOutState, view: View): Promise<boolean> {
   if (view.owner === undefined) return true;
-  const current = await state.pollStore.getConfiguration(view.owner.userId, view.owner.configId);
+  let current: Configuration | null;
+  try {
+    current = await state.pollStore.getConfiguration(view.owner.userId, view.owner.configId);
+  } catch (error) {
+    state.logger.warn('configuration not re-read: the store did not answer', { error, view: view.key });
+    return true;
+  }
   if (current === null) {
     const frame = streamClosedEvent(view.cursor, { reason: 'configuration_deleted' });
     for (const subscriber of [...view.subscribers]) subscriber.close('configuration_deleted', frame);
@@ -95,13 +123,17 @@ async function refreshConfiguration(state: FanOutState, view: View): Promise<boo
 
 function viewBatch(
   view: View,
-  aggregates: Aggregates,
+  aggregates: Aggregates | undefined,
   batch: PollBatch,
   frameOf: (entry: BatchItem) => string,
 ): ViewBatch {
   const items = batch.items.filter((entry) => viewShows(view, entry.item));
-  const updates = tickerUpdates(view, aggregates, { items, readAt: batch.readAt }, batch.cursor);
-  const metricsPart = metricsUpdate(view, aggregates, batch.cursor);
+  const viewItems = { items, readAt: batch.readAt };
+  const updates =
+    aggregates === undefined
+      ? deferTickerUpdates(view, viewItems)
+      : tickerUpdates(view, aggregates, viewItems, batch.cursor);
+  const metricsPart = aggregates === undefined ? undefined : metricsUpdate(view, aggregates, batch.cursor);
   const body = items.map(frameOf).join('') + updates.part;
   return { items, aggregates, body, bodyEvents: items.length + updates.events, updates, metricsPart };
 }
@@ -125,8 +157,8 @@ function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry
               !replayed.itemIds.has(entry.item.item_id) &&
               !cursorCovers(replayed.cursor, { arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }),
           );
-    if (subscriber.takeMissedSnapshot()) {
-      sendWithSnapshot(view, share, subscriber, items.map(frameOf).join(''), items.length);
+    if (share.aggregates !== undefined && subscriber.takeMissedSnapshot()) {
+      sendWithSnapshot(view, share.aggregates, share.updates, subscriber, items.map(frameOf).join(''), items.length);
     } else if (replayed === undefined) {
       subscriber.sendBatch(combined, body, bodyEvents, metricsPart);
     } else {
@@ -144,9 +176,16 @@ function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry
  * batch's items and only the updates the snapshot does not carry: its metrics and its most active
  * tickers' aggregates are already in the snapshot, and are not sent twice.
  */
-function sendWithSnapshot(view: View, share: ViewBatch, subscriber: Subscriber, items: string, itemEvents: number) {
-  const snapshot = framedSnapshot(view, share.aggregates, view.cursor);
-  const beyond = share.updates.beyondSnapshot;
+function sendWithSnapshot(
+  view: View,
+  aggregates: Aggregates,
+  updates: TickerUpdates,
+  subscriber: Subscriber,
+  items: string,
+  itemEvents: number,
+) {
+  const snapshot = framedSnapshot(view, aggregates, view.cursor);
+  const beyond = updates.beyondSnapshot;
   subscriber.send(snapshot.text + items + beyond.part, snapshot.events + itemEvents + beyond.events);
 }
 

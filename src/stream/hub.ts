@@ -160,6 +160,7 @@ function createHub(options: HubOptions): Hub {
   const state: HubState = {
     options,
     views: new Map(),
+    logger: options.logger,
     pollStore: options.pollStore,
     metrics: options.metrics,
     now: options.now ?? Date.now,

@@ -206,11 +206,21 @@ function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id:
   return { part, events, beyondSnapshot };
 }
 
+/**
+ * A batch whose aggregates the store did not give: no update goes out now, and its tickers are
+ * kept as recent, so the next batch's aggregates re-send them.
+ */
+function deferTickerUpdates(view: View, batch: ViewItems): TickerUpdates {
+  if (view.tickers === null) recentTickers(view, batch);
+  return { part: '', events: 0, beyondSnapshot: { part: '', events: 0 } };
+}
+
 export type { FramedSnapshot, TickerUpdates, View, ViewConfiguration };
 export {
   adoptSnapshot,
   aggregatesOf,
   applyTickers,
+  deferTickerUpdates,
   framedSnapshot,
   GLOBAL,
   metricsUpdate,

@@ -131,6 +131,62 @@ describe('hub views', () => {
   });
 });
 
+describe('hub fan-out when the store fails after the poll', () => {
+  it('delivers the batch without aggregates, and the next batch brings them', async () => {
+    const feed = createMemoryFeed();
+    feed.setConfiguration(USER, configuration(['AAA']));
+    const { hub, step } = await engine(feed);
+    const global = recordingSink();
+    const configured = recordingSink('configurationStream');
+    await hub.connect({ sink: global.sink, clientId: 'g', lastEventId: undefined });
+    await hub.connect({
+      sink: configured.sink,
+      clientId: USER,
+      lastEventId: undefined,
+      configuration: { userId: USER, value: configuration(['AAA']) },
+    });
+    const opened = { global: global.events().length, configured: configured.events().length };
+    // The poll reads the feed; the aggregates and the configuration then fail to read.
+    feed.fail('aggregates');
+    feed.fail('getConfiguration');
+    const [a1, b1] = feed.append(item('AAA'), item('BBB'));
+    await step();
+    expect(global.itemIds()).toEqual([a1?.item_id, b1?.item_id]);
+    expect(configured.itemIds()).toEqual([a1?.item_id]);
+    expect(
+      global
+        .events()
+        .slice(opened.global)
+        .map((e) => e.event),
+    ).toEqual(['new_item', 'new_item']);
+    expect(
+      configured
+        .events()
+        .slice(opened.configured)
+        .map((e) => e.event),
+    ).toEqual(['new_item']);
+
+    feed.heal('aggregates');
+    feed.heal('getConfiguration');
+    await step();
+    expect(
+      global
+        .events()
+        .filter((e) => e.event === 'metrics')
+        .at(-1)?.data,
+    ).toMatchObject({ total: 2 });
+    const updated = global.events().flatMap((e) => (e.event === 'sentiment_update' ? [e.data.ticker] : []));
+    expect(new Set(updated)).toEqual(new Set(['AAA', 'BBB']));
+    expect(
+      configured
+        .events()
+        .filter((e) => e.event === 'metrics')
+        .at(-1)?.data,
+    ).toMatchObject({ total: 1 });
+    expect(global.itemIds()).toEqual([a1?.item_id, b1?.item_id]);
+  });
+});
+
 describe('hub resume', () => {
   it('resumes a client from another process whose poller is behind, without repeating what that process delivered', async () => {
     const feed = createMemoryFeed();
