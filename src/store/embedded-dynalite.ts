@@ -1,48 +1,65 @@
 /**
  * The embedded DynamoDB-compatible store used by `npm start` and the integration tests: dynalite
  * on a loopback port, in memory or (with `dataDir`) in LevelDB files that survive a restart.
+ *
+ * dynalite runs in a worker thread of the same process (dynalite-worker.ts). Its request parsing,
+ * key encoding and database work then never hold up the server's event loop (a large query no
+ * longer delays every stream's write), use the second core, and keep its own HTTP server's
+ * header shapes out of the main thread's JIT: sharing one isolate made Node's request-header
+ * parsing for every stream connect several times slower (docs/performance.md).
  */
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 
 interface EmbeddedDynalite {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
-  /** Stops the server and closes the database files. */
+  /** Stops the server and closes the database files, then the thread. */
   close(): Promise<void>;
 }
 
-type DynaliteFactory = (options: Record<string, unknown>) => Server;
+type WorkerReply = { readonly port: number } | { readonly error: string } | 'closed';
+
+function nextReply(worker: Worker): Promise<WorkerReply> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number) => {
+      reject(new Error(`the embedded store's thread exited with ${code}`));
+    };
+    worker.once('error', reject);
+    worker.once('exit', onExit);
+    worker.once('message', (reply: WorkerReply) => {
+      worker.off('error', reject);
+      worker.off('exit', onExit);
+      resolve(reply);
+    });
+  });
+}
 
 async function startEmbeddedDynalite(
   options: { dataDir?: string | undefined; port?: number } = {},
 ): Promise<EmbeddedDynalite> {
-  // Required here, not at import: Lambda bundles import this module's siblings and have no
-  // dynalite. dynalite is CommonJS and ships no types.
-  const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
-  const server = dynalite({
-    ...(options.dataDir === undefined ? {} : { path: options.dataDir }),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
+  const worker = new Worker(new URL('./dynalite-worker.ts', import.meta.url), {
+    workerData: { dataDir: options.dataDir, port: options.port ?? 0 },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      resolve();
-    });
+  const reply = await nextReply(worker).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
   });
-  const { port } = server.address() as AddressInfo;
+  if (reply === 'closed' || 'error' in reply) {
+    await worker.terminate();
+    throw new Error(`the embedded store did not start: ${reply === 'closed' ? 'closed' : reply.error}`);
+  }
+  let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      }),
+    endpoint: `http://127.0.0.1:${reply.port}`,
+    close: () => {
+      closing ??= (async () => {
+        const closed = nextReply(worker);
+        worker.postMessage('close');
+        await closed;
+        await worker.terminate();
+      })();
+      return closing;
+    },
   };
 }
 
