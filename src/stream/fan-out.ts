@@ -5,14 +5,13 @@
  * configuration, the configuration as stored now: an edit applies from this batch, a deletion
  * ends its streams).
  */
+import { BatchReads } from './batch-reads.ts';
 import { cursorCovers } from './cursor.ts';
 import { newItemEvent, streamClosedEvent } from './events.ts';
 import type { BatchItem, PollBatch } from './feed-poller.ts';
-import type { Configuration } from '../contract/index.ts';
 import type { Aggregates, EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 import {
-  aggregatesOf,
   applyTickers,
   deferTickerUpdates,
   framedSnapshot,
@@ -61,6 +60,7 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
     }
     return frame;
   };
+  const reads = new BatchReads(state.pollStore);
   // The live map, not a copy: a view made while this batch is out (a new configuration stream
   // starts at the hub's cursor, which moves only at the end) gets this batch too.
   for (const view of state.views.values()) {
@@ -68,8 +68,10 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
       state.views.delete(view.key);
       continue;
     }
-    if (!(await refreshConfiguration(state, view))) continue;
-    const aggregates = await currentAggregates(state, view);
+    if (!(await refreshConfiguration(state, view, reads))) continue;
+    // Undefined when the store did not answer: the items go out, the view keeps its snapshot
+    // (a stream opening now gets that older one; the next batch sends what changed since).
+    const aggregates = await reads.aggregates(view);
     // Nothing awaits from here on: the view's snapshot, its cursor and the delivery move together,
     // so a stream that opens now gets either all of this batch or none of it.
     const share = viewBatch(view, aggregates, batch, frameOf);
@@ -79,38 +81,19 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
     const delivered = deliver(view, batch, share, frameOf);
     if (delivered > 0) recordDelivery(state, delivered, share);
   }
+  reads.report(state.logger, batch.cursor);
   state.lastFannedReadAt = batch.readAt;
   state.lastCursor = batch.cursor;
-}
-
-/**
- * The view's aggregates as of this batch; undefined when the store did not answer. The poller has
- * moved past the batch's items already, so they go out anyway (a store that fails between the
- * poll and this read would otherwise lose them for every open stream). The aggregates follow
- * with the next batch: every poll that succeeds hands one over, even an empty one.
- */
-async function currentAggregates(state: FanOutState, view: View): Promise<Aggregates | undefined> {
-  try {
-    return await aggregatesOf(view, state.pollStore);
-  } catch (error) {
-    state.logger.warn('batch sent without aggregates: the store did not answer', { error, view: view.key });
-    return undefined;
-  }
 }
 
 /**
  * False when the view's configuration is gone: its streams are ended and the view dropped. When
  * the store does not answer, the view keeps the tickers it has for this batch.
  */
-async function refreshConfiguration(state: FanOutState, view: View): Promise<boolean> {
+async function refreshConfiguration(state: FanOutState, view: View, reads: BatchReads): Promise<boolean> {
   if (view.owner === undefined) return true;
-  let current: Configuration | null;
-  try {
-    current = await state.pollStore.getConfiguration(view.owner.userId, view.owner.configId);
-  } catch (error) {
-    state.logger.warn('configuration not re-read: the store did not answer', { error, view: view.key });
-    return true;
-  }
+  const current = await reads.configuration(view.owner);
+  if (current === undefined) return true;
   if (current === null) {
     const frame = streamClosedEvent(view.cursor, { reason: 'configuration_deleted' });
     for (const subscriber of [...view.subscribers]) subscriber.close('configuration_deleted', frame);

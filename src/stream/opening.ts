@@ -3,9 +3,10 @@
  * when it has one, then a heartbeat, the confirmation a client can read at once that the stream
  * is up and how fresh its data is.
  *
- * A reconnect storm opens many streams per millisecond, nearly all on one view from one cursor.
- * So the whole opening is framed once per (outcome, cursor, snapshot, millisecond) and the same
- * string is written to each of them. Within that millisecond its heartbeat reports the
+ * A connect storm opens many fresh streams per millisecond on one view, all from the view's
+ * cursor. So the whole opening is framed once per (outcome, cursor, snapshot, millisecond) and the
+ * same string is written to each of them; a resumed stream starts from its own cursor and gets its
+ * own. Within that millisecond its heartbeat reports the
  * connection count and poll health as of the first of them: every field of a heartbeat is a
  * reading taken at its timestamp, and the timestamp has millisecond resolution.
  */

@@ -26,12 +26,18 @@ interface View {
    * can come within the feed source's counter cache).
    */
   readonly recentTickers: Map<string, number>;
+  /**
+   * Tickers of batches that went out without aggregates (the store did not answer): candidates for
+   * updates at the next batch that has them, however long that takes.
+   */
+  readonly deferredTickers: Set<string>;
   /** The aggregates of the newest batch (or connect) for this view: what a new stream opens with. */
   snapshot: Aggregates | undefined;
   /**
    * The id of the newest batch given to this view: a fresh stream opens with it, and takes every
    * later batch. It moves with `snapshot` (in the same synchronous step as the delivery), so the
-   * two always describe the same point of the feed.
+   * two describe the same point of the feed, except after a batch whose aggregates the store did
+   * not give: the snapshot is then older, and the next batch sends what changed since it.
    */
   cursor: string;
   /** Read time of that batch: a replay into this view is caught up once it has read past it. */
@@ -84,6 +90,7 @@ function viewFor(views: Map<string, View>, configuration: ViewConfiguration | un
       lastMetrics: undefined,
       lastTickers: new Map(),
       recentTickers: new Map(),
+      deferredTickers: new Set(),
       snapshot: undefined,
       cursor: start.cursor,
       readAt: start.readAt,
@@ -182,8 +189,10 @@ function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id:
   let candidates = aggregates.tickers;
   if (view.tickers === null && aggregates.topTickers.length < aggregates.tickers.length) {
     const recent = recentTickers(view, batch);
-    candidates = aggregates.tickers.filter((a) => top.has(a.ticker) || recent.has(a.ticker));
+    const deferred = view.deferredTickers;
+    candidates = aggregates.tickers.filter((a) => top.has(a.ticker) || recent.has(a.ticker) || deferred.has(a.ticker));
   }
+  view.deferredTickers.clear();
   let part = '';
   let events = 0;
   const beyondSnapshot = { part: '', events: 0 };
@@ -207,11 +216,11 @@ function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id:
 }
 
 /**
- * A batch whose aggregates the store did not give: no update goes out now, and its tickers are
- * kept as recent, so the next batch's aggregates re-send them.
+ * A batch whose aggregates the store did not give: no update goes out now, and its tickers stay
+ * candidates until a batch's aggregates send their updates.
  */
 function deferTickerUpdates(view: View, batch: ViewItems): TickerUpdates {
-  if (view.tickers === null) recentTickers(view, batch);
+  for (const entry of batch.items) view.deferredTickers.add(entry.item.ticker);
   return { part: '', events: 0, beyondSnapshot: { part: '', events: 0 } };
 }
 

@@ -49,6 +49,8 @@ interface MemoryFeed extends FeedSource {
   pause(op: FeedOperation, match?: (options: FeedReadOptions | undefined) => boolean, when?: 'before' | 'after'): Pause;
   /** Calls made so far, per operation. */
   readonly calls: Readonly<Record<FeedOperation, number>>;
+  /** Moves the clock forward by `ms` (time passing between polls). */
+  advance(ms: number): void;
 }
 
 const RETENTION_MS = 7 * 24 * 3_600_000;
@@ -153,6 +155,9 @@ function createMemoryFeed(startMs = Date.now(), options: MemoryFeedOptions = {})
     },
     deleteConfiguration(userId, configId) {
       configurations.delete(`${userId}/${configId}`);
+    },
+    advance: (ms) => {
+      clock += ms;
     },
     fail: (op) => failing.add(op),
     heal: (op) => failing.delete(op),

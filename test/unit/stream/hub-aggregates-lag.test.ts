@@ -34,4 +34,28 @@ describe('a batch whose aggregates do not count its items yet', () => {
     await step();
     expect(updatesOf('CCC')).toHaveLength(1);
   });
+
+  it('brings the quiet ticker’s update after a batch the store failed, however much later', async () => {
+    const { feed, hub, step } = await engine(createMemoryFeed(Date.now(), { maxTopTickers: 1 }));
+    feed.append(item('AAA'), item('AAA'), item('BBB'));
+    await step();
+    const client = recordingSink();
+    await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+    const updatesOf = (ticker: string) =>
+      client.events().flatMap((e) => (e.event === 'sentiment_update' && e.data.ticker === ticker ? [e.data] : []));
+
+    feed.fail('aggregates');
+    const [quiet] = feed.append(item('CCC'));
+    await step();
+    expect(client.itemIds()).toEqual([quiet?.item_id]);
+    expect(updatesOf('CCC')).toEqual([]);
+
+    // The store answers again only after the recent-ticker window has passed.
+    feed.heal('aggregates');
+    feed.advance(10_000);
+    await step();
+    expect(updatesOf('CCC')).toEqual([expect.objectContaining({ ticker: 'CCC', total: 1 })]);
+    await step();
+    expect(updatesOf('CCC')).toHaveLength(1);
+  });
 });

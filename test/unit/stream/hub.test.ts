@@ -187,6 +187,35 @@ describe('hub fan-out when the store fails after the poll', () => {
   });
 });
 
+describe('hub fan-out reads after a failure', () => {
+  it('makes no more store reads in a batch once one failed, and still delivers to every view', async () => {
+    const feed = createMemoryFeed();
+    const configs = ['AAA', 'BBB', 'CCC'].map((ticker, i) => ({
+      ...configuration([ticker]),
+      config_id: `6f1c7f52-3d1e-4a57-9a8e-0d6b2c1f4e1${String(i)}`,
+    }));
+    for (const config of configs) feed.setConfiguration(USER, config);
+    const { hub, step } = await engine(feed);
+    const clients = configs.map((config) => ({ config, sink: recordingSink('configurationStream') }));
+    for (const { config, sink } of clients) {
+      await hub.connect({
+        sink: sink.sink,
+        clientId: USER,
+        lastEventId: undefined,
+        configuration: { userId: USER, value: config },
+      });
+    }
+    feed.fail('getConfiguration');
+    const before = { ...feed.calls };
+    const added = feed.append(item('AAA'), item('BBB'), item('CCC'));
+    await step();
+    // One configuration read failed; neither the others nor any aggregates were tried.
+    expect(feed.calls.getConfiguration - before.getConfiguration).toBe(1);
+    expect(feed.calls.aggregates - before.aggregates).toBe(0);
+    expect(clients.map((c) => c.sink.itemIds())).toEqual(added.map((a) => [a.item_id]));
+  });
+});
+
 describe('hub resume', () => {
   it('resumes a client from another process whose poller is behind, without repeating what that process delivered', async () => {
     const feed = createMemoryFeed();
