@@ -2,7 +2,7 @@
  * The embedded store's thread: runs dynalite and answers on a loopback port. Started by
  * embedded-dynalite.ts with `{ dataDir?, port }` as its workerData; posts `{ port }` once it
  * listens (or `{ error }`), and on the message `'close'` stops the server, which closes the
- * database files, then posts `'closed'`.
+ * database files, then posts `{ closed: true }` (with `error` if dynalite could not close cleanly).
  *
  * Plain erasable TypeScript: Node runs it as it is, in a worker thread.
  */
@@ -48,9 +48,9 @@ port.on('message', (message: unknown) => {
   const sweep = setInterval(() => {
     server.closeIdleConnections();
   }, CLOSE_SWEEP_MS);
-  server.close(() => {
+  server.close((error) => {
     clearInterval(sweep);
-    port.postMessage('closed');
+    port.postMessage(error instanceof Error ? { closed: true, error: error.message } : { closed: true });
     port.close();
   });
 });

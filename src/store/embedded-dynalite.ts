@@ -17,12 +17,15 @@ interface EmbeddedDynalite {
   close(): Promise<void>;
 }
 
-type WorkerReply = { readonly port: number } | { readonly error: string } | 'closed';
+/** What the thread posts: its port once it listens, why it could not, or that it closed. */
+type WorkerReply =
+  { readonly port: number } | { readonly error: string } | { readonly closed: true; readonly error?: string };
 
+/** The thread's next message; rejects if it fails or exits first. */
 function nextReply(worker: Worker): Promise<WorkerReply> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number) => {
-      reject(new Error(`the embedded store's thread exited with ${code}`));
+      reject(new Error(`the embedded store's thread exited with ${String(code)}`));
     };
     worker.once('error', reject);
     worker.once('exit', onExit);
@@ -40,27 +43,38 @@ async function startEmbeddedDynalite(
   const worker = new Worker(new URL('./dynalite-worker.ts', import.meta.url), {
     workerData: { dataDir: options.dataDir, port: options.port ?? 0 },
   });
+  // A thread that dies after it started still throws its error here (no listener), ending the
+  // process as a crash of the store did when it ran in the main thread.
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+  });
   const reply = await nextReply(worker).catch(async (error: unknown) => {
     await worker.terminate();
     throw error;
   });
-  if (reply === 'closed' || 'error' in reply) {
+  if (!('port' in reply)) {
     await worker.terminate();
-    throw new Error(`the embedded store did not start: ${reply === 'closed' ? 'closed' : reply.error}`);
+    throw new Error(`the embedded store did not start: ${reply.error ?? 'it closed'}`);
   }
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${reply.port}`,
+    endpoint: `http://127.0.0.1:${String(reply.port)}`,
     close: () => {
-      closing ??= (async () => {
-        const closed = nextReply(worker);
-        worker.postMessage('close');
-        await closed;
-        await worker.terminate();
-      })();
+      closing ??= exited ? Promise.resolve() : closeThread(worker);
       return closing;
     },
   };
+}
+
+/** Asks the thread to close the server and its files, then ends it; rejects with a close that failed. */
+async function closeThread(worker: Worker): Promise<void> {
+  const replied = nextReply(worker);
+  worker.postMessage('close');
+  const reply = await replied.finally(() => worker.terminate());
+  if ('error' in reply && reply.error !== undefined) {
+    throw new Error(`the embedded store did not close cleanly: ${reply.error}`);
+  }
 }
 
 export type { EmbeddedDynalite };
