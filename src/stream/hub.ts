@@ -157,20 +157,21 @@ function closeAll(state: HubState, reason: 'shutdown' | 'deadline'): void {
 }
 
 function createHub(options: HubOptions): Hub {
+  const now = options.now ?? Date.now;
   const state: HubState = {
     options,
     views: new Map(),
     logger: options.logger,
     pollStore: options.pollStore,
     metrics: options.metrics,
-    now: options.now ?? Date.now,
+    now,
     lastCursor: options.poller.cursor,
     lastFannedReadAt: options.poller.lastReadAt,
     size: 0,
     openings: new Openings({
       retryMs: options.retryMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
-      now: options.now ?? Date.now,
+      now,
       connections: () => state.size,
       health: () => options.poller.health(),
     }),

@@ -8,16 +8,24 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryFeed } from '../../support/memory-feed.ts';
 import { engine, item, recordingSink } from './hub-harness.ts';
 
+/**
+ * One stream open on a feed where one ticker (AAA) is the most active; the others' aggregates
+ * are pushed only when they move.
+ */
+async function oneStreamOnBusyTicker() {
+  const running = await engine(createMemoryFeed(Date.now(), { maxTopTickers: 1 }));
+  running.feed.append(item('AAA'), item('AAA'), item('BBB'));
+  await running.step();
+  const client = recordingSink();
+  await running.hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
+  const updatesOf = (ticker: string) =>
+    client.events().flatMap((e) => (e.event === 'sentiment_update' && e.data.ticker === ticker ? [e.data] : []));
+  return { ...running, client, updatesOf };
+}
+
 describe('a batch whose aggregates do not count its items yet', () => {
   it('still brings the quiet ticker’s update, with a later batch that counts it', async () => {
-    // One ticker is the most active; the others are pushed only when they move.
-    const { feed, hub, step } = await engine(createMemoryFeed(Date.now(), { maxTopTickers: 1 }));
-    feed.append(item('AAA'), item('AAA'), item('BBB'));
-    await step();
-    const client = recordingSink();
-    await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
-    const updatesOf = (ticker: string) =>
-      client.events().flatMap((e) => (e.event === 'sentiment_update' && e.data.ticker === ticker ? [e.data] : []));
+    const { feed, step, client, updatesOf } = await oneStreamOnBusyTicker();
 
     feed.freezeAggregates();
     const [quiet] = feed.append(item('CCC'));
@@ -36,13 +44,7 @@ describe('a batch whose aggregates do not count its items yet', () => {
   });
 
   it('brings the quiet ticker’s update after a batch the store failed, however much later', async () => {
-    const { feed, hub, step } = await engine(createMemoryFeed(Date.now(), { maxTopTickers: 1 }));
-    feed.append(item('AAA'), item('AAA'), item('BBB'));
-    await step();
-    const client = recordingSink();
-    await hub.connect({ sink: client.sink, clientId: 'c', lastEventId: undefined });
-    const updatesOf = (ticker: string) =>
-      client.events().flatMap((e) => (e.event === 'sentiment_update' && e.data.ticker === ticker ? [e.data] : []));
+    const { feed, step, client, updatesOf } = await oneStreamOnBusyTicker();
 
     feed.fail('aggregates');
     const [quiet] = feed.append(item('CCC'));

@@ -8,6 +8,23 @@ import type { StreamEvent } from '../../../src/contract/index.ts';
 import { createMemoryFeed } from '../../support/memory-feed.ts';
 import { configuration, engine, item, recordingSink, USER } from './hub-harness.ts';
 
+/** The engine with two streams open: the global one, and a configuration of `tickers`. */
+async function globalAndConfigured(tickers: string[]) {
+  const feed = createMemoryFeed();
+  feed.setConfiguration(USER, configuration(tickers));
+  const running = await engine(feed);
+  const global = recordingSink();
+  const configured = recordingSink('configurationStream');
+  await running.hub.connect({ sink: global.sink, clientId: 'g', lastEventId: undefined });
+  await running.hub.connect({
+    sink: configured.sink,
+    clientId: USER,
+    lastEventId: undefined,
+    configuration: { userId: USER, value: configuration(tickers) },
+  });
+  return { ...running, global, configured };
+}
+
 describe('hub fan-out', () => {
   it('writes one batch to every subscriber of a view in a single, identical write', async () => {
     const { feed, hub, step } = await engine();
@@ -84,18 +101,7 @@ describe('hub openings', () => {
 
 describe('hub views', () => {
   it('gives a configuration stream only its tickers, and the global stream everything', async () => {
-    const feed = createMemoryFeed();
-    feed.setConfiguration(USER, configuration(['AAA']));
-    const { hub, step } = await engine(feed);
-    const global = recordingSink();
-    const configured = recordingSink('configurationStream');
-    await hub.connect({ sink: global.sink, clientId: 'g', lastEventId: undefined });
-    await hub.connect({
-      sink: configured.sink,
-      clientId: USER,
-      lastEventId: undefined,
-      configuration: { userId: USER, value: configuration(['AAA']) },
-    });
+    const { feed, step, global, configured } = await globalAndConfigured(['AAA']);
     const [a1, b1, a2] = feed.append(item('AAA'), item('BBB'), item('AAA', 'neutral'));
     await step();
     expect(global.itemIds()).toEqual([a1?.item_id, b1?.item_id, a2?.item_id]);
@@ -133,18 +139,7 @@ describe('hub views', () => {
 
 describe('hub fan-out when the store fails after the poll', () => {
   it('delivers the batch without aggregates, and the next batch brings them', async () => {
-    const feed = createMemoryFeed();
-    feed.setConfiguration(USER, configuration(['AAA']));
-    const { hub, step } = await engine(feed);
-    const global = recordingSink();
-    const configured = recordingSink('configurationStream');
-    await hub.connect({ sink: global.sink, clientId: 'g', lastEventId: undefined });
-    await hub.connect({
-      sink: configured.sink,
-      clientId: USER,
-      lastEventId: undefined,
-      configuration: { userId: USER, value: configuration(['AAA']) },
-    });
+    const { feed, step, global, configured } = await globalAndConfigured(['AAA']);
     const opened = { global: global.events().length, configured: configured.events().length };
     // The poll reads the feed; the aggregates and the configuration then fail to read.
     feed.fail('aggregates');
