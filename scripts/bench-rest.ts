@@ -1,11 +1,11 @@
 /**
  * `npm run bench:rest`: latency and throughput of the REST hot paths against the embedded store,
  * on loopback, each for a bounded time:
- * - GET /api/v2/metrics (two counter Queries per request);
- * - GET /api/v2/metrics/history, both bucket sizes, with and without a ticker (at most two
- *   history-counter Queries per request);
- * - POST /api/v2/items with a batch of 25 new items (the full idempotent ingest path).
- * Prints a Markdown table for the README. Options: `npm run bench:rest -- --help` (COMMAND below).
+ * - GET /api/v2/metrics (the aggregate view, refreshed at most once a second);
+ * - GET /api/v2/metrics/history, both bucket sizes, with and without a ticker;
+ * - POST /api/v2/items with a batch of 25 new items (the full idempotent ingest path);
+ * then what an ingested item costs the store in writes, batched and single (bench/write-cost.ts).
+ * Prints Markdown tables for the docs. Options: `npm run bench:rest -- --help` (COMMAND below).
  */
 import type autocannon from 'autocannon';
 import { defineCommand, integer, readCommandLine } from '../src/cli/usage.ts';
@@ -16,7 +16,10 @@ const COMMAND = defineCommand({
     'Latency and throughput of GET /api/v2/metrics, of GET /api/v2/metrics/history (bucket 1h and 5m, with and ' +
     'without ticker) and of POST /api/v2/items (batches of 25 new items), ' +
     'each for --duration seconds, against a local server (src/main.ts on the embedded store) started for ' +
-    'the run on 127.0.0.1. Prints a Markdown table; exits 1 if any request failed or was not 2xx.',
+    'the run on 127.0.0.1; then the store writes per ingested item (write requests, write units as ' +
+    'DynamoDB bills them, the hottest partition key), for 25-item batches and single items over 25 tickers, ' +
+    'counted on the store client until the fold has absorbed every item. Prints Markdown tables; exits 1 if ' +
+    'any request failed or was not 2xx, or a write-cost target was missed.',
   options: {
     duration: { value: '<s>', description: 'Seconds per endpoint.', rule: integer(1, 60), default: '10' },
     connections: { value: '<n>', description: 'Concurrent connections.', rule: integer(1, 200), default: '10' },
@@ -30,10 +33,8 @@ const COMMAND = defineCommand({
 
 const { duration, connections } = readCommandLine(COMMAND);
 // Loaded after the command line is read, so that --help answers at once.
-const [{ default: loadTest }, { startServerProcess }] = await Promise.all([
-  import('autocannon'),
-  import('./bench/server-process.ts'),
-]);
+const [{ default: loadTest }, { startServerProcess }, { measureWriteCost, meetsTargets, writeCostTable }] =
+  await Promise.all([import('autocannon'), import('./bench/server-process.ts'), import('./bench/write-cost.ts')]);
 
 interface Row {
   readonly name: string;
@@ -100,5 +101,9 @@ const lines = [
       `| ${name} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.latency.max} | ${result.non2xx} | ${result.errors} |`,
   ),
 ];
-process.stdout.write(`${lines.join('\n')}\n`);
+process.stdout.write(`${lines.join('\n')}\n\n`);
 if (rows.some(({ result }) => result.non2xx > 0 || result.errors > 0)) process.exitCode = 1;
+
+const costs = await measureWriteCost();
+process.stdout.write(`${writeCostTable(costs).join('\n')}\n`);
+if (!meetsTargets(costs)) process.exitCode = 1;

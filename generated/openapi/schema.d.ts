@@ -85,8 +85,9 @@ export interface paths {
          *     * **Freshness.** An ingested item is counted within `POLL_INTERVAL_MS` + 1 s, like
          *       `GET /api/v2/metrics`.
          *
-         *     Served from counters kept at ingest: a request costs at most two store queries, whatever
-         *     the number of items or tickers.
+         *     Served from rows folded from the stored feed plus the feed's newest items: a request reads
+         *     at most two store queries of its scope's rows (and the shared, bounded read of the feed's
+         *     newest items, at most once a second), whatever the number of items or tickers.
          */
         get: operations["getMetricsHistory"];
         put?: never;
@@ -118,8 +119,8 @@ export interface paths {
          *     `cursor` is always the feed position the answer reflects: pass it as `after` to poll, or as
          *     `last_event_id` to open a stream that continues exactly where this answer ends.
          *
-         *     One request reads a bounded span of the feed, whatever position it is given (at most 24
-         *     store queries per read). So a page may hold fewer than `limit` items, even none, while
+         *     One request reads a bounded span of the feed, whatever position it is given (at most 16
+         *     store queries per read, one page of each of the feed's shards). So a page may hold fewer than `limit` items, even none, while
          *     more are stored further on: with `page`, keep following `next_cursor` until it is `null`;
          *     with `after`, poll again with the answer's `cursor` (it has moved past what was read).
          *     A cursor or page token must be one this service issued, for the same listing, and lie
@@ -135,14 +136,16 @@ export interface paths {
          *     re-post whose content differs is reported as `conflict` and changes nothing. The whole
          *     batch is validated before anything is stored, so an invalid batch stores nothing.
          *
-         *     **A 200 means every item of the batch is stored and counted exactly once** (`created`,
-         *     `duplicate`) or that its id is, with the first content (`conflict`). Anything that cannot
-         *     be confirmed yet gets a retryable answer with `Retry-After`, never `duplicate`: `409`
-         *     (`/problems/ingest-in-progress`) while an earlier request, for instance one cut off by a
-         *     crash, still holds some item, and `503` when the store failed or was too slow. Retrying
-         *     the same batch after `Retry-After` seconds is always safe and, once the earlier
-         *     request's hold on its items has run out (30 s at most), the retry finishes its work
-         *     itself. A pipeline should retry the same batch until it gets a 200.
+         *     **A 200 means every item of the batch is stored** (`created`, `duplicate`), or that its id
+         *     is, with the first content (`conflict`); each stored item is counted exactly once, in
+         *     `GET /api/v2/metrics`, the stream's aggregates and the history, as soon as a read sees it.
+         *     Anything that cannot be confirmed yet gets a retryable answer with `Retry-After`, never
+         *     `duplicate`: `409` (`/problems/ingest-in-progress`) while an earlier request, for
+         *     instance one cut off by a crash, may still be writing some item, and `503` when the store
+         *     failed or throttled. Retrying the same batch after `Retry-After` seconds is always safe:
+         *     by then the earlier request has finished, or its write window (1.5 × `FEED_SETTLE_MS`,
+         *     7.5 s by default, after it started) has passed and the retry writes the item itself. A
+         *     pipeline should retry the same batch until it gets a 200.
          */
         post: operations["ingestItems"];
         delete?: never;
@@ -677,7 +680,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Some items of the batch are held by an earlier request that has not finished them (it may have crashed). The other items are stored and counted; nothing was counted twice. Retry the same batch after `Retry-After` seconds, when that request's hold has run out and the retry can finish its work. */
+        /** @description Some items of the batch were being written by an earlier request that has not finished them (it may have crashed). The other items are stored; nothing is stored or counted twice. Retry the same batch after `Retry-After` seconds: by then the earlier request has finished, or its write window has passed and the retry writes those items itself. */
         IngestInProgress: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -934,7 +937,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Every item of the batch is stored and counted exactly once; one result per posted item, in order. */
+            /** @description Every item of the batch is stored (and counted exactly once); one result per posted item, in order. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -40,7 +40,14 @@ async function coldStart(env: Environment, profile: 'lambda' | 'lambda-stream'):
   late.logger = logger;
   const clients = createDynamoClients(config.dynamodbEndpoint);
   tracer.captureAWSv3Client(clients.client);
-  const store = storeFromConfig(config, clients);
+  // The streaming function's role may not write (cdk/lib/permissions.ts): its views read the
+  // folded rows and the tail, and the REST function folds (after ingests and reads).
+  const store = storeFromConfig(config, clients, {
+    folds: profile === 'lambda',
+    onFoldError: (error) => {
+      logger.warn('fold round failed; it is tried again shortly', { error });
+    },
+  });
   const { auth, streamTokens, refresh } = rotatingAuth({
     env,
     profile,

@@ -9,11 +9,13 @@ import { seedDemoData } from '../demo/seed.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   createDynamoClients,
+  type DynamoClients,
   type EmbeddedDynalite,
   ensureTable,
   startEmbeddedDynalite,
   type Store,
 } from '../store/index.ts';
+import type { WriteMeter } from '../store/write-meter.ts';
 import type { Hub } from '../stream/hub.ts';
 import type { RuntimeSecrets } from './secrets.ts';
 import { type RunningServer, startServer } from './server.ts';
@@ -42,6 +44,8 @@ interface LocalServerOptions {
   readonly seedDemoData?: boolean;
   /** Per-stream queue limit in bytes (default 1 MiB); tests lower it to reach it quickly. */
   readonly maxQueuedBytes?: number;
+  /** Counts every write the server's store clients send (the benchmark and the capacity tests). */
+  readonly writeMeter?: WriteMeter;
 }
 
 async function startLocalServer(config: Config, options: LocalServerOptions): Promise<LocalServer> {
@@ -49,7 +53,12 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
   let embedded: EmbeddedDynalite | undefined;
   if (config.dynamodbEndpoint === undefined) embedded = await startEmbeddedDynalite({ dataDir: config.dataDir });
   const endpoint = config.dynamodbEndpoint ?? embedded?.endpoint;
-  const clients = createDynamoClients(endpoint);
+  const metered = (): DynamoClients => {
+    const made = createDynamoClients(endpoint);
+    options.writeMeter?.attach(made.client);
+    return made;
+  };
+  const clients = metered();
   let tableCreated: boolean;
   let seeded: number;
   let server: RunningServer;
@@ -74,9 +83,11 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
     server = await startServer({
       config,
       clients,
-      pollClients: createDynamoClients(endpoint),
+      pollClients: metered(),
       logger: options.logger,
       now,
+      // The embedded store's port answers only this process (docs/security.md): it is the only writer.
+      exclusiveStore: embedded !== undefined,
       ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
     });
   } catch (error) {

@@ -6,7 +6,7 @@
 import type { Config } from '../config.ts';
 import type { StreamMetrics } from '../observability/stream-metrics.ts';
 import type { DynamoClients, Store } from '../store/index.ts';
-import { storeFromConfig } from './store-from-config.ts';
+import { storeFromConfig, type StoreFromConfigOptions } from './store-from-config.ts';
 
 interface CountedPollStore {
   readonly store: Store;
@@ -22,7 +22,7 @@ function countedPollStore(
   config: Config,
   clients: DynamoClients,
   metrics: StreamMetrics,
-  now?: () => number,
+  shared: Omit<StoreFromConfigOptions, 'aggregatesMaxAgeMs'>,
 ): CountedPollStore {
   clients.client.middlewareStack.add(
     (next) => (args) => {
@@ -33,8 +33,8 @@ function countedPollStore(
   );
   // One counter read serves every view of a tick.
   const store = storeFromConfig(config, clients, {
+    ...shared,
     aggregatesMaxAgeMs: Math.min(500, config.pollIntervalMs / 2),
-    ...(now === undefined ? {} : { now }),
   });
   return {
     store,

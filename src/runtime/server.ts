@@ -21,7 +21,7 @@ import { requestLog } from '../http/raw-response.ts';
 import { createStreamRoutes, matchStreamRoute, type StreamRoutes } from '../http/streams.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPrometheusMetrics, type PrometheusStreamMetrics } from '../observability/stream-metrics.ts';
-import type { DynamoClients, Store } from '../store/index.ts';
+import { createFeedActivity, type DynamoClients, FOLD_CHECK_MS, type Store } from '../store/index.ts';
 import type { Hub } from '../stream/hub.ts';
 import { authFromConfig } from './auth-from-config.ts';
 import { type CountedPollStore, countedPollStore } from './poll-store.ts';
@@ -42,6 +42,8 @@ interface ServerAssembly {
   readonly now?: () => number;
   /** Per-stream queue limit in bytes (default 1 MiB); tests lower it to reach it quickly. */
   readonly maxQueuedBytes?: number;
+  /** No other process can write to the table (the embedded store): idle reads are skipped. */
+  readonly exclusiveStore?: boolean;
 }
 
 interface RunningServer {
@@ -98,7 +100,7 @@ function serverListener(config: Config, deps: AppDeps): RequestListener {
 /** The REST API, the dashboard, and the other spellings of the stream paths, on one express app. */
 function serverApp(
   config: Config,
-  { store, engine, metrics, logger, now }: AppDeps,
+  { store, metrics, logger, now }: AppDeps,
   { auth, streamTokens, streams }: ReturnType<typeof authFromConfig> & { readonly streams: StreamRoutes },
 ): express.Express {
   return createApp({
@@ -108,9 +110,6 @@ function serverApp(
       version: VERSION,
       now,
       serviceMetrics: () => metrics.registry.metrics(),
-      onIngested: () => {
-        engine.wake();
-      },
     }),
     streamRoutes: streams,
     auth,
@@ -169,13 +168,18 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
   const { config, clients, logger } = assembly;
   const now = assembly.now ?? Date.now;
   const metrics = createPrometheusMetrics();
-  const store = storeFromConfig(config, clients, { now });
+  const activity = createFeedActivity({ exclusive: assembly.exclusiveStore === true });
+  const onFoldError = (error: unknown) => {
+    logger.warn('fold round failed; it is tried again shortly', { error });
+  };
+  const store = storeFromConfig(config, clients, { now, activity, folds: true, onFoldError });
   const secrets = resolveSecrets(config);
   let pollStore: CountedPollStore | undefined;
   let engine: StreamEngine | undefined;
   const httpServer = createServer();
   try {
-    pollStore = countedPollStore(config, assembly.pollClients, metrics, now);
+    // One folder per process: the request store folds, the poller's store only reads.
+    pollStore = countedPollStore(config, assembly.pollClients, metrics, { now, activity });
     const started = await startStreamEngine({
       store,
       pollStore: pollStore.store,
@@ -186,11 +190,20 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
       ...(assembly.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: assembly.maxQueuedBytes }),
     });
     engine = started;
+    // An ingest through this process wakes the poller, so its streams get the items at once.
+    activity.onAppend(() => {
+      started.wake();
+    });
     httpServer.on('request', serverListener(config, { store, engine: started, metrics, secrets, logger, now }));
     // Requests Node refuses itself (e.g. a URL over 16 KiB) are answered as problems too.
     httpServer.on('clientError', answerClientError);
     const url = await listen(httpServer, config);
     const poll = pollStore;
+    // The aggregate rows stay folded whether or not anyone reads them (fold.ts).
+    const folding = setInterval(() => {
+      store.maybeFold();
+    }, FOLD_CHECK_MS);
+    folding.unref();
     return {
       url,
       store,
@@ -201,7 +214,9 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
         // Streams first: each gets a reconnect hint, then the server stops accepting.
         started.closeAll('shutdown');
         started.stop();
+        clearInterval(folding);
         await closeHttpServer(httpServer);
+        await store.close();
         clients.client.destroy();
         poll.destroy();
       },

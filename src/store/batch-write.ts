@@ -13,6 +13,17 @@ const BATCH_ATTEMPTS = 8;
 
 type Row = Record<string, unknown>;
 
+/**
+ * The store is throttling this request's writes and retries did not get them through: a caller
+ * may try again shortly (the HTTP layer answers 503 with Retry-After).
+ */
+class StoreBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreBusyError';
+  }
+}
+
 /** Backoff before attempt `attempt` (> 0) of a BatchWrite chunk: 50 ms, doubling. */
 const backoff = (attempt: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
 
@@ -21,27 +32,9 @@ async function sendPuts(ctx: StoreContext, rows: readonly Row[]): Promise<Row[]>
   const { UnprocessedItems } = await ctx.documents.send(
     new BatchWriteCommand({ RequestItems: { [ctx.tableName]: rows.map((Item) => ({ PutRequest: { Item } })) } }),
   );
-  const left = (UnprocessedItems?.[ctx.tableName] ?? []) as { PutRequest?: { Item?: Row } }[];
+  const left = UnprocessedItems?.[ctx.tableName] ?? [];
   return left.flatMap((request) => (request.PutRequest?.Item ? [request.PutRequest.Item] : []));
 }
 
-const tooManyAttempts = () => new Error(`BatchWriteItem left items unprocessed after ${BATCH_ATTEMPTS} attempts`);
-
-/**
- * Puts `rows` in chunks, retrying what DynamoDB leaves unprocessed; `check` runs right before
- * every send (retries included) and throws to stop writing.
- */
-async function batchPut(ctx: StoreContext, rows: readonly Row[], check: () => void): Promise<void> {
-  for (let i = 0; i < rows.length; i += BATCH_SIZE) {
-    let pending = rows.slice(i, i + BATCH_SIZE);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt === BATCH_ATTEMPTS) throw tooManyAttempts();
-      if (attempt > 0) await backoff(attempt);
-      check();
-      pending = await sendPuts(ctx, pending);
-    }
-  }
-}
-
 export type { Row };
-export { BATCH_ATTEMPTS, BATCH_SIZE, backoff, batchPut, sendPuts, tooManyAttempts };
+export { BATCH_ATTEMPTS, BATCH_SIZE, backoff, sendPuts, StoreBusyError };

@@ -10,8 +10,6 @@ interface StoreContext {
   readonly settleMs: number;
   /** Epoch ms; injectable so tests control time. */
   readonly now: () => number;
-  /** How long an ingest owns the items it claimed before a retry may take over, ms. */
-  readonly ingestLeaseMs: number;
 }
 
 export type { StoreContext };

@@ -1,10 +1,10 @@
 /**
  * Sentiment over time, the pure part: which 5-minute slot an item counts in (by its `timestamp`,
- * decided once at ingest), and which buckets a window answers. The counters themselves are kept
- * by the ingest (ingest-counters.ts) and read in history.ts.
+ * relative to its arrival stamp, so every reader and every fold decides the same way), and which
+ * buckets a window answers. The rows are folded in fold.ts and read in history.ts.
  */
 import type { HistoryBucketSize } from '../contract/index.ts';
-import { DAY_MS, historyKey, HOUR_MS, ttlSeconds } from './keys.ts';
+import { DAY_MS, HOUR_MS } from './keys.ts';
 
 /** The counters' grain: every bucket size is a whole number of slots. */
 const SLOT_MS = 5 * 60_000;
@@ -27,9 +27,8 @@ const HISTORY_LOOKBACK_MS = DAY_MS;
 const HISTORY_AHEAD_MS = SLOT_MS;
 
 /**
- * History rows expire this long after their slot ends. A window reads at most the last 24 hours;
- * the second day is slack. A counter can only be reached again (a takeover of a crashed ingest)
- * after its row expired when the slot lies two days back, outside every window.
+ * History rows expire this long after their hour ends. A window reads at most the last 24 hours;
+ * the second day is slack.
  */
 const HISTORY_TTL_AFTER_MS = 2 * DAY_MS;
 
@@ -61,23 +60,6 @@ function historySlot(timestamp: string, arrivalMs: number): number | null {
   return slotStart(published);
 }
 
-/**
- * The history counters an item goes to (its slot × all tickers, its slot × its ticker) with
- * their TTL (epoch s); none when it is not counted.
- */
-function historyCounters(
-  item: { readonly ticker: string; readonly timestamp: string },
-  arrivalMs: number,
-): { key: { pk: string; sk: string }; ttl: number }[] {
-  const slot = historySlot(item.timestamp, arrivalMs);
-  if (slot === null) return [];
-  const ttl = ttlSeconds(slot + SLOT_MS + HISTORY_TTL_AFTER_MS);
-  return [
-    { key: historyKey(slot, 'all'), ttl },
-    { key: historyKey(slot, { ticker: item.ticker }), ttl },
-  ];
-}
-
 interface HistoryWindow {
   readonly sizeMs: number;
   /** Start of the first (oldest) bucket, epoch ms. */
@@ -100,7 +82,6 @@ export {
   HISTORY_LOOKBACK_MS,
   HISTORY_TTL_AFTER_MS,
   HISTORY_WINDOWS,
-  historyCounters,
   historySlot,
   historyWindow,
   publishedAtMs,

@@ -1,115 +1,123 @@
 /**
- * Idempotent ingest without transactions (dynalite has none): conditional writes only.
+ * Idempotent append without transactions (dynalite has none): conditional writes only. The feed
+ * is the log; everything counted is folded from it later (fold.ts), so an ingest only appends.
  *
  * Per item, in this order:
- * 1. **Marker** `ITEM#<id>`: put only if absent. It holds the arrival stamp (feed position,
- *    counter hour, `ingested_at`), a content hash (to tell a re-post from a conflicting one), the
- *    item itself, a state (`pending` → `done`) and a lease. The request that creates it owns the
- *    item (ingest-claim.ts).
- * 2. **Feed entry** at the marker's position: an idempotent put (same key, same content). Once
- *    it is sent, the stamp is final (ingest-feed.ts).
- * 3. **Counters** (hour × all, hour × ticker): `ADD` guarded by `attribute_not_exists(p_<id>)`,
- *    a pending attribute set in the same update. A second attempt at the same counter fails
- *    its condition instead of counting twice (ingest-counters.ts).
- * 4. Marker `done`, then the pending attributes are removed (they only matter while pending).
+ * 1. **Marker** `ITEM#<id>`: put only if absent. It holds the content hash (to tell a re-post
+ *    from a conflicting one), the item, its feed position (shard and arrival stamp) and its
+ *    writer. The request whose put succeeds writes the item (ingest-claim.ts).
+ * 2. **Feed entry** at the marker's position: an idempotent put (same key, same content), sent
+ *    only while the stamp is fresh (ingest-stamps.ts). Once it is sent, the stamp is final
+ *    (ingest-feed.ts).
  *
- * Steps 2-4 run once per batch for all the items it owns (see `complete`).
+ * A re-post finds the marker: with the feed entry there, the item is stored (`duplicate`, or
+ * `conflict` if the content differs: the first write wins). Without it, the writer may still be
+ * putting it until its window has passed (ingest-model.ts, `takeoverAt`): the request waits a
+ * little, and after that takes the item over with a new stamp and writes the entry itself, from
+ * the content stored in the marker. So a writer that died between its two puts is replaced by
+ * the first retry after its window, and two requests never both write an entry: a writer sends
+ * only fresh stamps, a takeover moves only a stamp that can no longer be sent.
  *
- * Readers trust a stamp to become visible within the settle window (`settleMs`, src/stream/cursor.ts).
- * So a feed entry is only ever sent at a stamp younger than half that window: an item whose stamp
- * aged past it before its feed put leaves (slow claims in the batch, throttling retries, a
- * takeover) is re-stamped first, and counted in the hour of its final stamp (ingest-stamps.ts).
- * What remains assumed: the re-stamp and the put, once sent, land within the other half (minus
- * clock skew).
- *
- * The answer is honest: statuses come back only when every item of the batch is stored and
- * counted. A `done` marker is a duplicate (or a conflict if the content differs). A `pending`
- * marker whose lease still runs is someone else's unfinished work that this request cannot
- * confirm: the request finishes the items it owns and then throws `IngestNotConfirmedError`
- * (`in-progress`, with the time the lease ends). A `pending` marker whose lease ran out belongs to
- * an owner that died mid-way: the request claims the lease with a conditional update and finishes
- * steps 2-4 from the item stored in the marker; the guards make step 3 count each counter exactly
- * once whoever gets there first.
- *
- * The lease is the fence between owners. An owner stops writing a third of the lease before it
- * ends (`IngestNotConfirmedError`, `timeout`), so a resumer, which takes over only after the end,
- * never meets a live owner's writes unless one write stays in flight for that third of the lease
- * (ingest-lease.ts).
+ * The answer is honest: statuses come back only when every item of the batch is stored; an item
+ * whose writer may still be at work is `IngestNotConfirmedError`, with the time after which a
+ * retry is sure to be answered.
  *
  * This module runs the steps in order; the others each do one of them. It is the ingest's one
  * door: what callers need of the others is exported from here.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ItemInput } from '../contract/index.ts';
-import { batchPut } from './batch-write.ts';
 import type { StoreContext } from './context.ts';
-import { type Claim, claimItem } from './ingest-claim.ts';
-import { clearPending, counterGroups, countOnce } from './ingest-counters.ts';
+import { type Claim, claimItem, recheckItem } from './ingest-claim.ts';
 import { writeFeed } from './ingest-feed.ts';
-import { fence, LEASE_MS } from './ingest-lease.ts';
 import { contentHash, IngestNotConfirmedError, type IngestStatus, type Owned } from './ingest-model.ts';
-import { ttlSeconds } from './keys.ts';
 
 /**
- * Steps 2-4 for items this request owns, batched: feed entries and `done` markers as
- * BatchWrites, one guarded ADD per counter for the whole batch. A counter whose guard fails
- * (a previous owner got there for one of the items) is retried item by item, so each item is
- * counted there exactly once.
- *
- * The `done` markers are plain puts: no one else can hold these items' leases before they end,
- * and the fence stops this request from writing that late.
+ * How long a request waits for another writer's feed entry before it answers "not yet": that
+ * writer is almost always another request with the same batch, a few milliseconds ahead.
  */
-async function complete(ctx: StoreContext, owned: readonly Owned[]): Promise<void> {
-  if (owned.length === 0) return;
-  const check = fence(ctx, owned);
-  await writeFeed(ctx, owned, check);
-  // From here on every stamp is final: counters and `done` markers use it.
-  const counters = counterGroups(ctx, owned);
-  await countOnce(ctx, counters, check);
-  await batchPut(
-    ctx,
-    owned.map(({ marker }) => {
-      const { lease_until: _lease, ...rest } = marker;
-      return { ...rest, state: 'done', ttl: ttlSeconds(marker.arrival_ms + ctx.retentionMs) };
-    }),
-    check,
-  );
-  // Pending attributes only matter until the markers say `done`. A crash before this leaves
-  // them behind: harmless (no one counts a `done` item again), and they expire with the counter.
-  await clearPending(ctx, counters);
+const BUSY_WAIT_MS = 1000;
+
+/** What the writes of one ingest tell the rest of the process. */
+interface IngestHooks {
+  /** Called once, right before this request sends its first feed entry. */
+  readonly onFeedWrite?: () => void;
 }
 
-/**
- * Ingests a validated batch; one final status per item, in order, only when every item is stored
- * and counted. Throws `IngestNotConfirmedError` when some item is another request's unfinished
- * work (after finishing everything this request owns) or when this request ran out of its lease.
- * Items of one batch run concurrently.
- */
-async function ingestItems(ctx: StoreContext, items: readonly ItemInput[]): Promise<IngestStatus[]> {
-  // The same id twice in one batch: the first occurrence claims, later ones are re-posts of it.
-  const firstAt = new Map<string, number>();
-  items.forEach((item, position) => {
-    if (!firstAt.has(item.item_id)) firstAt.set(item.item_id, position);
-  });
+/** Claims every distinct item of the batch at once; the first occurrence of an id claims it. */
+async function claimAll(ctx: StoreContext, items: readonly ItemInput[], firstAt: ReadonlyMap<string, number>) {
   const claims = new Map<string, Claim>();
   await Promise.all(
     [...firstAt].map(async ([itemId, position]) => {
       claims.set(itemId, await claimItem(ctx, items[position] as ItemInput));
     }),
   );
-  await complete(
-    ctx,
-    [...claims.values()].flatMap((claim) => (claim.kind === 'final' && claim.owned ? [claim.owned] : [])),
-  );
-  // In batch order, so the answer names them the way the client sent them.
-  const busy = [...firstAt.keys()].flatMap((itemId) => {
-    const claim = claims.get(itemId);
-    return claim?.kind === 'busy' ? [{ itemId, leaseUntil: claim.leaseUntil }] : [];
+  return claims;
+}
+
+const ownedOf = (claims: Iterable<Claim>): Owned[] =>
+  [...claims].flatMap((claim) => (claim.kind === 'final' && claim.owned ? [claim.owned] : []));
+
+/**
+ * Asks again about busy items, with a growing pause, until each is final or BUSY_WAIT_MS of real
+ * time has passed; items taken over on the way are written. Returns what is still busy.
+ */
+async function waitOutBusy(
+  ctx: StoreContext,
+  items: readonly ItemInput[],
+  firstAt: ReadonlyMap<string, number>,
+  claims: Map<string, Claim>,
+  write: (owned: readonly Owned[]) => Promise<void>,
+): Promise<{ itemId: string; until: number }[]> {
+  const deadline = performance.now() + BUSY_WAIT_MS;
+  let pause = 25;
+  for (;;) {
+    const busy = [...claims].filter(([, claim]) => claim.kind === 'busy').map(([itemId]) => itemId);
+    if (busy.length === 0 || performance.now() >= deadline) {
+      return busy.map((itemId) => ({ itemId, until: (claims.get(itemId) as { until: number }).until }));
+    }
+    await sleep(Math.min(pause, Math.max(0, deadline - performance.now())));
+    pause *= 2;
+    const again = new Map<string, Claim>();
+    await Promise.all(
+      busy.map(async (itemId) => {
+        again.set(itemId, await recheckItem(ctx, items[firstAt.get(itemId) as number] as ItemInput));
+      }),
+    );
+    await write(ownedOf(again.values()));
+    for (const [itemId, claim] of again) claims.set(itemId, claim);
+  }
+}
+
+/**
+ * Ingests a validated batch; one final status per item, in order, only when every item is
+ * stored. Throws `IngestNotConfirmedError` when some item is another writer's put that may still
+ * land (after writing everything this request writes). Items of one batch run concurrently.
+ */
+async function ingestItems(
+  ctx: StoreContext,
+  items: readonly ItemInput[],
+  hooks: IngestHooks = {},
+): Promise<IngestStatus[]> {
+  // The same id twice in one batch: the first occurrence claims, later ones are re-posts of it.
+  const firstAt = new Map<string, number>();
+  items.forEach((item, position) => {
+    if (!firstAt.has(item.item_id)) firstAt.set(item.item_id, position);
   });
+  let announced = false;
+  const write = async (owned: readonly Owned[]): Promise<void> => {
+    if (owned.length === 0) return;
+    if (!announced) hooks.onFeedWrite?.();
+    announced = true;
+    await writeFeed(ctx, owned);
+  };
+  const claims = await claimAll(ctx, items, firstAt);
+  await write(ownedOf(claims.values()));
+  const busy = await waitOutBusy(ctx, items, firstAt, claims, write);
   if (busy.length > 0) {
-    const until = Math.max(...busy.map(({ leaseUntil }) => leaseUntil));
+    const until = Math.max(...busy.map((entry) => entry.until));
     throw new IngestNotConfirmedError(
-      'in-progress',
-      busy.map(({ itemId }) => itemId),
+      busy.map((entry) => entry.itemId),
       until - ctx.now(),
     );
   }
@@ -121,5 +129,5 @@ async function ingestItems(ctx: StoreContext, items: readonly ItemInput[]): Prom
   });
 }
 
-export type { IngestStatus };
-export { contentHash, IngestNotConfirmedError, ingestItems, LEASE_MS };
+export type { IngestHooks, IngestStatus };
+export { contentHash, IngestNotConfirmedError, ingestItems };

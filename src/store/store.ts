@@ -2,6 +2,10 @@
  * The store facade: one object with every operation the HTTP handlers and the stream engine
  * need, bound to one table. The same code runs on embedded dynalite, an external endpoint and
  * AWS DynamoDB; only the client differs.
+ *
+ * The feed is the log (ingest.ts appends to it, feed.ts and newest.ts read it); metrics and
+ * history are a view of it (view.ts: folded rows plus the unfolded tail; fold.ts keeps the rows
+ * up to date).
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +16,7 @@ import type {
   ItemInput,
   MetricsHistory,
 } from '../contract/index.ts';
-import { type Aggregates, createAggregatesReader } from './aggregates.ts';
+import type { Aggregates, FeedSource } from '../stream/ports.ts';
 import {
   type ConfigurationWrite,
   createConfiguration,
@@ -30,20 +34,14 @@ import {
   encodeCursor,
   type FeedCursor,
 } from '../stream/cursor.ts';
-import {
-  checkPageToken,
-  type FeedRead,
-  headCursor,
-  type NewestOptions,
-  type NewestPage,
-  type PageTokenParse,
-  type ReadOptions,
-  readAfter,
-  readNewest,
-} from './feed.ts';
-import { createHistoryReader } from './history.ts';
-import { type IngestStatus, ingestItems, LEASE_MS } from './ingest.ts';
+import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
+import { type FeedRead, headCursor, type ReadOptions, readAfter } from './feed.ts';
+import type { FoldOptions, FoldOutcome } from './fold.ts';
+import { type FoldState, readFoldState } from './fold-state.ts';
+import { type IngestStatus, ingestItems } from './ingest.ts';
 import { DAY_MS } from './keys.ts';
+import { checkPageToken, type NewestOptions, type NewestPage, type PageTokenParse, readNewest } from './newest.ts';
+import { AggregateView } from './view.ts';
 
 interface StoreOptions {
   readonly client: DynamoDBClient;
@@ -53,23 +51,44 @@ interface StoreOptions {
   readonly retentionDays: number;
   /** FEED_SETTLE_MS */
   readonly settleMs: number;
-  /** How stale metrics and history may be (ms); 0 reads the counters every time. Default 0. */
+  /** How stale metrics and history may be (ms); 0 reads on every request. Default 0. */
   readonly aggregatesMaxAgeMs?: number;
   readonly now?: () => number;
-  /** Ingest lease (ms), default LEASE_MS (30 s); tests shorten it to reach the takeover quickly. */
-  readonly ingestLeaseMs?: number;
+  /**
+   * What this process knows of its appends, shared by all its stores (feed-activity.ts); by
+   * default the store's own, not exclusive.
+   */
+  readonly activity?: FeedActivity;
+  /**
+   * Fold rounds start by themselves when due (after ingests and reads, and on `maybeFold`);
+   * default false: a process turns it on for one store of its own (`fold()` works regardless).
+   */
+  readonly folds?: boolean;
+  /** A fold round failed; it is tried again later. */
+  readonly onFoldError?: (error: unknown) => void;
 }
 
-interface Store {
-  /** Final statuses only when every item is stored and counted; else throws IngestNotConfirmedError (ingest.ts). */
+interface Store extends FeedSource {
+  /** Final statuses only when every item is stored; else throws IngestNotConfirmedError (ingest.ts). */
   ingest(items: readonly ItemInput[]): Promise<IngestStatus[]>;
-  /** Bounded: at most MAX_QUERIES_PER_READ queries; `full` says to read again (feed.ts). */
+  /** Bounded: one Query per shard; `full` says to read again (feed.ts). */
   readAfter(cursor: FeedCursor, limit: number, options?: ReadOptions): Promise<FeedRead>;
   headCursor(options?: ReadOptions): Promise<FeedCursor>;
   readNewest(options: NewestOptions): Promise<NewestPage>;
   aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates>;
-  /** Sentiment over time by item timestamp, one ticker or all; at most MAX_HISTORY_QUERIES queries (history.ts). */
+  /** Sentiment over time by item timestamp, one ticker or all (view.ts). */
   history(bucket: HistoryBucketSize, ticker?: string): Promise<MetricsHistory>;
+  /** One fold round now, if one is due (or with `force`, whatever has settled): fold.ts. */
+  fold(options?: FoldOptions): Promise<FoldOutcome>;
+  /** Where the fold stands: its watermark and the round in progress (fold-state.ts). */
+  foldState(): Promise<FoldState>;
+  /**
+   * Starts a fold round in the background if one is due (checked at most every FOLD_CHECK_MS);
+   * ingests and reads call it, and a long-running host calls it on a timer.
+   */
+  maybeFold(): void;
+  /** Stops folding; resolves once a round in progress is over. The client stays the caller's. */
+  close(): Promise<void>;
   /** Parses a cursor from a client; expired when older than the retention, malformed when not ours or in the future. */
   parseCursor(text: string): CursorParse;
   /** Parses a page token from a client for a listing of `ticker`, the same way. */
@@ -89,6 +108,24 @@ interface Store {
   ping(): Promise<number | null>;
 }
 
+/**
+ * `readAfter`, skipping the store when it provably has nothing new: the same cursor as the last
+ * complete read, on an exclusive store where no ingest ran or wrote since (feed-activity.ts).
+ */
+function quietReads(ctx: StoreContext, activity: FeedActivity) {
+  let last: { readonly cursor: string; readonly mark: ActivityMark } | undefined;
+  return async (cursor: FeedCursor, limit: number, options?: ReadOptions): Promise<FeedRead> => {
+    const mark = activity.mark();
+    const encoded = encodeCursor(cursor);
+    if (last?.cursor === encoded && activity.unchangedSince(last.mark)) {
+      return { entries: [], cursor, readAt: ctx.now(), full: false };
+    }
+    const read = await readAfter(ctx, cursor, limit, options);
+    last = read.full ? undefined : { cursor: encodeCursor(read.cursor), mark };
+    return read;
+  };
+}
+
 function createStore(options: StoreOptions): Store {
   const ctx: StoreContext = {
     documents: options.documents,
@@ -96,24 +133,36 @@ function createStore(options: StoreOptions): Store {
     retentionMs: options.retentionDays * DAY_MS,
     settleMs: options.settleMs,
     now: options.now ?? Date.now,
-    ingestLeaseMs: options.ingestLeaseMs ?? LEASE_MS,
   };
-  const aggregates = createAggregatesReader(ctx, options.aggregatesMaxAgeMs ?? 0);
-  const history = createHistoryReader(ctx, options.aggregatesMaxAgeMs ?? 0);
+  const activity = options.activity ?? createFeedActivity({ exclusive: false });
+  const view = new AggregateView(ctx, {
+    maxAgeMs: options.aggregatesMaxAgeMs ?? 0,
+    folds: options.folds ?? false,
+    activity,
+    onFoldError: options.onFoldError,
+  });
   return {
     ingest: async (items) => {
+      const writes = { sent: false };
+      activity.begin();
       try {
-        return await ingestItems(ctx, items);
+        return await ingestItems(ctx, items, { onFeedWrite: () => (writes.sent = true) });
       } finally {
-        aggregates.invalidate();
-        history.invalidate();
+        activity.end(writes.sent);
+        if (writes.sent) view.invalidate();
       }
     },
-    readAfter: (cursor, limit, readOptions) => readAfter(ctx, cursor, limit, readOptions),
+    readAfter: quietReads(ctx, activity),
     headCursor: (readOptions) => headCursor(ctx, readOptions),
     readNewest: (readOptions) => readNewest(ctx, readOptions),
-    aggregates: (tickers) => aggregates.read(tickers),
-    history: (bucket, ticker) => history.read(bucket, ticker),
+    aggregates: (tickers) => view.aggregates(tickers),
+    history: (bucket, ticker) => view.history(bucket, ticker),
+    fold: (foldOptions) => view.fold(foldOptions),
+    foldState: () => readFoldState(ctx),
+    maybeFold: () => {
+      view.maybeFold();
+    },
+    close: () => view.close(),
     parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs),
     parsePageToken: (text, ticker) => checkPageToken(text, ticker, ctx.now(), ctx.retentionMs),
     encodeCursor,

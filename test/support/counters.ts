@@ -1,10 +1,13 @@
 /**
- * The raw hourly counters of a time span, summed per scope (`ALL` or a ticker), read straight
- * from the table: tests compare them with what the posted batches imply, to the unit.
+ * The folded metrics rows of a time span, summed per scope (`ALL` or a ticker), read straight
+ * from the table: tests compare them with what the posted batches imply, to the unit. Rows hold
+ * what fold rounds have absorbed; fold first (`store.fold({ force: true })`) to compare them with
+ * everything stored.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { counterPartition, HOUR_MS, hourStart, parseCounterKey } from '../../src/store/keys.ts';
+import { readMetricsRows } from '../../src/store/aggregate-rows.ts';
+import type { StoreContext } from '../../src/store/context.ts';
+import { HOUR_MS, hourStart } from '../../src/store/keys.ts';
 
 interface CounterSums {
   total: number;
@@ -16,43 +19,32 @@ interface CounterSums {
 
 const zero = (): CounterSums => ({ total: 0, positive: 0, neutral: 0, negative: 0, scoreSum: 0 });
 
-/** Sums per scope (`ALL` or the ticker) of every counter whose hour lies in [fromMs, toMs]. */
+function addInto(sums: Map<string, CounterSums>, scope: string, counts: readonly number[]): void {
+  const sum = sums.get(scope) ?? zero();
+  sum.total += counts[0] ?? 0;
+  sum.positive += counts[1] ?? 0;
+  sum.neutral += counts[2] ?? 0;
+  sum.negative += counts[3] ?? 0;
+  sum.scoreSum += counts[4] ?? 0;
+  sums.set(scope, sum);
+}
+
+/** Sums per scope (`ALL` or the ticker) of every metrics row whose hour lies in [fromMs, toMs]. */
 async function readCounterSums(
   documents: DynamoDBDocumentClient,
   tableName: string,
   fromMs: number,
   toMs: number,
 ): Promise<Map<string, CounterSums>> {
-  const partitions = new Set<string>();
-  for (let hour = hourStart(fromMs); hour <= toMs; hour += HOUR_MS) partitions.add(counterPartition(hour));
+  const ctx: StoreContext = { documents, tableName, retentionMs: 7 * 24 * HOUR_MS, settleMs: 0, now: Date.now };
   const sums = new Map<string, CounterSums>();
-  for (const pk of partitions) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documents.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const row of page.Items ?? []) {
-        const { hourMs, ticker } = parseCounterKey(String(row.pk), String(row.sk));
-        if (hourMs < hourStart(fromMs) || hourMs > toMs) continue;
-        const scope = ticker ?? 'ALL';
-        const sum = sums.get(scope) ?? zero();
-        const num = (key: string): number => (typeof row[key] === 'number' ? row[key] : 0);
-        sum.total += num('total');
-        sum.positive += num('positive');
-        sum.neutral += num('neutral');
-        sum.negative += num('negative');
-        sum.scoreSum += num('score_sum');
-        sums.set(scope, sum);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+  // A day at a time: one read covers at most two day partitions.
+  for (let day = hourStart(fromMs); day <= toMs; day += 24 * HOUR_MS) {
+    const last = Math.min(hourStart(toMs), day + 23 * HOUR_MS);
+    for (const row of await readMetricsRows(ctx, day, last)) {
+      addInto(sums, 'ALL', row.all);
+      for (const [ticker, counts] of row.tickers) addInto(sums, ticker, counts);
+    }
   }
   return sums;
 }

@@ -10,11 +10,6 @@ interface HandlerDeps {
   readonly now: () => number;
   /** Prometheus text of the service's metrics (GET /metrics). */
   readonly serviceMetrics: () => Promise<string>;
-  /**
-   * Called after each successful (2xx) ingest: a host with a stream engine wakes its poller, so
-   * the items reach its streams at once rather than at the next poll.
-   */
-  readonly onIngested?: () => void;
 }
 
 /** The authenticated user of a handler whose operation requires one. */

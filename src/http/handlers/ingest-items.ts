@@ -1,6 +1,6 @@
 import type { Schemas } from '../../contract/index.ts';
 import { IngestNotConfirmedError } from '../../store/index.ts';
-import { HttpError, ServiceUnavailableError } from '../errors.ts';
+import { HttpError } from '../errors.ts';
 import type { OperationHandler } from '../handler.ts';
 import { PROBLEM_TYPES } from '../problem-types.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -20,7 +20,7 @@ class IngestInProgressError extends HttpError {
   }
 }
 
-/** Whole seconds, at least 1: a retry before the lease ends would only be told to wait again. */
+/** Whole seconds, at least 1: the time after which a retry is sure to be answered, rounded up. */
 const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 function describeIds(ids: readonly string[], batchSize: number): string {
@@ -33,22 +33,17 @@ function describeIds(ids: readonly string[], batchSize: number): string {
 function notConfirmed(error: IngestNotConfirmedError, batchSize: number): HttpError {
   const seconds = retryAfterSeconds(error.retryAfterMs);
   const items = describeIds(error.itemIds, batchSize);
-  if (error.reason === 'in-progress') {
-    return new IngestInProgressError(
-      `${items} are still held by an earlier request; retry the same batch in ${seconds} s.`,
-      seconds,
-    );
-  }
-  return new ServiceUnavailableError(
-    `The store was too slow to finish ${items}; retry the same batch in ${seconds} s.`,
+  return new IngestInProgressError(
+    `${items} are still being written by an earlier request; retry the same batch in ${seconds} s.`,
     seconds,
   );
 }
 
 /**
  * `POST /api/v2/items`: the whole batch is already valid here (nothing stored otherwise). A 200
- * only when the store confirms every item stored and counted. The ingest runs to its end even
- * when the client leaves: stopping half-way would only keep its items held until the lease ends.
+ * only when the store confirms every item stored (each is then counted exactly once, see
+ * docs/data-model.md). The ingest runs to its end even when the client leaves: stopping half-way
+ * would only make a retry wait out this request's write window.
  */
 const ingestItems =
   (deps: HandlerDeps): OperationHandler<'ingestItems'> =>
@@ -71,7 +66,6 @@ const ingestItems =
         return { item_id: item.item_id, status };
       }),
     };
-    deps.onIngested?.();
     return { status: 200, body: result };
   };
 

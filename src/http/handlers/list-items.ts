@@ -42,7 +42,8 @@ const listItems =
       const parsed = deps.store.parseCursor(query.after);
       if (!parsed.ok) throw refusePosition('after', parsed.reason);
       const read = await deps.store.readAfter(parsed.cursor, limit, { signal });
-      const items = query.ticker === undefined ? read.items : read.items.filter((item) => item.ticker === query.ticker);
+      const stored = read.entries.map((entry) => entry.item);
+      const items = query.ticker === undefined ? stored : stored.filter((item) => item.ticker === query.ticker);
       const body: ItemPage = {
         items: [...items].reverse(),
         next_cursor: null,

@@ -16,7 +16,7 @@ import {
   type Store,
 } from '../../../src/store/index.ts';
 import { createDynamoClients, type DynamoClients, type EmbeddedDynalite } from '../../../src/store/index.ts';
-import { feedKey, tickerIndexKey } from '../../../src/store/keys.ts';
+import { feedPartition, feedSortKey, tickerIndexKey } from '../../../src/store/keys.ts';
 import { itemInput } from '../../support/test-store.ts';
 
 const SETTLE_MS = 5000;
@@ -89,7 +89,7 @@ class LateWrite implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const item = itemInput();
     const stamped = r.time - this.lagMs;
-    const position = feedKey(stamped, item.item_id);
+    const position = { pk: feedPartition(stamped % 16), sk: feedSortKey(stamped, item.item_id) };
     await clients.documents.send(
       new PutCommand({
         TableName: r.tableName,
@@ -188,7 +188,7 @@ it('delivers every item exactly once to a reader that resumes from any cursor it
       real.time += SETTLE_MS + 1;
       for (let reads = 0; reads < 50; reads++) {
         const read = await real.store.readAfter(real.cursor, 10);
-        real.delivered.push(...read.items.map((i) => i.item_id));
+        real.delivered.push(...read.entries.map((entry) => entry.item.item_id));
         reconnect(real, read.cursor);
         if (!read.full) break;
       }

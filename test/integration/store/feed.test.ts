@@ -1,10 +1,13 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../../src/store/index.ts';
-import { feedKey, tickerIndexKey } from '../../../src/store/keys.ts';
+import { feedPartition, feedSortKey, tickerIndexKey } from '../../../src/store/keys.ts';
+import type { FeedRead } from '../../../src/store/index.ts';
 import { itemInput, startTestStore, type TestStore } from '../../support/test-store.ts';
 
 let t: TestStore;
+
+const idsOf = (read: FeedRead): string[] => read.entries.map((entry) => entry.item.item_id);
 beforeEach(async () => {
   t = await startTestStore({ settleMs: 5000 });
 });
@@ -33,13 +36,13 @@ describe('readAfter', () => {
       ingested.push(...(await ingestSpaced(7)));
       // Round-trip through the wire format, as a reconnecting client does.
       const read = await t.store.readAfter(decodeCursor(encodeCursor(cursor)) ?? cursor, 3);
-      seen.push(...read.items.map((i) => i.item_id));
+      seen.push(...idsOf(read));
       cursor = read.cursor;
       t.advance(800);
     }
     for (;;) {
       const read = await t.store.readAfter(cursor, 3);
-      seen.push(...read.items.map((i) => i.item_id));
+      seen.push(...idsOf(read));
       cursor = read.cursor;
       if (!read.full) break;
     }
@@ -55,7 +58,7 @@ describe('readAfter', () => {
     const first = await t.store.readAfter(start, 100);
     // ...and its write only lands now, after a reader moved past its stamp.
     const late = itemInput();
-    const position = feedKey(lateArrival, late.item_id);
+    const position = { pk: feedPartition(3), sk: feedSortKey(lateArrival, late.item_id) };
     await t.clients.documents.send(
       new PutCommand({
         TableName: t.tableName,
@@ -72,9 +75,9 @@ describe('readAfter', () => {
     const second = await t.store.readAfter(first.cursor, 100);
     const resumed = await t.store.readAfter(decodeCursor(encodeCursor(second.cursor)) ?? second.cursor, 100);
 
-    expect(first.items.map((i) => i.item_id)).toEqual([early, later]);
-    expect(second.items.map((i) => i.item_id)).toEqual([late.item_id]);
-    expect(resumed.items).toEqual([]);
+    expect(idsOf(first)).toEqual([early, later]);
+    expect(idsOf(second)).toEqual([late.item_id]);
+    expect(resumed.entries).toEqual([]);
   });
 
   it('moves the watermark to the settle boundary and forgets entries below it', async () => {
@@ -86,12 +89,12 @@ describe('readAfter', () => {
     t.advance(6000);
     const later = await t.store.readAfter(read.cursor, 100);
 
-    expect(later.items).toEqual([]);
+    expect(later.entries).toEqual([]);
     expect(later.cursor.entries).toEqual([]);
     expect(later.cursor.watermark).toBe(t.now() - 5000);
   });
 
-  it('reads across hour partitions', async () => {
+  it('reads across hours and shards in feed order', async () => {
     t.setTime(Date.parse('2026-11-21T09:59:59.000Z'));
     const start = await t.store.headCursor();
     const ids = [...(await ingestSpaced(2)), ...(t.advance(2000), await ingestSpaced(2))];
@@ -99,7 +102,7 @@ describe('readAfter', () => {
 
     const read = await t.store.readAfter(start, 100);
 
-    expect(read.items.map((i) => i.item_id)).toEqual(ids);
+    expect(idsOf(read)).toEqual(ids);
   });
 
   it('rejects malformed and expired cursors', () => {
@@ -121,9 +124,8 @@ describe('readNewest', () => {
       page = await t.store.readNewest({ limit: 5, page: token });
       pages.push(page.items.map((i) => i.item_id));
     }
-    // Below the last item the walk crosses the empty hours of the retention a bounded number of
-    // queries per page: those pages are empty but still carry a token, until the retention ends.
-    expect(pages.filter((p) => p.length > 0).map((p) => p.length)).toEqual([5, 5, 2]);
+    // Every shard is read down to the retention in one page: the walk ends with the last item.
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 2]);
     expect(pages.flat()).toEqual([...ids].reverse());
   });
 
@@ -172,5 +174,15 @@ describe('aggregates', () => {
       average_score: 0.333,
     });
     expect(only.metrics).toMatchObject({ total: 1, neutral: 1, by_tag: { MSFT: 1 } });
+
+    // The same answer once the rows have absorbed the feed (the items are settled by now).
+    expect((await t.store.fold({ force: true })).outcome).toBe('folded');
+    const folded = await t.store.aggregates();
+    expect({ ...folded.metrics, as_of: metrics.as_of }).toEqual(metrics);
+    expect(folded.tickers).toEqual(tickers);
+    expect((await t.store.aggregates(new Set(['MSFT']))).metrics).toEqual({
+      ...only.metrics,
+      as_of: folded.metrics.as_of,
+    });
   });
 });

@@ -1,15 +1,16 @@
 /**
- * Sentiment over time from the history counters, on real dynalite with a controlled clock:
- * buckets by item `timestamp` (not arrival), aligned to UTC, oldest first, every bucket present;
- * which items count (at most 24 h before, at most 5 min after their arrival); retries and
- * conflicting re-posts never move a count; a read costs at most two Queries however many
- * tickers and items there are; the cache serves, and this process's ingests invalidate it.
+ * Sentiment over time, on real dynalite with a controlled clock: buckets by item `timestamp`
+ * (not arrival), aligned to UTC, oldest first, every bucket present; which items count (at most
+ * 24 h before, at most 5 min after their arrival); retries and conflicting re-posts never move a
+ * count; the answer is the same from the feed's tail and from folded rows; a scope's rows cost at
+ * most two Queries however many tickers and items there are; the cache serves, and this
+ * process's ingests invalidate it.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemInput, MetricsHistory } from '../../../src/contract/index.ts';
 import { createStore } from '../../../src/store/index.ts';
-import { historyKey } from '../../../src/store/keys.ts';
+import { historyRowKey, hourStart } from '../../../src/store/keys.ts';
 import { countQueries, type QueryCounter } from '../../support/query-counter.ts';
 import { startTestStore, type TestStore } from '../../support/test-store.ts';
 
@@ -158,22 +159,51 @@ describe('history buckets', () => {
     expect(await t.store.history('5m', 'HA')).toEqual(before.m);
   });
 
-  it('sets a TTL two days after the end of each slot', async () => {
+  it('answers the same once the rows have absorbed the feed', async () => {
+    const answers = async () =>
+      Promise.all([
+        t.store.history('1h'),
+        t.store.history('5m'),
+        t.store.history('1h', 'HA'),
+        t.store.history('5m', 'HC'),
+      ]);
+    // The clock only moves on from here: a fold makes the past final.
+    t.setTime(NOW + 10_000);
+    const fromTail = await answers();
+    expect((await t.store.fold({ force: true })).outcome).toBe('folded');
+    expect(await answers()).toEqual(fromTail);
+  });
+
+  it('keeps one row per scope and hour of timestamp, with its slots, until two days after the hour', async () => {
     const slot = Date.parse('2026-11-21T09:05:00.000Z');
+    const hour = hourStart(slot);
     const { Item: row } = await t.clients.documents.send(
-      new GetCommand({ TableName: t.tableName, Key: historyKey(slot, { ticker: 'HA' }), ConsistentRead: true }),
+      new GetCommand({ TableName: t.tableName, Key: historyRowKey(hour, { ticker: 'HA' }), ConsistentRead: true }),
     );
-    expect(row?.ttl).toBe((slot + 5 * MIN + 2 * DAY) / 1000);
-    expect(row?.total).toBe(1);
+    expect(row?.ttl).toBe((hour + HOUR + 2 * DAY) / 1000);
+    // HA's items of that hour: one at 09:05, two at 09:10, one at 09:15.
+    expect(row?.slots).toEqual({ '05': [1, 1, 0, 0, 0.5], '10': [2, 0, 1, 1, -0.25], '15': [1, 1, 0, 0, 0.75] });
   });
 });
 
 describe('history reads are bounded', () => {
-  it('costs at most two Queries, one scope only, whatever the number of tickers and items', async () => {
+  it('reads a scope’s rows in at most two Queries, that scope only, whatever the number of tickers and items', async () => {
     const many = Array.from({ length: 100 }, (_, i) =>
       item(`M${i}`, NOW - (i % 23) * HOUR - (i % 12) * 5 * MIN, 'positive', 0.25),
     );
     for (let i = 0; i < many.length; i += 25) await t.store.ingest(many.slice(i, i + 25));
+    t.setTime(NOW + 20_000);
+    await t.store.fold({ force: true });
+    // A store whose view stays fresh for the test: only the rows a new scope needs are read.
+    const fresh = createStore({
+      ...t.clients,
+      tableName: t.tableName,
+      retentionDays: 7,
+      settleMs: 5000,
+      aggregatesMaxAgeMs: 60_000,
+      now: () => t.now(),
+    });
+    await fresh.aggregates();
     for (const [bucket, ticker] of [
       ['1h', undefined],
       ['5m', undefined],
@@ -181,7 +211,7 @@ describe('history reads are bounded', () => {
       ['5m', 'M0'],
     ] as const) {
       queries.reset();
-      const answer = await t.store.history(bucket, ticker);
+      const answer = await fresh.history(bucket, ticker);
       expect(queries.count, `${bucket} ${ticker ?? 'all'}`).toBeLessThanOrEqual(2);
       const scope = ticker === undefined ? 'HIST#ALL#' : `HIST#T#${ticker}#`;
       expect(queries.partitions.every((pk) => pk.startsWith(scope))).toBe(true);

@@ -1,8 +1,10 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterKey, feedKey, markerKey } from '../../../src/store/keys.ts';
-import { contentHash, LEASE_MS } from '../../../src/store/ingest.ts';
+import { contentHash } from '../../../src/store/ingest.ts';
+import { deadFeedEntry, deadMarker } from '../../support/dead-writer.ts';
 import { itemInput, startTestStore, type TestStore } from '../../support/test-store.ts';
+
+/** The test store's settle window (5 s): a dead writer's item is taken over 1.5 windows after its stamp. */
+const TAKEOVER_AFTER_MS = 7500;
 
 let t: TestStore;
 beforeAll(async () => {
@@ -72,7 +74,8 @@ describe('ingest', () => {
 
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => t.store.ingest([item])));
 
-    // The others either saw it done (duplicate) or were told to retry while it was in progress.
+    // The others saw it stored (duplicate), waiting a moment for its feed entry if they had to,
+    // or were told to retry while it was still being written.
     const answers = results.map((r) => (r.status === 'fulfilled' ? r.value.join() : (r.reason as Error).name));
     expect(answers.filter((a) => a === 'created')).toHaveLength(1);
     expect(answers.every((a) => ['created', 'duplicate', 'IngestNotConfirmedError'].includes(a))).toBe(true);
@@ -80,76 +83,69 @@ describe('ingest', () => {
   });
 });
 
-describe('ingest after an owner died mid-way', () => {
-  /** Writes the marker a crashed owner would have left: pending, lease expired. */
-  async function abandonedMarker(item: ReturnType<typeof itemInput>, arrivalMs: number) {
-    const position = feedKey(arrivalMs, item.item_id);
-    await t.clients.documents.send(
-      new PutCommand({
-        TableName: t.tableName,
-        Item: {
-          ...markerKey(item.item_id),
-          hash: contentHash(item),
-          state: 'pending',
-          arrival_ms: arrivalMs,
-          feed_pk: position.pk,
-          feed_sk: position.sk,
-          lease_until: arrivalMs + LEASE_MS,
-          owner: 'dead-owner',
-          item: { ...item, ingested_at: new Date(arrivalMs).toISOString() },
-        },
-      }),
-    );
-    return position;
-  }
-
-  it('lets a retry finish the item, re-stamping its feed position so readers see it', async () => {
+describe('ingest after a writer died between its two puts', () => {
+  it('lets a retry after the writer’s window take the item over, re-stamped so readers see it', async () => {
     const item = itemInput({ ticker: 'NVDA' });
     const cursorBefore = await t.store.headCursor();
     const before = await totals();
-    await abandonedMarker(item, t.now() - LEASE_MS - 1000);
+    await deadMarker(t, item, t.now() - TAKEOVER_AFTER_MS - 1);
 
     const statuses = await t.store.ingest([item]);
 
     const read = await t.store.readAfter(cursorBefore, 100);
-    // This request is the one that stored and counted it.
+    // This request is the one that stored it; it is counted once, now and after folding.
     expect(statuses).toEqual(['created']);
     expect((await totals()).total - before.total).toBe(1);
-    expect(read.items.map((i) => i.item_id)).toContain(item.item_id);
+    expect(read.entries.map((entry) => entry.item.item_id)).toContain(item.item_id);
+    t.advance(20_000);
+    await t.store.fold({ force: true });
+    expect((await totals()).total - before.total).toBe(1);
   });
 
-  it('does not count again where the dead owner had already counted', async () => {
+  it('keeps the first content when a conflicting re-post takes the item over', async () => {
+    const item = itemInput({ score: 0.25 });
+    await deadMarker(t, item, t.now() - TAKEOVER_AFTER_MS - 1);
+
+    const statuses = await t.store.ingest([{ ...item, score: -0.75 }]);
+
+    const page = await t.store.readNewest({ limit: 100 });
+    expect(statuses).toEqual(['conflict']);
+    expect(page.items.filter((i) => i.item_id === item.item_id).map((i) => i.score)).toEqual([0.25]);
+  });
+
+  it('answers duplicate when the dead writer’s feed entry made it, and counts nothing again', async () => {
     const item = itemInput({ ticker: 'AMZN' });
-    const arrival = t.now() - LEASE_MS - 1000;
-    await abandonedMarker(item, arrival);
-    // The dead owner got as far as the all-tickers counter (its pending attribute is still there).
-    await t.clients.documents.send(
-      new UpdateCommand({
-        TableName: t.tableName,
-        Key: counterKey(arrival, 'all'),
-        UpdateExpression: 'ADD #total :one, positive :one, score_sum :s SET #p = :o',
-        ExpressionAttributeNames: { '#total': 'total', '#p': `p_${item.item_id}` },
-        ExpressionAttributeValues: { ':one': 1, ':s': item.score, ':o': 'dead-owner' },
-      }),
-    );
+    const arrival = t.now() - 2000;
+    const position = await deadMarker(t, item, arrival);
+    await deadFeedEntry(t, item, position, arrival);
     const before = await totals();
 
-    await t.store.ingest([item]);
-    await t.store.ingest([item]);
+    expect(await t.store.ingest([item])).toEqual(['duplicate']);
+    expect(await t.store.ingest([item])).toEqual(['duplicate']);
 
     const after = await totals();
     expect(after.total).toBe(before.total);
-    expect((after.by_tag.AMZN ?? 0) - (before.by_tag.AMZN ?? 0)).toBe(1);
+    const page = await t.store.readNewest({ limit: 100, ticker: 'AMZN' });
+    expect(page.items.filter((i) => i.item_id === item.item_id)).toHaveLength(1);
   });
 
-  it('leaves an item alone while its owner still holds the lease, and says when to retry', async () => {
+  it('leaves an item alone while its writer may still put it, and says when a retry will be answered', async () => {
     const item = itemInput();
-    await abandonedMarker(item, t.now() - 1000);
+    await deadMarker(t, item, t.now() - 1000);
     const before = await totals();
 
     const attempt = t.store.ingest([item]);
 
-    await expect(attempt).rejects.toMatchObject({ reason: 'in-progress', retryAfterMs: LEASE_MS - 1000 });
+    // The store waited a moment for the entry, then names the end of the writer's window.
+    await expect(attempt).rejects.toMatchObject({ itemIds: [item.item_id], retryAfterMs: TAKEOVER_AFTER_MS - 1000 });
     expect((await totals()).total).toBe(before.total);
+  });
+
+  it('treats field order as irrelevant to the stored content hash', async () => {
+    const item = itemInput();
+    const reordered = Object.fromEntries(Object.entries(item).reverse()) as typeof item;
+    await deadMarker(t, reordered, t.now() - TAKEOVER_AFTER_MS - 1);
+    expect(contentHash(reordered)).toBe(contentHash(item));
+    expect(await t.store.ingest([item])).toEqual(['created']);
   });
 });

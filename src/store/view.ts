@@ -1,0 +1,314 @@
+/**
+ * A process's view of the aggregates: the folded rows (aggregate-rows.ts) plus the feed's
+ * unfolded tail, so that metrics, per-ticker aggregates and history count every item as soon
+ * as a feed read sees it, whether or not a fold round has absorbed it yet.
+ *
+ * Exact by construction. The fold watermark `w` is read before the rows; a row has absorbed every
+ * item of its own up to `max(row.wm, w)` (rounds follow one another, and a round that has not
+ * touched a row had none of its items). The tail holds every item stamped after `w` that the
+ * view's reads have seen, read the way a cursor reads (every item at or below `readAt − settle`
+ * is visible, so nothing settles unseen), and an item is added to a row only above that row's
+ * point. So each item counts once: in the row, or from the tail.
+ *
+ * Refreshes are shared and at most `maxAgeMs` old (this process's ingests make the next read
+ * refresh at once). On an exclusive store (feed-activity.ts) a refresh with nothing new to find
+ * sends nothing. A view that may write also starts fold rounds when they are due (fold.ts).
+ */
+import type { HistoryBucketSize, MetricsHistory } from '../contract/index.ts';
+import type { Aggregates } from '../stream/ports.ts';
+import type { StoreContext } from './context.ts';
+import { countItem, type Counts, zeroCounts } from './counts.ts';
+import { type ActivityMark, type FeedActivity } from './feed-activity.ts';
+import { QueryBudget } from './feed-query.ts';
+import { MAX_QUERIES_PER_READ, readRowsAfter } from './feed.ts';
+import {
+  type HistoryRow,
+  type MetricsCounts,
+  type MetricsRow,
+  readHistoryRows,
+  readMetricsRows,
+} from './aggregate-rows.ts';
+import { metricsWindow, summarize } from './aggregates.ts';
+import { FOLD_HORIZON_MS, foldDue, type FoldOptions, type FoldOutcome, foldRound, MAX_FOLD_ITEMS } from './fold.ts';
+import { readFoldState } from './fold-state.ts';
+import { historyAnswer, historyHours } from './history.ts';
+import { historyWindow } from './history-window.ts';
+import { hourStart, parseFeedSortKey } from './keys.ts';
+import { metricsHourOf, type TallyItem, tallyOf } from './tally.ts';
+
+/** Rows per shard of one tail read, and reads one refresh may chain after a burst. */
+const TAIL_PAGE = 1000;
+const TAIL_READS = 8;
+
+/** How often a view checks whether a fold round is due. */
+const FOLD_CHECK_MS = 5_000;
+
+/** Distinct history answers kept per refresh; the oldest goes first. */
+const MAX_CACHED_ANSWERS = 256;
+
+interface ViewOptions {
+  /** How stale an answer may be (ms, monotonic clock); 0 refreshes on every read. */
+  readonly maxAgeMs: number;
+  /** This process may write aggregate rows (the SSE Lambda's role may not). */
+  readonly folds: boolean;
+  readonly activity: FeedActivity;
+  /** A fold round failed (it is tried again at the next check). */
+  readonly onFoldError?: ((error: unknown) => void) | undefined;
+}
+
+/** Where a row stands: the point up to which it counts its items. */
+const absorbedBy = (row: { readonly wm: number } | undefined, base: number): number => Math.max(row?.wm ?? base, base);
+
+class AggregateView {
+  readonly #ctx: StoreContext;
+  readonly #options: ViewOptions;
+  /** The fold watermark the rows were read under (−∞: never folded). */
+  #base = Number.NEGATIVE_INFINITY;
+  #metricsRows: { readonly firstHour: number; readonly rows: ReadonlyMap<number, MetricsRow> } | undefined;
+  #historyRows = new Map<string, Promise<ReadonlyMap<number, HistoryRow>>>();
+  /** Items stamped after the floor that reads have seen, by feed sort key. */
+  #tail = new Map<string, TallyItem>();
+  /** Every item stamped at or below this is in the tail (or below the floor). */
+  #tailWatermark = Number.NEGATIVE_INFINITY;
+  #refreshing: Promise<void> | undefined;
+  /** Changes readers must see: this process's appends and folds, counted. */
+  #changes = 0;
+  /** `#changes` as the last refresh to complete found it when it started. */
+  #refreshedThrough = -1;
+  #refreshedAt = Number.NEGATIVE_INFINITY;
+  #mark: ActivityMark | undefined;
+  /** Answers built from the current refresh; dropped by the next one. */
+  #hours: Map<number, MetricsCounts> | undefined;
+  #answers = new Map<string, MetricsHistory>();
+  #folding: Promise<FoldOutcome> | undefined;
+  #foldCheckedAt = Number.NEGATIVE_INFINITY;
+  /** The fold watermark as last seen (null: not read yet; undefined: never folded). */
+  #knownW: number | undefined | null = null;
+  /** When this process last appended to the feed (store clock). */
+  #lastAppendAt = Number.NEGATIVE_INFINITY;
+  #closed = false;
+
+  constructor(ctx: StoreContext, options: ViewOptions) {
+    this.#ctx = ctx;
+    this.#options = options;
+  }
+
+  async aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates> {
+    await this.#fresh();
+    this.#hours ??= this.#mergeHours();
+    return summarize(this.#hours, this.#ctx.now(), tickers);
+  }
+
+  async history(bucket: HistoryBucketSize, ticker?: string): Promise<MetricsHistory> {
+    await this.#fresh();
+    const now = this.#ctx.now();
+    const key = `${bucket}|${ticker ?? '*'}|${historyWindow(bucket, now).startMs.toString()}`;
+    const cached = this.#answers.get(key);
+    if (cached !== undefined) return cached;
+    const answer = await this.#historyOf(bucket, ticker, now);
+    this.#answers.set(key, answer);
+    if (this.#answers.size > MAX_CACHED_ANSWERS) this.#answers.delete(this.#answers.keys().next().value as string);
+    return answer;
+  }
+
+  /** This process wrote to the feed: the next read refreshes, and a fold may be due. */
+  invalidate(): void {
+    this.#changes += 1;
+    this.#lastAppendAt = this.#ctx.now();
+    this.maybeFold();
+  }
+
+  /** Stops starting fold rounds; resolves once the one running (if any) is over. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#folding?.catch(() => undefined);
+  }
+
+  /** One fold round now, after any this process has running; the next read sees its rows. */
+  async fold(options: FoldOptions = {}): Promise<FoldOutcome> {
+    await this.#folding?.catch(() => undefined);
+    try {
+      const folded = await foldRound(this.#ctx, options);
+      this.#knownW = folded.w;
+      return folded;
+    } finally {
+      this.#changes += 1;
+    }
+  }
+
+  /**
+   * Refreshes when the answer is older than allowed or misses a change of this process;
+   * concurrent readers share one refresh. A refresh that started before a change this reader must
+   * see is followed by another, so a read after an ingest here always sees it (at most two).
+   */
+  async #fresh(): Promise<void> {
+    const mustSee = this.#changes;
+    const oldest = performance.now() - this.#options.maxAgeMs;
+    while (this.#refreshedThrough < mustSee || this.#refreshedAt < oldest) {
+      this.#refreshing ??= this.#refresh().finally(() => {
+        this.#refreshing = undefined;
+      });
+      await this.#refreshing;
+    }
+  }
+
+  async #refresh(): Promise<void> {
+    const started = performance.now();
+    const now = this.#ctx.now();
+    const mark = this.#options.activity.mark();
+    const window = metricsWindow(now);
+    const through = this.#changes;
+    const idle =
+      through === this.#refreshedThrough &&
+      this.#mark !== undefined &&
+      this.#options.activity.unchangedSince(this.#mark) &&
+      this.#metricsRows?.firstHour === window.firstHour;
+    if (!idle) {
+      const state = await readFoldState(this.#ctx);
+      this.#knownW = state.w;
+      const base = state.w ?? Number.NEGATIVE_INFINITY;
+      if (base !== this.#base || this.#metricsRows?.firstHour !== window.firstHour) {
+        const rows = await readMetricsRows(this.#ctx, window.firstHour, window.lastHour);
+        this.#metricsRows = { firstHour: window.firstHour, rows: new Map(rows.map((row) => [row.hourMs, row])) };
+        if (base !== this.#base) this.#historyRows.clear();
+        this.#base = base;
+      }
+      await this.#readTail(now);
+      this.#mark = mark;
+      this.#hours = undefined;
+      this.#answers.clear();
+    }
+    this.#refreshedAt = started;
+    this.#refreshedThrough = through;
+    this.maybeFold();
+  }
+
+  /** Reads what the feed gained after the tail's watermark; drops what the rows now count. */
+  async #readTail(now: number): Promise<void> {
+    const floor = Math.max(this.#base, now - FOLD_HORIZON_MS);
+    if (this.#tailWatermark < floor) this.#tailWatermark = floor;
+    for (const [sk, item] of this.#tail) if (item.arrivalMs <= floor) this.#tail.delete(sk);
+    for (let read = 0; read < TAIL_READS; read++) {
+      const budget = new QueryBudget(this.#ctx, undefined, MAX_QUERIES_PER_READ);
+      const { rows, readAt, completeUpTo } = await readRowsAfter(this.#ctx, this.#tailWatermark, TAIL_PAGE, budget);
+      for (const row of rows) {
+        if (!this.#tail.has(row.sk) && parseFeedSortKey(row.sk).arrivalMs > floor) this.#tail.set(row.sk, tallyOf(row));
+      }
+      const settled = Math.min(readAt - this.#ctx.settleMs, completeUpTo ?? Number.POSITIVE_INFINITY);
+      this.#tailWatermark = Math.max(this.#tailWatermark, settled);
+      if (completeUpTo === undefined) return;
+    }
+  }
+
+  /** Per arrival hour of the window: the row's counts plus the tail's items above the row's point. */
+  #mergeHours(): Map<number, MetricsCounts> {
+    const rows = this.#metricsRows?.rows ?? new Map<number, MetricsRow>();
+    const hours = new Map<number, { all: Counts; tickers: Map<string, Counts>; other: Counts }>();
+    for (const [hourMs, row] of rows) {
+      const tickers = new Map([...row.tickers].map(([ticker, counts]) => [ticker, [...counts] as Counts]));
+      hours.set(hourMs, { all: [...row.all] as Counts, tickers, other: [...row.other] as Counts });
+    }
+    for (const item of this.#tail.values()) {
+      const hourMs = metricsHourOf(item);
+      if (item.arrivalMs <= absorbedBy(rows.get(hourMs), this.#base)) continue;
+      let hour = hours.get(hourMs);
+      if (hour === undefined) {
+        hour = { all: zeroCounts(), tickers: new Map(), other: zeroCounts() };
+        hours.set(hourMs, hour);
+      }
+      countItem(hour.all, item);
+      let ticker = hour.tickers.get(item.ticker);
+      if (ticker === undefined) {
+        ticker = zeroCounts();
+        hour.tickers.set(item.ticker, ticker);
+      }
+      countItem(ticker, item);
+    }
+    return hours;
+  }
+
+  async #historyOf(bucket: HistoryBucketSize, ticker: string | undefined, now: number): Promise<MetricsHistory> {
+    const { firstHour, lastHour } = historyHours(historyWindow(bucket, now));
+    for (;;) {
+      const base = this.#base;
+      const rows = await this.#historyRowsOf(ticker, firstHour, lastHour);
+      // Rows and tail must stand on the same watermark: a refresh during the read moved it.
+      if (base === this.#base) return historyAnswer(bucket, now, this.#slotsOf(rows, ticker));
+    }
+  }
+
+  /** The rows' slots plus the tail's items above each row's point, for one scope. */
+  #slotsOf(rows: ReadonlyMap<number, HistoryRow>, ticker: string | undefined): Map<number, Counts> {
+    const slots = new Map<number, Counts>();
+    for (const row of rows.values()) {
+      for (const [slotMs, counts] of row.slots) slots.set(slotMs, [...counts] as Counts);
+    }
+    for (const item of this.#tail.values()) {
+      if (item.slotMs === null || (ticker !== undefined && item.ticker !== ticker)) continue;
+      if (item.arrivalMs <= absorbedBy(rows.get(hourStart(item.slotMs)), this.#base)) continue;
+      const into = slots.get(item.slotMs) ?? zeroCounts();
+      countItem(into, item);
+      slots.set(item.slotMs, into);
+    }
+    return slots;
+  }
+
+  /** A scope's history rows for those hours, read once per fold watermark (shared by concurrent reads). */
+  #historyRowsOf(ticker: string | undefined, firstHour: number, lastHour: number) {
+    const key = `${ticker ?? '*'}|${firstHour.toString()}|${lastHour.toString()}`;
+    let rows = this.#historyRows.get(key);
+    if (rows === undefined) {
+      const scope = ticker === undefined ? 'all' : { ticker };
+      rows = readHistoryRows(this.#ctx, scope, firstHour, lastHour).then(
+        (list) => new Map(list.map((row) => [row.hourMs, row])),
+      );
+      this.#historyRows.set(key, rows);
+      // A failed read must not be served from the cache.
+      rows.catch(() => this.#historyRows.delete(key));
+      if (this.#historyRows.size > MAX_CACHED_ANSWERS)
+        this.#historyRows.delete(this.#historyRows.keys().next().value as string);
+    }
+    return rows;
+  }
+
+  /**
+   * Starts a fold round in the background when one may be due; checks at most every
+   * FOLD_CHECK_MS. Called after reads and ingests, and by long-running hosts on a timer. What the
+   * view knows spares the store a look: a watermark seen recently enough is not due yet, and on an
+   * exclusive store nothing is unfolded if this process appended nothing since it.
+   */
+  maybeFold(): void {
+    if (!this.#options.folds || this.#closed || this.#folding !== undefined) return;
+    const started = performance.now();
+    if (started - this.#foldCheckedAt < FOLD_CHECK_MS) return;
+    const now = this.#ctx.now();
+    const backlog = this.#settledBacklog(now);
+    const known = this.#knownW;
+    if (known !== null && backlog < MAX_FOLD_ITEMS) {
+      if (!foldDue(this.#ctx, known, now)) return;
+      if (this.#options.activity.exclusive && known !== undefined && this.#lastAppendAt <= known) return;
+    }
+    this.#foldCheckedAt = started;
+    this.#folding = foldRound(this.#ctx, { force: backlog >= MAX_FOLD_ITEMS });
+    this.#folding
+      .then((folded) => {
+        this.#knownW = folded.w;
+        if (folded.outcome === 'folded') this.#changes += 1;
+      })
+      .catch((error: unknown) => this.#options.onFoldError?.(error))
+      .finally(() => {
+        this.#folding = undefined;
+      });
+  }
+
+  /** Tail items old enough to fold. */
+  #settledBacklog(now: number): number {
+    const settled = now - this.#ctx.settleMs;
+    let backlog = 0;
+    for (const item of this.#tail.values()) if (item.arrivalMs <= settled) backlog += 1;
+    return backlog;
+  }
+}
+
+export type { ViewOptions };
+export { AggregateView, FOLD_CHECK_MS };
