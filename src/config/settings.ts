@@ -46,6 +46,7 @@ const ENV = Object.freeze({
   LOG_LEVEL: 'LOG_LEVEL',
   ITEM_RETENTION_DAYS: 'ITEM_RETENTION_DAYS',
   FEED_SETTLE_MS: 'FEED_SETTLE_MS',
+  FOLD_INTERVAL_MS: 'FOLD_INTERVAL_MS',
   DASHBOARD_REST_BASE_URL: 'DASHBOARD_REST_BASE_URL',
   DASHBOARD_STREAM_BASE_URL: 'DASHBOARD_STREAM_BASE_URL',
 } as const);
@@ -91,6 +92,7 @@ type Config = {
   readonly logLevel: LogLevel;
   readonly itemRetentionDays: number;
   readonly feedSettleMs: number;
+  readonly foldIntervalMs: number;
   readonly dashboardRestBaseUrl: string | undefined;
   readonly dashboardStreamBaseUrl: string | undefined;
 };
@@ -270,6 +272,14 @@ const SETTINGS: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     parser: integer(0, 60_000),
     fallback: 5000,
     summary: 'How long a feed waits for late items before it counts as settled, in ms.',
+  },
+  foldIntervalMs: {
+    env: ENV.FOLD_INTERVAL_MS,
+    parser: integer(1000, 3_600_000),
+    fallback: 15_000,
+    summary:
+      'How much settled feed waits before a fold round writes it into the aggregate rows, in ms. Longer costs ' +
+      'fewer writes per item; metrics and history count every item at once either way.',
   },
   dashboardRestBaseUrl: {
     env: ENV.DASHBOARD_REST_BASE_URL,

@@ -49,14 +49,36 @@ function bodyParserError(error: unknown): HttpError | undefined {
   }
 }
 
-/** Store faults a client can retry: throttling, timeouts, the store being down. */
+/** Store errors a retry can get past: throttling, timeouts, the store's own faults, our retries running out. */
+const RETRYABLE_STORE_ERRORS: ReadonlySet<string> = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'StoreBusyError',
+]);
+const NETWORK_ERRORS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Store faults a client can retry: throttling, timeouts, the store being down or failing on its
+ * side (the SDK marks those `$fault: server`). Answered 503 with a short Retry-After.
+ */
 function storeUnavailable(error: unknown): ServiceUnavailableError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
   const name = error instanceof Error ? error.name : '';
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  const retryable =
-    ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TimeoutError'].includes(
-      name,
-    ) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
+  const code = 'code' in error ? String(error.code) : '';
+  const serverFault = '$fault' in error && error.$fault === 'server';
+  const retryable = RETRYABLE_STORE_ERRORS.has(name) || NETWORK_ERRORS.has(code) || serverFault;
   return retryable ? new ServiceUnavailableError('The store is unavailable; try again shortly.', 2) : undefined;
 }
 

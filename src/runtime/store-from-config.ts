@@ -22,6 +22,7 @@ function storeFromConfig(config: Config, clients: DynamoClients, options: StoreF
     tableName: config.tableName,
     retentionDays: config.itemRetentionDays,
     settleMs: config.feedSettleMs,
+    foldIntervalMs: config.foldIntervalMs,
     aggregatesMaxAgeMs: options.aggregatesMaxAgeMs ?? Math.min(1000, config.pollIntervalMs),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.activity === undefined ? {} : { activity: options.activity }),

@@ -8,6 +8,8 @@ interface StoreContext {
   readonly retentionMs: number;
   /** The settle window of feed cursors (FEED_SETTLE_MS), ms. */
   readonly settleMs: number;
+  /** A fold round is due once this much settled feed lies past the fold watermark (FOLD_INTERVAL_MS). */
+  readonly foldIntervalMs: number;
   /** Epoch ms; injectable so tests control time. */
   readonly now: () => number;
 }

@@ -83,14 +83,18 @@ async function readRowsAfter(
   return { rows, readAt, completeUpTo };
 }
 
+/** Hears every row a cursor read saw, with the watermark it read from (the aggregate view's tail). */
+type RowsListener = (read: RowsAfter, fromWatermark: number) => void;
+
 /** Items stored after `cursor`, oldest first, at most `limit`, and the cursor after them. */
 async function readAfter(
   ctx: StoreContext,
   cursor: FeedCursor,
   limit: number,
   options: ReadOptions = {},
+  onRows?: RowsListener,
 ): Promise<FeedRead> {
-  return readAfterWithin(ctx, cursor, limit, new QueryBudget(ctx, options.signal, MAX_QUERIES_PER_READ));
+  return readAfterWithin(ctx, cursor, limit, new QueryBudget(ctx, options.signal, MAX_QUERIES_PER_READ), onRows);
 }
 
 async function readAfterWithin(
@@ -98,10 +102,13 @@ async function readAfterWithin(
   cursor: FeedCursor,
   limit: number,
   budget: QueryBudget,
+  onRows?: RowsListener,
 ): Promise<FeedRead> {
   // Items spread evenly over the shards; each page also re-reads what the cursor already covers.
   const perShard = Math.min(1000, Math.ceil(limit / FEED_SHARDS) + cursor.entries.length + 1);
-  const { rows, readAt, completeUpTo } = await readRowsAfter(ctx, cursor.watermark, perShard, budget);
+  const rowsAfter = await readRowsAfter(ctx, cursor.watermark, perShard, budget);
+  onRows?.(rowsAfter, cursor.watermark);
+  const { rows, readAt, completeUpTo } = rowsAfter;
   const entries: FeedRow[] = [];
   // The highest stamp this read has seen everything up to; the watermark never passes it.
   let upTo = completeUpTo ?? Number.POSITIVE_INFINITY;
@@ -203,5 +210,5 @@ async function readShardRange(
 
 const sortRows = (rows: FeedRowRaw[]): FeedRowRaw[] => rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
 
-export type { FeedRead, FeedRow, ReadOptions, RowsAfter };
+export type { FeedRead, FeedRow, ReadOptions, RowsAfter, RowsListener };
 export { headCursor, MAX_QUERIES_PER_READ, readAfter, readRange, readRowsAfter };

@@ -13,7 +13,7 @@
  *   processes apply it;
  * - `w` moves only from the round's own range, so rounds follow one another.
  *
- * A round is due once the settled part of the feed reaches FOLD_INTERVAL_MS past `w`; readers
+ * A round is due once the settled part of the feed reaches the fold interval past `w`; readers
  * never wait for one, since views add the unfolded tail themselves (view.ts). A stretch with no
  * items moves `w` with one write. Items older than FOLD_HORIZON_MS are outside every window and
  * are skipped.
@@ -33,7 +33,7 @@ import {
 import { DAY_MS, HOUR_MS, hourStart, type HistoryScope } from './keys.ts';
 import { metricsHourOf, type TallyItem, tallyOf } from './tally.ts';
 
-/** A round is due when this much settled feed lies past the fold watermark. */
+/** A round is due when this much settled feed lies past the fold watermark (default of FOLD_INTERVAL_MS). */
 const FOLD_INTERVAL_MS = 15_000;
 
 /** Items one round folds at most; a longer backlog is folded in several rounds. */
@@ -66,7 +66,7 @@ interface FoldOptions {
 
 /** Whether a round is due at `now` for a fold watermark `w` (undefined: never folded). */
 const foldDue = (ctx: StoreContext, w: number | undefined, now: number): boolean =>
-  w === undefined || now - ctx.settleMs - w >= FOLD_INTERVAL_MS;
+  w === undefined || now - ctx.settleMs - w >= ctx.foldIntervalMs;
 
 /** One round, if one is due: this process's, or an unfinished one it finds overdue. */
 async function foldRound(ctx: StoreContext, options: FoldOptions = {}): Promise<FoldOutcome> {

@@ -35,8 +35,8 @@ import {
   type FeedCursor,
 } from '../stream/cursor.ts';
 import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
-import { type FeedRead, headCursor, type ReadOptions, readAfter } from './feed.ts';
-import type { FoldOptions, FoldOutcome } from './fold.ts';
+import { type FeedRead, headCursor, type ReadOptions, readAfter, type RowsListener } from './feed.ts';
+import { FOLD_INTERVAL_MS, type FoldOptions, type FoldOutcome } from './fold.ts';
 import { type FoldState, readFoldState } from './fold-state.ts';
 import { type IngestStatus, ingestItems } from './ingest.ts';
 import { DAY_MS } from './keys.ts';
@@ -51,6 +51,8 @@ interface StoreOptions {
   readonly retentionDays: number;
   /** FEED_SETTLE_MS */
   readonly settleMs: number;
+  /** FOLD_INTERVAL_MS; default FOLD_INTERVAL_MS (fold.ts). */
+  readonly foldIntervalMs?: number;
   /** How stale metrics and history may be (ms); 0 reads on every request. Default 0. */
   readonly aggregatesMaxAgeMs?: number;
   readonly now?: () => number;
@@ -112,7 +114,7 @@ interface Store extends FeedSource {
  * `readAfter`, skipping the store when it provably has nothing new: the same cursor as the last
  * complete read, on an exclusive store where no ingest ran or wrote since (feed-activity.ts).
  */
-function quietReads(ctx: StoreContext, activity: FeedActivity) {
+function quietReads(ctx: StoreContext, activity: FeedActivity, onRows: RowsListener) {
   let last: { readonly cursor: string; readonly mark: ActivityMark } | undefined;
   return async (cursor: FeedCursor, limit: number, options?: ReadOptions): Promise<FeedRead> => {
     const mark = activity.mark();
@@ -120,7 +122,7 @@ function quietReads(ctx: StoreContext, activity: FeedActivity) {
     if (last?.cursor === encoded && activity.unchangedSince(last.mark)) {
       return { entries: [], cursor, readAt: ctx.now(), full: false };
     }
-    const read = await readAfter(ctx, cursor, limit, options);
+    const read = await readAfter(ctx, cursor, limit, options, onRows);
     last = read.full ? undefined : { cursor: encodeCursor(read.cursor), mark };
     return read;
   };
@@ -132,6 +134,7 @@ function createStore(options: StoreOptions): Store {
     tableName: options.tableName,
     retentionMs: options.retentionDays * DAY_MS,
     settleMs: options.settleMs,
+    foldIntervalMs: options.foldIntervalMs ?? FOLD_INTERVAL_MS,
     now: options.now ?? Date.now,
   };
   const activity = options.activity ?? createFeedActivity({ exclusive: false });
@@ -152,7 +155,10 @@ function createStore(options: StoreOptions): Store {
         if (writes.sent) view.invalidate();
       }
     },
-    readAfter: quietReads(ctx, activity),
+    // The view takes in what the poller's reads see, rather than reading the same rows again.
+    readAfter: quietReads(ctx, activity, (rows, from) => {
+      view.absorb(rows, from);
+    }),
     headCursor: (readOptions) => headCursor(ctx, readOptions),
     readNewest: (readOptions) => readNewest(ctx, readOptions),
     aggregates: (tickers) => view.aggregates(tickers),

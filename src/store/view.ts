@@ -20,7 +20,7 @@ import type { StoreContext } from './context.ts';
 import { countItem, type Counts, zeroCounts } from './counts.ts';
 import { type ActivityMark, type FeedActivity } from './feed-activity.ts';
 import { QueryBudget } from './feed-query.ts';
-import { MAX_QUERIES_PER_READ, readRowsAfter } from './feed.ts';
+import { MAX_QUERIES_PER_READ, readRowsAfter, type RowsAfter } from './feed.ts';
 import {
   type HistoryRow,
   type MetricsCounts,
@@ -70,6 +70,12 @@ class AggregateView {
   #tail = new Map<string, TallyItem>();
   /** Every item stamped at or below this is in the tail (or below the floor). */
   #tailWatermark = Number.NEGATIVE_INFINITY;
+  /** Items at or below this are counted by the rows, or outside every window: never in the tail. */
+  #floor = Number.NEGATIVE_INFINITY;
+  /** When the newest read that brought the tail up to its time started (store clock). */
+  #tailReadAt = Number.NEGATIVE_INFINITY;
+  /** When this process last changed what a view must show (store clock). */
+  #lastChangeAt = Number.NEGATIVE_INFINITY;
   #refreshing: Promise<void> | undefined;
   /** Changes readers must see: this process's appends and folds, counted. */
   #changes = 0;
@@ -115,7 +121,18 @@ class AggregateView {
   invalidate(): void {
     this.#changes += 1;
     this.#lastAppendAt = this.#ctx.now();
+    this.#lastChangeAt = this.#lastAppendAt;
     this.maybeFold();
+  }
+
+  /**
+   * Takes in what a cursor read of this store saw (the stream poller's reads): when it read from
+   * at or below the tail's watermark, it saw everything the tail lacks up to where it stopped, so
+   * the view need not read the same rows again.
+   */
+  absorb(read: RowsAfter, fromWatermark: number): void {
+    if (fromWatermark > this.#tailWatermark) return;
+    this.#takeRows(read);
   }
 
   /** Stops starting fold rounds; resolves once the one running (if any) is over. */
@@ -133,6 +150,7 @@ class AggregateView {
       return folded;
     } finally {
       this.#changes += 1;
+      this.#lastChangeAt = this.#ctx.now();
     }
   }
 
@@ -173,7 +191,9 @@ class AggregateView {
         if (base !== this.#base) this.#historyRows.clear();
         this.#base = base;
       }
-      await this.#readTail(now);
+      this.#dropBelowFloor(now);
+      const tailFresh = this.#tailReadAt > this.#lastChangeAt && now - this.#tailReadAt < this.#options.maxAgeMs;
+      if (!tailFresh) await this.#readTail();
       this.#mark = mark;
       this.#hours = undefined;
       this.#answers.clear();
@@ -183,21 +203,38 @@ class AggregateView {
     this.maybeFold();
   }
 
-  /** Reads what the feed gained after the tail's watermark; drops what the rows now count. */
-  async #readTail(now: number): Promise<void> {
+  /** Drops what the rows now count, and what lies outside every window. */
+  #dropBelowFloor(now: number): void {
     const floor = Math.max(this.#base, now - FOLD_HORIZON_MS);
+    if (floor <= this.#floor) return;
+    this.#floor = floor;
     if (this.#tailWatermark < floor) this.#tailWatermark = floor;
     for (const [sk, item] of this.#tail) if (item.arrivalMs <= floor) this.#tail.delete(sk);
+  }
+
+  /** Reads what the feed gained after the tail's watermark, a few pages at most. */
+  async #readTail(): Promise<void> {
     for (let read = 0; read < TAIL_READS; read++) {
       const budget = new QueryBudget(this.#ctx, undefined, MAX_QUERIES_PER_READ);
-      const { rows, readAt, completeUpTo } = await readRowsAfter(this.#ctx, this.#tailWatermark, TAIL_PAGE, budget);
-      for (const row of rows) {
-        if (!this.#tail.has(row.sk) && parseFeedSortKey(row.sk).arrivalMs > floor) this.#tail.set(row.sk, tallyOf(row));
-      }
-      const settled = Math.min(readAt - this.#ctx.settleMs, completeUpTo ?? Number.POSITIVE_INFINITY);
-      this.#tailWatermark = Math.max(this.#tailWatermark, settled);
-      if (completeUpTo === undefined) return;
+      const rows = await readRowsAfter(this.#ctx, this.#tailWatermark, TAIL_PAGE, budget);
+      this.#takeRows(rows);
+      if (rows.completeUpTo === undefined) return;
     }
+  }
+
+  /** Adds the rows the tail lacks; moves its watermark to where the read saw everything. */
+  #takeRows({ rows, readAt, completeUpTo }: RowsAfter): void {
+    for (const row of rows) {
+      if (!this.#tail.has(row.sk) && parseFeedSortKey(row.sk).arrivalMs > this.#floor) {
+        this.#tail.set(row.sk, tallyOf(row));
+        // Answers built before no longer count everything the view holds.
+        this.#hours = undefined;
+        this.#answers.clear();
+      }
+    }
+    const settled = Math.min(readAt - this.#ctx.settleMs, completeUpTo ?? Number.POSITIVE_INFINITY);
+    this.#tailWatermark = Math.max(this.#tailWatermark, settled);
+    if (completeUpTo === undefined) this.#tailReadAt = Math.max(this.#tailReadAt, readAt);
   }
 
   /** Per arrival hour of the window: the row's counts plus the tail's items above the row's point. */

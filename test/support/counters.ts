@@ -36,7 +36,14 @@ async function readCounterSums(
   fromMs: number,
   toMs: number,
 ): Promise<Map<string, CounterSums>> {
-  const ctx: StoreContext = { documents, tableName, retentionMs: 7 * 24 * HOUR_MS, settleMs: 0, now: Date.now };
+  const ctx: StoreContext = {
+    documents,
+    tableName,
+    retentionMs: 7 * 24 * HOUR_MS,
+    settleMs: 0,
+    foldIntervalMs: 15_000,
+    now: Date.now,
+  };
   const sums = new Map<string, CounterSums>();
   // A day at a time: one read covers at most two day partitions.
   for (let day = hourStart(fromMs); day <= toMs; day += 24 * HOUR_MS) {

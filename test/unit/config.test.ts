@@ -30,6 +30,7 @@ const LOCAL_DEFAULTS: Config = {
   logLevel: 'info',
   itemRetentionDays: 7,
   feedSettleMs: 5000,
+  foldIntervalMs: 15_000,
   dashboardRestBaseUrl: undefined,
   dashboardStreamBaseUrl: undefined,
 };
@@ -172,6 +173,8 @@ describe('loadConfig valid values', () => {
     ['ITEM_RETENTION_DAYS', '1', 'itemRetentionDays', 1],
     ['ITEM_RETENTION_DAYS', '365', 'itemRetentionDays', 365],
     ['FEED_SETTLE_MS', '0', 'feedSettleMs', 0],
+    ['FOLD_INTERVAL_MS', '1000', 'foldIntervalMs', 1000],
+    ['FOLD_INTERVAL_MS', '3600000', 'foldIntervalMs', 3_600_000],
     ['FEED_SETTLE_MS', '60000', 'feedSettleMs', 60_000],
   ])('reads %s=%j as %s', (name, raw, field, expected) => {
     // Act

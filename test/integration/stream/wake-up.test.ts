@@ -99,3 +99,33 @@ describe('an ingest accepted by this process', () => {
     expect(resumed.violations).toEqual([]);
   });
 });
+
+describe('an ingest that changes nothing', () => {
+  it('wakes nobody: re-posts of stored items start no poll', async () => {
+    const s = await stream();
+    const ids = await ingest(5);
+    await arrives(s, ids);
+    const polls = await feedPolls();
+    const items = ids.map((id) => ({
+      item_id: id,
+      ticker: 'AAPL',
+      sentiment: 'positive',
+      score: 0.5,
+      timestamp: '2026-11-21T09:00:00Z',
+    }));
+
+    for (let i = 0; i < 100; i++) {
+      const response = await api.request('/api/v2/items', {
+        method: 'POST',
+        headers: { 'x-api-key': TEST_INGEST_KEY },
+        json: { items },
+      });
+      expect((response.body as { duplicates: number }).duplicates).toBe(5);
+    }
+
+    expect(await feedPolls()).toBe(polls);
+    expect(itemIds(s.events)).toEqual(ids);
+    // Still inside the first interval, so no timed poll could have run either.
+    expect(Date.now() - startedAt).toBeLessThan(POLL_INTERVAL_MS);
+  });
+});
