@@ -19,8 +19,8 @@ import type { Aggregates } from '../stream/ports.ts';
 import type { StoreContext } from './context.ts';
 import { countItem, type Counts, zeroCounts } from './counts.ts';
 import { type ActivityMark, type FeedActivity } from './feed-activity.ts';
-import { QueryBudget } from './feed-query.ts';
-import { MAX_QUERIES_PER_READ, readRowsAfter, type RowsAfter } from './feed.ts';
+import type { RowsAfter } from './feed.ts';
+import { FeedTail } from './feed-tail.ts';
 import {
   type HistoryRow,
   type MetricsCounts,
@@ -33,12 +33,8 @@ import { FOLD_HORIZON_MS, foldDue, type FoldOptions, type FoldOutcome, foldRound
 import { readFoldState } from './fold-state.ts';
 import { historyAnswer, historyHours } from './history.ts';
 import { historyWindow } from './history-window.ts';
-import { hourStart, parseFeedSortKey } from './keys.ts';
-import { metricsHourOf, type TallyItem, tallyOf } from './tally.ts';
-
-/** Rows per shard of one tail read, and reads one refresh may chain after a burst. */
-const TAIL_PAGE = 1000;
-const TAIL_READS = 8;
+import { hourStart } from './keys.ts';
+import { metricsHourOf } from './tally.ts';
 
 /** How often a view checks whether a fold round is due. */
 const FOLD_CHECK_MS = 5_000;
@@ -66,14 +62,8 @@ class AggregateView {
   #base = Number.NEGATIVE_INFINITY;
   #metricsRows: { readonly firstHour: number; readonly rows: ReadonlyMap<number, MetricsRow> } | undefined;
   #historyRows = new Map<string, Promise<ReadonlyMap<number, HistoryRow>>>();
-  /** Items stamped after the floor that reads have seen, by feed sort key. */
-  #tail = new Map<string, TallyItem>();
-  /** Every item stamped at or below this is in the tail (or below the floor). */
-  #tailWatermark = Number.NEGATIVE_INFINITY;
-  /** Items at or below this are counted by the rows, or outside every window: never in the tail. */
-  #floor = Number.NEGATIVE_INFINITY;
-  /** When the newest read that brought the tail up to its time started (store clock). */
-  #tailReadAt = Number.NEGATIVE_INFINITY;
+  /** The feed after the fold watermark, as reads have seen it. */
+  readonly #tail: FeedTail;
   /** When this process last changed what a view must show (store clock). */
   #lastChangeAt = Number.NEGATIVE_INFINITY;
   #refreshing: Promise<void> | undefined;
@@ -97,6 +87,7 @@ class AggregateView {
   constructor(ctx: StoreContext, options: ViewOptions) {
     this.#ctx = ctx;
     this.#options = options;
+    this.#tail = new FeedTail(ctx);
   }
 
   async aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates> {
@@ -131,8 +122,13 @@ class AggregateView {
    * the view need not read the same rows again.
    */
   absorb(read: RowsAfter, fromWatermark: number): void {
-    if (fromWatermark > this.#tailWatermark) return;
-    this.#takeRows(read);
+    if (this.#tail.absorb(read, fromWatermark)) this.#dropAnswers();
+  }
+
+  /** Answers built before no longer count everything the view holds. */
+  #dropAnswers(): void {
+    this.#hours = undefined;
+    this.#answers.clear();
   }
 
   /** Stops starting fold rounds; resolves once the one running (if any) is over. */
@@ -191,50 +187,15 @@ class AggregateView {
         if (base !== this.#base) this.#historyRows.clear();
         this.#base = base;
       }
-      this.#dropBelowFloor(now);
-      const tailFresh = this.#tailReadAt > this.#lastChangeAt && now - this.#tailReadAt < this.#options.maxAgeMs;
-      if (!tailFresh) await this.#readTail();
+      this.#tail.raiseFloor(Math.max(this.#base, now - FOLD_HORIZON_MS));
+      const tailFresh = this.#tail.readAt > this.#lastChangeAt && now - this.#tail.readAt < this.#options.maxAgeMs;
+      if (!tailFresh) await this.#tail.read();
       this.#mark = mark;
-      this.#hours = undefined;
-      this.#answers.clear();
+      this.#dropAnswers();
     }
     this.#refreshedAt = started;
     this.#refreshedThrough = through;
     this.maybeFold();
-  }
-
-  /** Drops what the rows now count, and what lies outside every window. */
-  #dropBelowFloor(now: number): void {
-    const floor = Math.max(this.#base, now - FOLD_HORIZON_MS);
-    if (floor <= this.#floor) return;
-    this.#floor = floor;
-    if (this.#tailWatermark < floor) this.#tailWatermark = floor;
-    for (const [sk, item] of this.#tail) if (item.arrivalMs <= floor) this.#tail.delete(sk);
-  }
-
-  /** Reads what the feed gained after the tail's watermark, a few pages at most. */
-  async #readTail(): Promise<void> {
-    for (let read = 0; read < TAIL_READS; read++) {
-      const budget = new QueryBudget(this.#ctx, undefined, MAX_QUERIES_PER_READ);
-      const rows = await readRowsAfter(this.#ctx, this.#tailWatermark, TAIL_PAGE, budget);
-      this.#takeRows(rows);
-      if (rows.completeUpTo === undefined) return;
-    }
-  }
-
-  /** Adds the rows the tail lacks; moves its watermark to where the read saw everything. */
-  #takeRows({ rows, readAt, completeUpTo }: RowsAfter): void {
-    for (const row of rows) {
-      if (!this.#tail.has(row.sk) && parseFeedSortKey(row.sk).arrivalMs > this.#floor) {
-        this.#tail.set(row.sk, tallyOf(row));
-        // Answers built before no longer count everything the view holds.
-        this.#hours = undefined;
-        this.#answers.clear();
-      }
-    }
-    const settled = Math.min(readAt - this.#ctx.settleMs, completeUpTo ?? Number.POSITIVE_INFINITY);
-    this.#tailWatermark = Math.max(this.#tailWatermark, settled);
-    if (completeUpTo === undefined) this.#tailReadAt = Math.max(this.#tailReadAt, readAt);
   }
 
   /** Per arrival hour of the window: the row's counts plus the tail's items above the row's point. */
@@ -245,7 +206,7 @@ class AggregateView {
       const tickers = new Map([...row.tickers].map(([ticker, counts]) => [ticker, [...counts] as Counts]));
       hours.set(hourMs, { all: [...row.all] as Counts, tickers, other: [...row.other] as Counts });
     }
-    for (const item of this.#tail.values()) {
+    for (const item of this.#tail.items) {
       const hourMs = metricsHourOf(item);
       if (item.arrivalMs <= absorbedBy(rows.get(hourMs), this.#base)) continue;
       let hour = hours.get(hourMs);
@@ -280,7 +241,7 @@ class AggregateView {
     for (const row of rows.values()) {
       for (const [slotMs, counts] of row.slots) slots.set(slotMs, [...counts] as Counts);
     }
-    for (const item of this.#tail.values()) {
+    for (const item of this.#tail.items) {
       if (item.slotMs === null || (ticker !== undefined && item.ticker !== ticker)) continue;
       if (item.arrivalMs <= absorbedBy(rows.get(hourStart(item.slotMs)), this.#base)) continue;
       const into = slots.get(item.slotMs) ?? zeroCounts();
@@ -342,7 +303,7 @@ class AggregateView {
   #settledBacklog(now: number): number {
     const settled = now - this.#ctx.settleMs;
     let backlog = 0;
-    for (const item of this.#tail.values()) if (item.arrivalMs <= settled) backlog += 1;
+    for (const item of this.#tail.items) if (item.arrivalMs <= settled) backlog += 1;
     return backlog;
   }
 }

@@ -63,11 +63,11 @@ const metricsOf = async (server: RunningServe) =>
 describe('a fleet folding at the same time', () => {
   it('never counts an item twice, and ends with rows and every process agreeing with the items', async () => {
     const stored: ItemInput[] = [];
-    let posting = true;
+    const posting = { on: true };
     const samples: number[] = [];
     // Readers on every process, all along: no answer may count more than has been posted.
     const watch = (async () => {
-      while (posting) {
+      while (posting.on) {
         const posted = stored.length + 3 * 25;
         for (const server of fleet) {
           const total = (await metricsOf(server)).total;
@@ -92,7 +92,7 @@ describe('a fleet folding at the same time', () => {
       );
       await sleep(400);
     }
-    posting = false;
+    posting.on = false;
     await watch;
     expect(samples.length).toBeGreaterThan(10);
 

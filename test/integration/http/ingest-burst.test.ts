@@ -126,7 +126,8 @@ describe('a burst of concurrent valid batches', () => {
   it('counts the same once folded, and leaves nothing on the rows but their counts', async () => {
     await sleep(5500);
     await server.store.fold({ force: true });
-    expect(await row(FOLD_STATE_KEY)).toEqual({ ...FOLD_STATE_KEY, w: expect.any(Number) });
+    const state = await row(FOLD_STATE_KEY);
+    expect(Object.keys(state).sort()).toEqual(['pk', 'sk', 'w']);
     expect(await countedTotals()).toEqual({ metrics: stored.length, history: stored.length });
     const hour = hourStart(Date.parse((stored.at(-1) as ItemInput).timestamp));
     const metrics = await row(metricsRowKey(hour));
