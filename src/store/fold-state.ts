@@ -53,20 +53,25 @@ async function readFoldState(ctx: StoreContext): Promise<FoldState> {
   return decodeFoldState(Item);
 }
 
-/** Claims `round` if the state is still `seen` with no round in progress; false when someone else did. */
-async function claimRound(ctx: StoreContext, seen: FoldState, round: FoldRound): Promise<boolean> {
+/**
+ * Applies `update` to the state if it is still `seen` with no round in progress; false when
+ * someone else changed it first. Claims and empty advances both start from there.
+ */
+async function updateIfUnchanged(
+  ctx: StoreContext,
+  seen: FoldState,
+  update: string,
+  values: Readonly<Record<string, unknown>>,
+): Promise<boolean> {
   try {
     await ctx.documents.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: FOLD_STATE_KEY,
-        UpdateExpression: 'SET #round = :round',
+        UpdateExpression: update,
         ConditionExpression: `${seen.w === undefined ? 'attribute_not_exists(w)' : 'w = :w'} AND attribute_not_exists(#round)`,
         ExpressionAttributeNames: { '#round': 'round' },
-        ExpressionAttributeValues: {
-          ':round': { from: round.from, to: round.to, claimed_at: round.claimedAt },
-          ...(seen.w === undefined ? {} : { ':w': seen.w }),
-        },
+        ExpressionAttributeValues: { ...values, ...(seen.w === undefined ? {} : { ':w': seen.w }) },
       }),
     );
     return true;
@@ -76,28 +81,18 @@ async function claimRound(ctx: StoreContext, seen: FoldState, round: FoldRound):
   }
 }
 
+/** Claims `round` if the state is still `seen` with no round in progress; false when someone else did. */
+const claimRound = (ctx: StoreContext, seen: FoldState, round: FoldRound): Promise<boolean> =>
+  updateIfUnchanged(ctx, seen, 'SET #round = :round', {
+    ':round': { from: round.from, to: round.to, claimed_at: round.claimedAt },
+  });
+
 /**
  * Moves `w` to `to` over a stretch of feed with nothing in it: no rows to write, so no round to
  * claim, only the same condition a claim has. False when someone else moved first.
  */
-async function advanceEmpty(ctx: StoreContext, seen: FoldState, to: number): Promise<boolean> {
-  try {
-    await ctx.documents.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: FOLD_STATE_KEY,
-        UpdateExpression: 'SET w = :to',
-        ConditionExpression: `${seen.w === undefined ? 'attribute_not_exists(w)' : 'w = :w'} AND attribute_not_exists(#round)`,
-        ExpressionAttributeNames: { '#round': 'round' },
-        ExpressionAttributeValues: { ':to': to, ...(seen.w === undefined ? {} : { ':w': seen.w }) },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
+const advanceEmpty = (ctx: StoreContext, seen: FoldState, to: number): Promise<boolean> =>
+  updateIfUnchanged(ctx, seen, 'SET w = :to', { ':to': to });
 
 /** Moves `w` to the end of `round`, if that round is still the one in progress (else someone did). */
 async function completeRound(ctx: StoreContext, round: FoldRound): Promise<void> {

@@ -19,9 +19,9 @@
  * are skipped.
  */
 import type { StoreContext } from './context.ts';
-import { countItem, type Counts, zeroCounts } from './counts.ts';
+import type { Counts } from './counts.ts';
 import { readRange } from './feed.ts';
-import { applyDelta, historyKind, type MetricsCounts, metricsKind, type SlotCounts } from './aggregate-rows.ts';
+import { applyDelta, historyKind, metricsKind, type SlotCounts } from './aggregate-rows.ts';
 import {
   advanceEmpty,
   claimRound,
@@ -31,7 +31,7 @@ import {
   readFoldState,
 } from './fold-state.ts';
 import { DAY_MS, HOUR_MS, hourStart, type HistoryScope } from './keys.ts';
-import { metricsHourOf, type TallyItem, tallyOf } from './tally.ts';
+import { type HourCounts, type TallyItem, tallyHour, tallyOf, tallySlot } from './tally.ts';
 
 /** A round is due when this much settled feed lies past the fold watermark (default of FOLD_INTERVAL_MS). */
 const FOLD_INTERVAL_MS = 15_000;
@@ -108,31 +108,21 @@ async function applyRound(ctx: StoreContext, round: FoldRound, items: readonly T
 }
 
 /** Per metrics hour, all tickers' and each ticker's counts of `items`. */
-function metricsDeltas(items: readonly TallyItem[]): Map<number, MetricsCounts> {
-  const deltas = new Map<number, { all: Counts; tickers: Map<string, Counts>; other: Counts }>();
-  for (const item of items) {
-    const hour = metricsHourOf(item);
-    let delta = deltas.get(hour);
-    if (delta === undefined) {
-      delta = { all: zeroCounts(), tickers: new Map(), other: zeroCounts() };
-      deltas.set(hour, delta);
-    }
-    countItem(delta.all, item);
-    let ticker = delta.tickers.get(item.ticker);
-    if (ticker === undefined) {
-      ticker = zeroCounts();
-      delta.tickers.set(item.ticker, ticker);
-    }
-    countItem(ticker, item);
-  }
+function metricsDeltas(items: readonly TallyItem[]): Map<number, HourCounts> {
+  const deltas = new Map<number, HourCounts>();
+  for (const item of items) tallyHour(deltas, item);
   return deltas;
 }
 
+interface HistoryDelta {
+  readonly hourMs: number;
+  readonly scope: HistoryScope;
+  readonly slots: Map<number, Counts>;
+}
+
 /** Per history row (scope and hour of the slot), the slot counts of `items`. */
-function historyDeltas(
-  items: readonly TallyItem[],
-): Map<string, { hourMs: number; scope: HistoryScope; slots: Map<number, Counts> }> {
-  const deltas = new Map<string, { hourMs: number; scope: HistoryScope; slots: Map<number, Counts> }>();
+function historyDeltas(items: readonly TallyItem[]): Map<string, HistoryDelta> {
+  const deltas = new Map<string, HistoryDelta>();
   for (const item of items) {
     if (item.slotMs === null) continue;
     const hourMs = hourStart(item.slotMs);
@@ -143,12 +133,7 @@ function historyDeltas(
         delta = { hourMs, scope, slots: new Map() };
         deltas.set(id, delta);
       }
-      let slot = delta.slots.get(item.slotMs);
-      if (slot === undefined) {
-        slot = zeroCounts();
-        delta.slots.set(item.slotMs, slot);
-      }
-      countItem(slot, item);
+      tallySlot(delta.slots, item.slotMs, item);
     }
   }
   return deltas;

@@ -17,7 +17,7 @@
 import type { HistoryBucketSize, MetricsHistory } from '../contract/index.ts';
 import type { Aggregates } from '../stream/ports.ts';
 import type { StoreContext } from './context.ts';
-import { countItem, type Counts, zeroCounts } from './counts.ts';
+import type { Counts } from './counts.ts';
 import { type ActivityMark, type FeedActivity } from './feed-activity.ts';
 import type { RowsAfter } from './feed.ts';
 import { FeedTail } from './feed-tail.ts';
@@ -34,7 +34,7 @@ import { readFoldState } from './fold-state.ts';
 import { historyAnswer, historyHours } from './history.ts';
 import { historyWindow } from './history-window.ts';
 import { hourStart } from './keys.ts';
-import { metricsHourOf } from './tally.ts';
+import { type HourCounts, metricsHourOf, tallyHour, tallySlot } from './tally.ts';
 
 /** How often a view checks whether a fold round is due. */
 const FOLD_CHECK_MS = 5_000;
@@ -201,26 +201,13 @@ class AggregateView {
   /** Per arrival hour of the window: the row's counts plus the tail's items above the row's point. */
   #mergeHours(): Map<number, MetricsCounts> {
     const rows = this.#metricsRows?.rows ?? new Map<number, MetricsRow>();
-    const hours = new Map<number, { all: Counts; tickers: Map<string, Counts>; other: Counts }>();
+    const hours = new Map<number, HourCounts>();
     for (const [hourMs, row] of rows) {
       const tickers = new Map([...row.tickers].map(([ticker, counts]) => [ticker, [...counts] as Counts]));
       hours.set(hourMs, { all: [...row.all] as Counts, tickers, other: [...row.other] as Counts });
     }
     for (const item of this.#tail.items) {
-      const hourMs = metricsHourOf(item);
-      if (item.arrivalMs <= absorbedBy(rows.get(hourMs), this.#base)) continue;
-      let hour = hours.get(hourMs);
-      if (hour === undefined) {
-        hour = { all: zeroCounts(), tickers: new Map(), other: zeroCounts() };
-        hours.set(hourMs, hour);
-      }
-      countItem(hour.all, item);
-      let ticker = hour.tickers.get(item.ticker);
-      if (ticker === undefined) {
-        ticker = zeroCounts();
-        hour.tickers.set(item.ticker, ticker);
-      }
-      countItem(ticker, item);
+      if (item.arrivalMs > absorbedBy(rows.get(metricsHourOf(item)), this.#base)) tallyHour(hours, item);
     }
     return hours;
   }
@@ -243,10 +230,8 @@ class AggregateView {
     }
     for (const item of this.#tail.items) {
       if (item.slotMs === null || (ticker !== undefined && item.ticker !== ticker)) continue;
-      if (item.arrivalMs <= absorbedBy(rows.get(hourStart(item.slotMs)), this.#base)) continue;
-      const into = slots.get(item.slotMs) ?? zeroCounts();
-      countItem(into, item);
-      slots.set(item.slotMs, into);
+      const { slotMs } = item;
+      if (item.arrivalMs > absorbedBy(rows.get(hourStart(slotMs)), this.#base)) tallySlot(slots, slotMs, item);
     }
     return slots;
   }

@@ -16,11 +16,12 @@ import {
   startEmbeddedDynalite,
 } from '../../../src/store/index.ts';
 import { createApiClient } from '../../support/api-client.ts';
+import { batchMaker, tickersOf } from '../../support/sentiment-batches.ts';
 import { expectedSums, readCounterSums } from '../../support/counters.ts';
 import { FLEET_INGEST_KEY, fleetEnv, type RunningServe, startServe } from './serve-process.ts';
 
 const TABLE = 'fleet-fold';
-const TICKERS = Array.from({ length: 25 }, (_, i) => `FF${String.fromCharCode(65 + i)}`);
+const TICKERS = tickersOf('FF', 25);
 
 let dynalite: EmbeddedDynalite;
 let clients: DynamoClients;
@@ -42,20 +43,7 @@ afterAll(async () => {
   await dynalite.close();
 });
 
-let sequence = 0;
-function batchOf(size: number): ItemInput[] {
-  const now = new Date().toISOString();
-  return Array.from({ length: size }, () => {
-    sequence += 1;
-    return {
-      item_id: `fleet-fold-${sequence}`,
-      ticker: TICKERS[sequence % TICKERS.length] as string,
-      sentiment: (['positive', 'neutral', 'negative'] as const)[sequence % 3] ?? 'neutral',
-      score: ((sequence % 8) - 4) / 8,
-      timestamp: now,
-    };
-  });
-}
+const batchOf = batchMaker('fleet-fold', TICKERS);
 
 const metricsOf = async (server: RunningServe) =>
   (await createApiClient(() => server.url).request('/api/v2/metrics')).body as Metrics;

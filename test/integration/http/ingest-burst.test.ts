@@ -19,6 +19,7 @@ import {
 } from '../../../src/store/index.ts';
 import { FOLD_STATE_KEY, historyRowKey, hourStart, metricsRowKey } from '../../../src/store/keys.ts';
 import { type ApiResponse, createApiClient } from '../../support/api-client.ts';
+import { batchMaker, tickersOf } from '../../support/sentiment-batches.ts';
 import { startTestServer, TEST_INGEST_KEY } from '../../support/test-server.ts';
 
 const TABLE = 'ingest-burst';
@@ -46,21 +47,7 @@ async function row(key: { pk: string; sk: string }): Promise<Record<string, unkn
   return Item;
 }
 
-const TICKERS = Array.from({ length: 25 }, (_, i) => `B${String.fromCharCode(65 + i)}`);
-let sequence = 0;
-function batchOf(): ItemInput[] {
-  const now = new Date().toISOString();
-  return Array.from({ length: 25 }, () => {
-    sequence += 1;
-    return {
-      item_id: `burst-${sequence}-`.padEnd(128, 'z'),
-      ticker: TICKERS[sequence % TICKERS.length] as string,
-      sentiment: (['positive', 'neutral', 'negative'] as const)[sequence % 3] ?? 'neutral',
-      score: ((sequence % 8) - 4) / 8,
-      timestamp: now,
-    };
-  });
-}
+const batchOf = batchMaker('burst', tickersOf('B', 25), 128);
 
 const post = (batch: readonly ItemInput[]) =>
   api.request('/api/v2/items', { method: 'POST', headers: { 'x-api-key': TEST_INGEST_KEY }, json: { items: batch } });
@@ -110,7 +97,7 @@ describe('a burst of concurrent valid batches', () => {
     'of %i batches: every answer a 200 or an honest retry, never a 500',
     async (count) => {
       const answers: number[] = [];
-      const batches = Array.from({ length: count }, batchOf);
+      const batches = Array.from({ length: count }, () => batchOf(25));
       await Promise.all(batches.map((batch) => postUntilStored(batch, answers)));
       for (const batch of batches) stored.push(...batch);
 

@@ -20,11 +20,12 @@ import {
 } from '../../../src/store/index.ts';
 import { expectedSums, readCounterSums } from '../../support/counters.ts';
 import { collectingResponse, contextWithDeadline, functionUrlEvent, stubLambdaEnv } from '../../support/lambda-wire.ts';
+import { batchMaker, tickersOf } from '../../support/sentiment-batches.ts';
 import { parseSseText } from '../../support/sse-text.ts';
 import { TEST_INGEST_KEY } from '../../support/test-server.ts';
 
 const TABLE = 'lambda-aggregates';
-const TICKERS = Array.from({ length: 25 }, (_, i) => `LA${String.fromCharCode(65 + i)}`);
+const TICKERS = tickersOf('LA', 25);
 
 let dynalite: EmbeddedDynalite;
 let clients: DynamoClients;
@@ -47,20 +48,7 @@ afterAll(async () => {
   await dynalite.close();
 });
 
-let sequence = 0;
-function batchOf(size: number): ItemInput[] {
-  const now = new Date().toISOString();
-  return Array.from({ length: size }, () => {
-    sequence += 1;
-    return {
-      item_id: `lambda-agg-${sequence}`,
-      ticker: TICKERS[sequence % TICKERS.length] as string,
-      sentiment: (['positive', 'neutral', 'negative'] as const)[sequence % 3] ?? 'neutral',
-      score: ((sequence % 8) - 4) / 8,
-      timestamp: now,
-    };
-  });
-}
+const batchOf = batchMaker('lambda-agg', TICKERS);
 
 /** One REST invocation; the parsed JSON body. */
 async function rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {

@@ -186,6 +186,17 @@ describe('history buckets', () => {
   });
 });
 
+/** A store on the test's table whose answers may be a minute old: only what they lack is read. */
+const storeWithLongAge = () =>
+  createStore({
+    ...t.clients,
+    tableName: t.tableName,
+    retentionDays: 7,
+    settleMs: 5000,
+    aggregatesMaxAgeMs: 60_000,
+    now: () => t.now(),
+  });
+
 describe('history reads are bounded', () => {
   it('reads a scope’s rows in at most two Queries, that scope only, whatever the number of tickers and items', async () => {
     const many = Array.from({ length: 100 }, (_, i) =>
@@ -195,14 +206,7 @@ describe('history reads are bounded', () => {
     t.setTime(NOW + 20_000);
     await t.store.fold({ force: true });
     // A store whose view stays fresh for the test: only the rows a new scope needs are read.
-    const fresh = createStore({
-      ...t.clients,
-      tableName: t.tableName,
-      retentionDays: 7,
-      settleMs: 5000,
-      aggregatesMaxAgeMs: 60_000,
-      now: () => t.now(),
-    });
+    const fresh = storeWithLongAge();
     await fresh.aggregates();
     for (const [bucket, ticker] of [
       ['1h', undefined],
@@ -222,14 +226,7 @@ describe('history reads are bounded', () => {
 
 describe('the history cache', () => {
   it('serves within its age, shares nothing across windows, and is invalidated by this process', async () => {
-    const cached = createStore({
-      ...t.clients,
-      tableName: t.tableName,
-      retentionDays: 7,
-      settleMs: 5000,
-      aggregatesMaxAgeMs: 60_000,
-      now: () => t.now(),
-    });
+    const cached = storeWithLongAge();
     const first = await cached.history('5m', 'HC');
     queries.reset();
     expect(await cached.history('5m', 'HC')).toEqual(first);

@@ -11,12 +11,12 @@
  * on. A throttled BatchWrite is DynamoDB's own answer: items left unprocessed, not written.
  */
 import type { MiddlewareStack } from '@smithy/types';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Item, ItemInput } from '../../../src/contract/index.ts';
 import { createDynamoClients, createStore, type FeedCursor, type Store } from '../../../src/store/index.ts';
+import { type FeedEntryRow, feedRows } from '../../support/feed-rows.ts';
 import {
-  FEED_SHARDS,
   feedPartition,
   HOUR_MS,
   hourStart,
@@ -134,20 +134,8 @@ const putRows = (input: Record<string, unknown>): Row[] =>
 const batchOf = (rows: readonly Row[]) => ({ [t.tableName]: rows.map((Item) => ({ PutRequest: { Item } })) });
 
 /** Every feed entry of the item, in any shard, straight from the table. */
-async function feedEntriesOf(itemId: string): Promise<{ pk: string; sk: string; item: Item }[]> {
-  const found: { pk: string; sk: string; item: Item }[] = [];
-  for (let shard = 0; shard < FEED_SHARDS; shard++) {
-    const { Items = [] } = await t.clients.documents.send(
-      new QueryCommand({
-        TableName: t.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': feedPartition(shard) },
-        ConsistentRead: true,
-      }),
-    );
-    for (const row of Items) if ((row.item as Item).item_id === itemId) found.push(row as never);
-  }
-  return found;
+async function feedEntriesOf(itemId: string): Promise<FeedEntryRow[]> {
+  return (await feedRows(t.clients.documents, t.tableName)).filter((row) => row.item.item_id === itemId);
 }
 
 /** A ticker's count in the folded metrics row of an hour. */

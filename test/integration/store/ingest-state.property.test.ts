@@ -16,14 +16,15 @@
  * power-of-two score: a ticker's score sum is then the set of items counted, and its total
  * equals the size of that set exactly when nothing was counted twice.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Item, ItemInput } from '../../../src/contract/index.ts';
 import { IngestNotConfirmedError } from '../../../src/store/ingest.ts';
 import { createStore, type Store } from '../../../src/store/index.ts';
 import { FOLD_TAKEOVER_MS } from '../../../src/store/fold.ts';
-import { FEED_SHARDS, feedPartition, historyRowKey, HOUR_MS, metricsRowKey } from '../../../src/store/keys.ts';
+import { historyRowKey, HOUR_MS, metricsRowKey } from '../../../src/store/keys.ts';
+import { feedRows } from '../../support/feed-rows.ts';
 import { createHaltingClients, type HaltingClients, WriterCrashed } from '../../support/halting-client.ts';
 import { startTestStore, type TestStore } from '../../support/test-store.ts';
 
@@ -114,19 +115,8 @@ function storeOn(clients: HaltingClients): Store {
 
 /** Every feed entry of the run's items, as stored (base table, what cursors read). */
 async function feedOf(run: number): Promise<Item[]> {
-  const items: Item[] = [];
-  for (let shard = 0; shard < FEED_SHARDS; shard++) {
-    const { Items = [] } = await t.clients.documents.send(
-      new QueryCommand({
-        TableName: t.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': feedPartition(shard) },
-        ConsistentRead: true,
-      }),
-    );
-    for (const row of Items) if ((row.item as Item).item_id.startsWith(`state-${run}-`)) items.push(row.item as Item);
-  }
-  return items;
+  const rows = await feedRows(t.clients.documents, t.tableName);
+  return rows.map((row) => row.item).filter((item) => item.item_id.startsWith(`state-${run}-`));
 }
 
 /** After a 2xx: every item of the batch is in the feed once, and each status tells its version. */

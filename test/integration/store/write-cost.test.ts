@@ -7,11 +7,10 @@
  * `npm run bench:rest` measures the same through a running server (docs/data-model.md, "Capacity").
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ItemInput } from '../../../src/contract/index.ts';
 import { createWriteMeter, type WriteMeter } from '../../../src/store/write-meter.ts';
+import { batchMaker, tickersOf } from '../../support/sentiment-batches.ts';
 import { startTestStore, type TestStore } from '../../support/test-store.ts';
 
-const TICKERS = Array.from({ length: 25 }, (_, i) => `W${String.fromCharCode(65 + i)}`);
 let t: TestStore;
 let meter: WriteMeter;
 beforeEach(async () => {
@@ -23,24 +22,13 @@ afterEach(async () => {
   await t.close();
 });
 
-let sequence = 0;
-function itemsOf(count: number): ItemInput[] {
-  return Array.from({ length: count }, () => {
-    sequence += 1;
-    return {
-      item_id: `cost-${sequence}-`.padEnd(128, 'x'),
-      ticker: TICKERS[sequence % TICKERS.length] as string,
-      sentiment: (['positive', 'neutral', 'negative'] as const)[sequence % 3] ?? 'neutral',
-      score: ((sequence % 200) - 100) / 100,
-      timestamp: new Date(t.now()).toISOString(),
-    };
-  });
-}
+const itemsOf = batchMaker('cost', tickersOf('W', 25), 128);
+const at = () => new Date(t.now()).toISOString();
 
 /** Ingests `batches` batches of `size`, a fold round every `foldEvery` batches, then the last one. */
 async function ingestAndFold(batches: number, size: number, foldEvery: number): Promise<number> {
   for (let i = 1; i <= batches; i++) {
-    expect(await t.store.ingest(itemsOf(size))).toEqual(Array<string>(size).fill('created'));
+    expect(await t.store.ingest(itemsOf(size, at()))).toEqual(Array<string>(size).fill('created'));
     t.advance(100);
     if (i % foldEvery === 0) await t.store.fold({ force: true });
   }
@@ -69,7 +57,7 @@ describe('store writes per ingested item', () => {
   });
 
   it('cost nothing more for a re-post than the refused marker put', async () => {
-    const batch = itemsOf(25);
+    const batch = itemsOf(25, at());
     await t.store.ingest(batch);
     meter.reset();
 
