@@ -5,7 +5,7 @@
  * (`describe.ts`). Code outside src/config/ imports from here.
  */
 export type { SettingDescription } from './config/describe.ts';
-export { describeConfig, describeSettings } from './config/describe.ts';
+export { describeConfig, describeSettings, envExample } from './config/describe.ts';
 export { ConfigError, loadConfig } from './config/load.ts';
 export type { LogLevel } from './config/parsers.ts';
 export type { Config, Profile } from './config/settings.ts';

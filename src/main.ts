@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     import('./runtime/local-server.ts'),
     import('./runtime/shutdown.ts'),
   ]);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   logger.info('starting', { config: describeConfig(config) });
   const started = performance.now();
   const server = await startLocalServer(config, { logger, seedDemoData: true });

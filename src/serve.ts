@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     import('./runtime/production-server.ts'),
     import('./runtime/shutdown.ts'),
   ]);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   logger.info('starting', { config: describeConfig(config) });
   let server;
   try {

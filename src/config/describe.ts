@@ -1,6 +1,7 @@
 /**
  * The settings described for people: a start-up log line without secrets (`describeConfig`), and
- * every variable with its meaning, default and accepted values for the usage (`describeSettings`).
+ * every variable with its meaning, default and accepted values for the usage (`describeSettings`)
+ * and for `.env.example` (`envExample`).
  */
 import { type Config, type EnvName, FIELDS, SECRET_FIELDS, type Setting, SETTINGS } from './settings.ts';
 
@@ -46,5 +47,41 @@ function describeSettings(): readonly SettingDescription[] {
   });
 }
 
+/** A comment of `text`, wrapped at 100 characters. */
+function commentLines(text: string): string[] {
+  const lines: string[] = [];
+  let line = '#';
+  for (const word of text.split(/\s+/)) {
+    if (line.length + word.length + 1 > 100 && line !== '#') {
+      lines.push(line);
+      line = '#';
+    }
+    line += ` ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * `.env.example`: every variable, commented out, with its meaning, default and accepted values,
+ * from the same table `loadConfig` validates with (a test keeps the file equal to this).
+ */
+function envExample(): string {
+  const header = [
+    '# Every setting of tickerpulse, all optional for `npm start`. tickerpulse reads its environment only:',
+    '# copy this to .env, uncomment what you change, and load it, e.g. `node --env-file=.env src/main.ts`',
+    '# or `set -a; . ./.env; set +a` before `npm start`. Generated from the settings table',
+    '# (src/config/settings.ts) by `npx tsx scripts/env-example.ts > .env.example`; do not edit by hand.',
+  ];
+  const blocks = describeSettings().map((setting) => {
+    const literal = /^(none|true locally)/.test(setting.default) ? '' : setting.default;
+    return [
+      ...commentLines(`${setting.summary} Default: ${setting.default}. Accepts: ${setting.accepts}.`),
+      `# ${setting.name}=${literal}`,
+    ].join('\n');
+  });
+  return `${[header.join('\n'), ...blocks].join('\n\n')}\n`;
+}
+
 export type { SettingDescription };
-export { describeConfig, describeSettings };
+export { describeConfig, describeSettings, envExample };

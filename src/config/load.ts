@@ -93,6 +93,7 @@ function loadConfig(env: Environment, profile: Profile = 'local'): Config {
   };
   const settle = <K extends keyof Config>(field: K): Config[K] => {
     const setting: Setting<Config[K]> = SETTINGS[field];
+    if (setting.profiles !== undefined && !setting.profiles.includes(profile)) return fallbackOf(setting, profile);
     return read(setting) ?? fallbackOf(setting, profile);
   };
 

@@ -9,6 +9,11 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 /** How much the service logs; `silent` logs nothing. Default `info`. */
 type LogLevel = (typeof LOG_LEVELS)[number];
 
+const LOG_FORMATS = ['auto', 'json', 'text'] as const;
+
+/** How log lines look: JSON objects, short text lines, or text on a terminal and JSON elsewhere. */
+type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** `redact`: the value holds a credential (a URL's user:password) and must not be echoed. */
 type Failure = { readonly ok: false; readonly expected: string; readonly redact: boolean };
 type Check<T> = { readonly ok: true; readonly value: T } | Failure;
@@ -82,14 +87,20 @@ const boolean: Parser<boolean> = {
   },
 };
 
-const LOG_LEVEL_EXPECTED = `one of ${LOG_LEVELS.join(', ')}`;
-const logLevel: Parser<LogLevel> = {
-  accepts: `${LOG_LEVEL_EXPECTED} (any case)`,
-  check: (text) => {
-    const value = LOG_LEVELS.find((level) => level === text.toLowerCase());
-    return value === undefined ? fail(LOG_LEVEL_EXPECTED) : ok(value);
-  },
-};
+/** One of `words`, in any case. */
+function oneOf<T extends string>(words: readonly T[]): Parser<T> {
+  const expected = `one of ${words.join(', ')}`;
+  return {
+    accepts: `${expected} (any case)`,
+    check: (text) => {
+      const value = words.find((word) => word === text.toLowerCase());
+      return value === undefined ? fail(expected) : ok(value);
+    },
+  };
+}
+
+const logLevel: Parser<LogLevel> = oneOf(LOG_LEVELS);
+const logFormat: Parser<LogFormat> = oneOf(LOG_FORMATS);
 
 const HTTP_URL_EXPECTED = 'an absolute http: or https: URL';
 const CREDENTIALS_IN_URL = 'a URL without a user name or password (the value is not shown)';
@@ -108,12 +119,17 @@ function parseHttpUrl(text: string): { url: URL } | { problem: Failure } {
   return { url };
 }
 
-// Relative URLs and other schemes (ftp:, file:, a bare "localhost:8000") would only fail at the first request.
+// Relative URLs and other schemes (ftp:, file:, a bare "localhost:8000") would only fail at the
+// first request. An endpoint takes no query or fragment: the SDK appends its own path and
+// signature, and a query string is where a presigned token would sit, so the value is not echoed.
+const ENDPOINT_EXPECTED = `${HTTP_URL_EXPECTED} without query or fragment`;
 const httpUrl: Parser<string> = {
-  accepts: `${HTTP_URL_EXPECTED}${NO_CREDENTIALS}`,
+  accepts: `${ENDPOINT_EXPECTED}${NO_CREDENTIALS}`,
   check: (text) => {
     const parsed = parseHttpUrl(text);
-    return 'problem' in parsed ? parsed.problem : ok(text);
+    if ('problem' in parsed) return parsed.problem;
+    const plain = parsed.url.search === '' && parsed.url.hash === '' && !/[?#]/.test(text);
+    return plain ? ok(text) : fail(`${ENDPOINT_EXPECTED} (the value is not shown)`, true);
   },
 };
 
@@ -200,7 +216,7 @@ function headerSecret(min: number): Parser<string> {
   };
 }
 
-export type { Check, Failure, LogLevel, Parser };
+export type { Check, Failure, LogFormat, LogLevel, Parser };
 export {
   baseUrl,
   boolean,
@@ -209,6 +225,7 @@ export {
   httpUrl,
   integer,
   jwksUrl,
+  logFormat,
   logLevel,
   path,
   quote,

@@ -11,6 +11,8 @@ import {
   httpUrl,
   integer,
   jwksUrl,
+  type LogFormat,
+  logFormat,
   type LogLevel,
   logLevel,
   type Parser,
@@ -44,6 +46,7 @@ const ENV = Object.freeze({
   STREAM_FLUSH_PADDING_BYTES: 'STREAM_FLUSH_PADDING_BYTES',
   SIMULATE: 'SIMULATE',
   LOG_LEVEL: 'LOG_LEVEL',
+  LOG_FORMAT: 'LOG_FORMAT',
   ITEM_RETENTION_DAYS: 'ITEM_RETENTION_DAYS',
   FEED_SETTLE_MS: 'FEED_SETTLE_MS',
   FOLD_INTERVAL_MS: 'FOLD_INTERVAL_MS',
@@ -90,6 +93,7 @@ type Config = {
   readonly streamFlushPaddingBytes: number;
   readonly simulate: boolean;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
   readonly itemRetentionDays: number;
   readonly feedSettleMs: number;
   readonly foldIntervalMs: number;
@@ -109,6 +113,8 @@ type Setting<T> = {
   readonly summary: string;
   /** A credential: never echoed in a problem, never in `describeConfig`. */
   readonly secret?: boolean;
+  /** The profiles the setting applies to; elsewhere it is its fallback, whatever the environment says. */
+  readonly profiles?: readonly Profile[];
 };
 
 /**
@@ -252,7 +258,9 @@ const SETTINGS: { readonly [K in keyof Config]: Setting<Config[K]> } = {
   simulate: {
     env: ENV.SIMULATE,
     parser: boolean,
-    fallback: true,
+    fallback: (profile) => profile === 'local',
+    defaultText: 'true',
+    profiles: ['local'],
     summary: 'npm start only: it posts simulated items so that a fresh install shows live data.',
   },
   logLevel: {
@@ -260,6 +268,14 @@ const SETTINGS: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     parser: logLevel,
     fallback: 'info',
     summary: 'How much is logged; silent logs nothing.',
+  },
+  logFormat: {
+    env: ENV.LOG_FORMAT,
+    parser: logFormat,
+    fallback: 'auto',
+    summary:
+      'How log lines look: json (one object per line), text (short lines for a person), or auto: text when ' +
+      'standard output is a terminal, json otherwise (pipes, files, containers, Lambda).',
   },
   itemRetentionDays: {
     env: ENV.ITEM_RETENTION_DAYS,

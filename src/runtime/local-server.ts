@@ -10,13 +10,13 @@ import type { Logger } from '../observability/logger.ts';
 import {
   createDynamoClients,
   type DynamoClients,
-  type EmbeddedDynalite,
   ensureTable,
   startEmbeddedDynalite,
   type Store,
 } from '../store/index.ts';
 import type { WriteMeter } from '../store/write-meter.ts';
 import type { Hub } from '../stream/hub.ts';
+import { phaseLogger } from './phases.ts';
 import type { RuntimeSecrets } from './secrets.ts';
 import { type RunningServer, startServer } from './server.ts';
 
@@ -50,8 +50,16 @@ interface LocalServerOptions {
 
 async function startLocalServer(config: Config, options: LocalServerOptions): Promise<LocalServer> {
   const now = options.now ?? Date.now;
-  let embedded: EmbeddedDynalite | undefined;
-  if (config.dynamodbEndpoint === undefined) embedded = await startEmbeddedDynalite({ dataDir: config.dataDir });
+  const phase = phaseLogger(options.logger);
+  const place = config.dataDir ?? 'in memory';
+  const embedded =
+    config.dynamodbEndpoint === undefined
+      ? await phase(
+          'store ready',
+          () => startEmbeddedDynalite({ dataDir: config.dataDir }),
+          () => ({ store: `embedded dynalite, ${place}` }),
+        )
+      : undefined;
   const endpoint = config.dynamodbEndpoint ?? embedded?.endpoint;
   const metered = (): DynamoClients => {
     const made = createDynamoClients(endpoint);
@@ -63,15 +71,17 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
   let seeded: number;
   let server: RunningServer;
   try {
-    tableCreated = await ensureTable(clients.client, config.tableName);
+    tableCreated = await phase(
+      'table ready',
+      () => ensureTable(clients.client, config.tableName),
+      (created) => ({ table: config.tableName, created }),
+    );
     seeded = options.seedDemoData
-      ? await seedDemoData({
-          ...clients,
-          tableName: config.tableName,
-          retentionDays: config.itemRetentionDays,
-          settleMs: config.feedSettleMs,
-          now: now(),
-        })
+      ? await phase(
+          'demo data ready',
+          () => seed(config, clients, now()),
+          (items) => ({ items }),
+        )
       : 0;
   } catch (error) {
     clients.client.destroy();
@@ -80,16 +90,21 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
   }
   try {
     // The server owns the clients from here, and destroys them on a failed start too.
-    server = await startServer({
-      config,
-      clients,
-      pollClients: metered(),
-      logger: options.logger,
-      now,
-      // The embedded store's port answers only this process (docs/security.md): it is the only writer.
-      exclusiveStore: embedded !== undefined,
-      ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
-    });
+    server = await phase(
+      'server listening',
+      () =>
+        startServer({
+          config,
+          clients,
+          pollClients: metered(),
+          logger: options.logger,
+          now,
+          // The embedded store's port answers only this process (docs/security.md): it is the only writer.
+          exclusiveStore: embedded !== undefined,
+          ...(options.maxQueuedBytes === undefined ? {} : { maxQueuedBytes: options.maxQueuedBytes }),
+        }),
+      (started) => ({ url: started.url }),
+    );
   } catch (error) {
     await embedded?.close();
     throw error;
@@ -109,6 +124,16 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
     },
   };
 }
+
+/** A day of demo data in a store that has none (seed.ts); how many items it wrote. */
+const seed = (config: Config, clients: DynamoClients, at: number): Promise<number> =>
+  seedDemoData({
+    ...clients,
+    tableName: config.tableName,
+    retentionDays: config.itemRetentionDays,
+    settleMs: config.feedSettleMs,
+    now: at,
+  });
 
 export type { LocalServer, LocalServerOptions };
 export { startLocalServer };

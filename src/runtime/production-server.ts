@@ -12,6 +12,7 @@ import { type Config, ENV } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createAwsDynamoClients, type DynamoClients } from '../store/dynamo-client.ts';
 import { enableTimeToLive, ensureTable, findTable, tableKeyProblem, waitUntilActive } from '../store/table.ts';
+import { phaseLogger } from './phases.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 /** Each DescribeTable of the start-up check gets this long, this many times. */
@@ -148,18 +149,31 @@ async function startProductionServer(config: Config, options: ProductionServerOp
   const region = env.AWS_REGION?.trim() ? undefined : env.AWS_DEFAULT_REGION?.trim() || undefined;
   const makeClients = (): DynamoClients => createAwsDynamoClients({ endpoint: config.dynamodbEndpoint, region });
   const clients = makeClients();
+  const phase = phaseLogger(logger);
   let where = config.dynamodbEndpoint === undefined ? 'in AWS' : `at ${config.dynamodbEndpoint}`;
   let tableCreated: boolean;
   try {
-    const resolvedRegion = await regionOf(clients.client);
+    const resolvedRegion = await phase(
+      'region found',
+      () => regionOf(clients.client),
+      (region) => ({ region }),
+    );
     where = config.dynamodbEndpoint === undefined ? `in ${resolvedRegion}` : `${where} (region ${resolvedRegion})`;
-    await checkCredentials(clients.client);
-    tableCreated = await prepareTable(clients.client, config, where, logger);
+    await phase('credentials accepted', () => checkCredentials(clients.client));
+    tableCreated = await phase(
+      'table ready',
+      () => prepareTable(clients.client, config, where, logger),
+      (created) => ({ table: config.tableName, created }),
+    );
   } catch (error) {
     clients.client.destroy();
     throw error;
   }
-  const server = await startServer({ config, clients, pollClients: makeClients(), logger });
+  const server = await phase(
+    'server listening',
+    () => startServer({ config, clients, pollClients: makeClients(), logger }),
+    (started) => ({ url: started.url }),
+  );
   return { ...server, where, tableCreated };
 }
 

@@ -28,6 +28,7 @@ const LOCAL_DEFAULTS: Config = {
   streamFlushPaddingBytes: 0,
   simulate: true,
   logLevel: 'info',
+  logFormat: 'auto',
   itemRetentionDays: 7,
   feedSettleMs: 5000,
   foldIntervalMs: 15_000,
@@ -90,6 +91,7 @@ describe('loadConfig defaults', () => {
     expect(config).toEqual({
       ...LOCAL_DEFAULTS,
       authTrustUserIdHeader: false,
+      simulate: false,
       ingestApiKey: INGEST_KEY,
       authJwksUrl: 'https://auth.example.com/.well-known/jwks.json',
       streamTokenSecret: JWT_SECRET,
@@ -275,6 +277,17 @@ describe('loadConfig invalid values', () => {
       `DYNAMODB_ENDPOINT is not valid: expected ${credentials}`,
     ],
     ['AUTH_JWKS_URL', 'https://me:hunter2@auth.example.com/', `AUTH_JWKS_URL is not valid: expected ${credentials}`],
+    // A query string can carry credentials (a presigned token): refused, and not echoed.
+    [
+      'DYNAMODB_ENDPOINT',
+      'https://dynamodb.example.com/?X-Amz-Security-Token=secret-token',
+      'DYNAMODB_ENDPOINT is not valid: expected an absolute http: or https: URL without query or fragment (the value is not shown)',
+    ],
+    [
+      'DYNAMODB_ENDPOINT',
+      'http://localhost:8000/#secret',
+      'DYNAMODB_ENDPOINT is not valid: expected an absolute http: or https: URL without query or fragment (the value is not shown)',
+    ],
     [
       'AUTH_JWKS_URL',
       'http://127.evil.example/jwks.json',
@@ -567,6 +580,7 @@ describe('loadConfig cross-field rules', () => {
     expect(config).toEqual({
       ...LOCAL_DEFAULTS,
       authTrustUserIdHeader: false,
+      simulate: false,
       ingestApiKey: INGEST_KEY,
       authJwtSecret: JWT_SECRET,
       createTable: true,
@@ -668,5 +682,25 @@ describe('describeConfig', () => {
       logLevel: 'debug',
       simulate: false,
     });
+  });
+});
+
+describe('settings of one command only', () => {
+  it.each(['server', 'lambda', 'lambda-stream'] as const)(
+    'say the %s profile never simulates, even with SIMULATE set (its start-up log shows what it does)',
+    (profile) => {
+      const env = {
+        SIMULATE: 'true',
+        INGEST_API_KEY: 'profile-test-ingest-key-01',
+        AUTH_JWT_SECRET: 'profile-test-jwt-secret-0123456789abcdef',
+      };
+      const config = loadConfig(env, profile);
+      expect(config.simulate).toBe(false);
+      expect(describeConfig(config).simulate).toBe(false);
+    },
+  );
+
+  it('let npm start simulate by default', () => {
+    expect(loadConfig({}).simulate).toBe(true);
   });
 });

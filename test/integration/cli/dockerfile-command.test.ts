@@ -5,9 +5,11 @@
  * - with exactly the image's ENV (nothing inherited from the test process) plus what a deployment
  *   adds: AWS-style credentials and region, a standalone store endpoint, CREATE_TABLE=true, secrets;
  * - in a copy of the image's WORKDIR made from the final stage's COPY instructions (build context
- *   filtered by .dockerignore; node_modules holding the production packages only, as
+ *   filtered by .dockerignore; node_modules holding copies of the production packages only, as
  *   `npm ci --omit=dev` leaves it), so a file or a devDependency the image lacks fails here;
- * - as an unprivileged user when the test runs as root, as USER does;
+ * - as an unprivileged user when the test runs as root, as USER does, on a copy of the Node 24
+ *   binary beside the WORKDIR: the repository may sit in a private directory (a home directory
+ *   is 0700) that the unprivileged user cannot enter, so nothing it runs may point into it;
  * - against dynalite listening on 127.0.0.1 in the test process, which the server reaches over a
  *   real socket as it would reach DynamoDB.
  *
@@ -18,7 +20,7 @@
  * Needs src/serve.ts, the command the image runs.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,11 +54,14 @@ function productionPackages(): string[] {
     .filter((name) => existsSync(resolve(root, 'node_modules', name)));
 }
 
-/** node_modules with the production packages only (links into the repository's node_modules). */
+/**
+ * node_modules with the production packages only, copied (not linked: the unprivileged user may
+ * not reach the repository). About 60 MB.
+ */
 function productionNodeModules(target: string): void {
   for (const name of productionPackages()) {
     mkdirSync(dirname(join(target, name)), { recursive: true });
-    symlinkSync(resolve(root, 'node_modules', name), join(target, name), 'dir');
+    cpSync(resolve(root, 'node_modules', name), join(target, name), { recursive: true, dereference: true });
   }
 }
 
@@ -101,10 +106,22 @@ function buildWorkdir(): string {
   return app;
 }
 
+/** Drops to the unprivileged user as the image's USER does, when this test can (it runs as root). */
+const dropsPrivileges = process.getuid?.() === 0 && spec.user !== undefined && spec.user !== 'root';
 const asImageUser = (): { uid?: number; gid?: number } =>
-  process.getuid?.() === 0 && spec.user !== undefined && spec.user !== 'root'
-    ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED }
-    : {};
+  dropsPrivileges ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {};
+
+/**
+ * The Node binary running this test, copied into `base/bin` (readable and executable by anyone),
+ * for the image's command to find on its PATH: the copy is the same Node 24 release.
+ */
+function nodeBinaryIn(base: string): string {
+  const bin = join(base, 'bin');
+  mkdirSync(bin);
+  copyFileSync(process.execPath, join(bin, 'node'));
+  chmodSync(join(bin, 'node'), 0o755);
+  return bin;
+}
 
 /** What afterAll stops and removes, whatever point beforeAll reached. */
 const started: { store?: EmbeddedDynalite; app?: string; server?: ChildProcess } = {};
@@ -135,11 +152,18 @@ beforeAll(async () => {
   started.store = store;
   app = buildWorkdir();
   started.app = app;
+  const nodeBin = nodeBinaryIn(dirname(app));
   const port = await freePort();
+  // Said in the test's output, so a reader knows which way it ran.
+  console.info(
+    dropsPrivileges
+      ? `the image's command runs as uid ${UNPRIVILEGED}, unprivileged as the image's USER, on a copy of Node ${process.version}`
+      : `the image's command runs as this user (uid ${process.getuid?.() ?? '?'}): only root can drop to the image's USER`,
+  );
   env = {
     ...spec.env,
-    // The image's PATH finds its node; here, the Node 24 running this test.
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    // The image's PATH finds its node; here, a copy of the Node 24 running this test.
+    PATH: `${nodeBin}:/usr/local/bin:/usr/bin:/bin`,
     HOST: '127.0.0.1',
     PORT: String(port),
     TABLE_NAME: 'tickerpulse-image-test',
