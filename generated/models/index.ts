@@ -102,7 +102,7 @@ export interface components {
         /**
          * PublishedAt
          * Format: date-time
-         * @description When the source (news article, post) was published, per the pipeline.
+         * @description When the source (news article, post) was published, per the pipeline: an RFC 3339 date-time with seconds and an offset, `Z` or `±hh:mm` (`2026-11-21T10:14:03+01:00`); a `t` or a space may stand for the `T`. Offsets without their minutes (`+01`, `+0100`) are refused: readers disagree about them. A leap second (`23:59:60`) counts as the next second.
          * @example 2026-11-21T09:14:03.120Z
          */
         PublishedAt: string;

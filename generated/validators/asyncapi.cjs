@@ -831,7 +831,8 @@ validate37.errors = vErrors;
 return errors === 0;
 }
 
-const schema17 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"format":"date-time"}};
+const schema17 = {"title":"PublishedAt","description":"When the source (news article, post) was published, per the pipeline: an RFC 3339 date-time with seconds and an offset, `Z` or `±hh:mm` (`2026-11-21T10:14:03+01:00`); a `t` or a space may stand for the `T`. Offsets without their minutes (`+01`, `+0100`) are refused: readers disagree about them. A leap second (`23:59:60`) counts as the next second.","type":"string","maxLength":64,"examples":["2026-11-21T09:14:03.120Z"],"if":{"maxLength":64},"then":{"pattern":"^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2})$","format":"date-time"}};
+const pattern2 = new RegExp("^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2})$", "u");
 
 function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -864,8 +865,8 @@ vErrors = null;
 if(_valid0){
 const _errs3 = errors;
 if(typeof data === "string"){
-if(!(formats0.validate(data))){
-const err1 = {instancePath,schemaPath:"#/then/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(!pattern2.test(data)){
+const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2})$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -874,12 +875,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-var _valid0 = _errs3 === errors;
-valid0 = _valid0;
-}
-if(!valid0){
-const err2 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
+if(!(formats0.validate(data))){
+const err2 = {instancePath,schemaPath:"#/then/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -888,9 +885,12 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(typeof data === "string"){
-if(func2(data) > 64){
-const err3 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+}
+var _valid0 = _errs3 === errors;
+valid0 = _valid0;
+}
+if(!valid0){
+const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -899,9 +899,9 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data === "string"){
+if(func2(data) > 64){
+const err4 = {instancePath,schemaPath:"#/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -910,12 +910,23 @@ vErrors.push(err4);
 }
 errors++;
 }
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
 validate39.errors = vErrors;
 return errors === 0;
 }
 
 const schema18 = {"title":"Source","description":"Where an item came from, e.g. the news outlet or platform. No control characters.","type":"string","minLength":1,"maxLength":64,"examples":["reuters"],"if":{"maxLength":64},"then":{"pattern":"^[^\\u0000-\\u001F\\u007F]+$"}};
-const pattern2 = new RegExp("^[^\\u0000-\\u001F\\u007F]+$", "u");
+const pattern3 = new RegExp("^[^\\u0000-\\u001F\\u007F]+$", "u");
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -948,7 +959,7 @@ vErrors = null;
 if(_valid0){
 const _errs3 = errors;
 if(typeof data === "string"){
-if(!pattern2.test(data)){
+if(!pattern3.test(data)){
 const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001F\\u007F]+$"},message:"must match pattern \""+"^[^\\u0000-\\u001F\\u007F]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -1880,7 +1891,7 @@ exports.sseFields = validate57;
 const schema27 = {"$ref":"urn:tickerpulse:asyncapi#/components/schemas/SseFields","$id":"urn:tickerpulse:asyncapi:validator:sseFields"};
 const schema28 = {"title":"SseFields","description":"SSE frame fields of the event (not HTTP headers). `id` is the stream cursor after this event; `retry`, when present, is the reconnection delay in milliseconds.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"$ref":"urn:tickerpulse:asyncapi#/components/schemas/Cursor"},"retry":{"type":"integer","minimum":0,"maximum":600000}}};
 const schema29 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
-const pattern3 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
+const pattern4 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1913,7 +1924,7 @@ vErrors = null;
 if(_valid0){
 const _errs3 = errors;
 if(typeof data === "string"){
-if(!pattern3.test(data)){
+if(!pattern4.test(data)){
 const err1 = {instancePath,schemaPath:"#/then/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9._~-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err1];

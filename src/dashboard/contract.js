@@ -6,6 +6,8 @@
 // (tsconfig.dashboard.json): a field the contract renames or retypes is a type error here or where
 // the dashboard uses it. generated/ is not served, so the patterns below are copies of the spec's,
 // kept equal by that test.
+import { publishedAtMs } from './shared/published-at.js';
+
 /** @typedef {import('../../generated/models/index.ts').Item} Item */
 /** @typedef {import('../../generated/models/index.ts').Metrics} Metrics */
 /** @typedef {import('../../generated/models/index.ts').TickerAggregate} TickerAggregate */
@@ -66,8 +68,8 @@ const MAX_BUCKETS = 1000;
 const isCount = (v) => Number.isSafeInteger(v) && /** @type {number} */ (v) >= 0;
 /** @param {unknown} v @param {number} max @returns {v is string} */
 const isText = (v, max) => typeof v === 'string' && v.length > 0 && v.length <= max;
-/** @param {unknown} v @returns {v is string} */
-const isTime = (v) => isText(v, 64) && !Number.isNaN(Date.parse(v));
+/** An item's time, read as the server reads it (shared/published-at.js). @param {unknown} v @returns {v is string} */
+const isTime = (v) => isText(v, 64) && !Number.isNaN(publishedAtMs(v));
 /** @param {unknown} v @returns {v is number} */
 const isScore = (v) => typeof v === 'number' && Number.isFinite(v);
 /** @param {unknown} v @returns {v is string} */

@@ -36,8 +36,6 @@ interface AppOptions {
   readonly handlers: Handlers;
   readonly auth: RequestAuth;
   readonly logger: Logger;
-  /** Puts internal error messages in 500 problems; development only. */
-  readonly exposeErrors?: boolean;
   /**
    * The SSE operations, served by the stream engine (GET, and HEAD with headers only). The server
    * hands the contract's exact paths to them before express; this app forwards the other
@@ -83,6 +81,8 @@ function send(res: Response, result: HandlerResult): void {
 function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // `/API/v2/items` is not the API's spelling: a 404, with the API's headers (api-path.ts).
+  app.set('case sensitive routing', true);
   app.set('etag', false);
   // Query strings are parsed flat (`a[b]=c` stays a key): the contract has no nested parameters.
   app.set('query parser', queryOf);
@@ -157,7 +157,7 @@ function createApp(options: AppOptions): express.Express {
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     // Work stopped because the client left (the handler's signal): nobody to answer, nothing failed.
     if (error instanceof ClientGoneError) return void res.destroy();
-    const problem = toProblem(error, req.path, options.exposeErrors ?? false);
+    const problem = toProblem(error, req.path);
     if (problem.unexpected)
       options.logger.error('request failed', { path: req.path, method: req.method, error: error as Error });
     if (res.headersSent) {

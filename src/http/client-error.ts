@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Problem } from '../contract/index.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
 import { PROBLEM_TYPES, type ProblemKind } from './problem-types.ts';
+import { API_SECURITY_HEADERS } from './security-headers.ts';
 
 /** A problem kind whose title is the status line's reason phrase, and its detail. */
 interface Refusal {
@@ -49,11 +50,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const problem: Problem = { type: kind.type, title: kind.title, status: kind.status, detail };
   const body = JSON.stringify(problem);
   // end(), not destroy(): the client may still be sending, and a reset would lose this answer.
+  // The API's security headers too: this answer is no page, whatever the request was.
   socket.end(
     [
       `HTTP/1.1 ${kind.status} ${kind.title}`,
       `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
       `Content-Length: ${Buffer.byteLength(body)}`,
+      ...Object.entries(API_SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
       'Connection: close',
       '',
       body,

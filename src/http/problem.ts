@@ -97,7 +97,8 @@ function asInstance(path: string): string {
   return encoded.length <= MAX_INSTANCE ? encoded : encoded.slice(0, MAX_INSTANCE).replace(/%[0-9A-Fa-f]?$/, '');
 }
 
-function toProblem(error: unknown, instance: string, exposeDetails: boolean): ProblemResponse {
+/** The problem for `error`: what the client may know, and whether the failure is ours to log. */
+function toProblem(error: unknown, instance: string): ProblemResponse {
   const known = error instanceof HttpError ? error : (bodyParserError(error) ?? storeUnavailable(error));
   if (known !== undefined) {
     const body: Problem = {
@@ -110,20 +111,9 @@ function toProblem(error: unknown, instance: string, exposeDetails: boolean): Pr
     };
     return { status: known.status, headers: known.headers, body, unexpected: false };
   }
-  const detail = exposeDetails && error instanceof Error ? error.message.slice(0, 2000) : undefined;
+  // Nothing of an unexpected failure goes to the client, at any log level: the log has it all.
   const { type, title, status } = PROBLEM_TYPES.internal;
-  return {
-    status,
-    headers: {},
-    body: {
-      type,
-      title,
-      status,
-      ...(detail === undefined ? {} : { detail }),
-      instance: asInstance(instance),
-    },
-    unexpected: true,
-  };
+  return { status, headers: {}, body: { type, title, status, instance: asInstance(instance) }, unexpected: true };
 }
 
 export type { ProblemResponse };

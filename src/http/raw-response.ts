@@ -30,8 +30,6 @@ function queryOf(text: string): ParsedUrlQuery {
 
 interface ProblemOptions {
   readonly logger: Logger;
-  /** Puts internal error messages in 500 problems; development only. */
-  readonly exposeErrors: boolean;
 }
 
 /**
@@ -42,7 +40,7 @@ interface ProblemOptions {
 function sendProblem(req: IncomingMessage, res: ServerResponse, error: unknown, options: ProblemOptions): void {
   const { path } = splitUrl(req.url);
   if (error instanceof ClientGoneError) return void res.destroy();
-  const problem = toProblem(error, path, options.exposeErrors);
+  const problem = toProblem(error, path);
   if (problem.unexpected) options.logger.error('request failed', { path, method: req.method, error: error as Error });
   if (res.headersSent) return void res.destroy();
   const body = JSON.stringify(problem.body);

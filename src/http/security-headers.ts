@@ -12,6 +12,7 @@
 // Types only: the SSE Lambda takes API_SECURITY_HEADERS from here and bundles no express.
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.ts';
+import { isApiPath } from './api-path.ts';
 
 /** Headers every response carries, page or not. */
 const COMMON_HEADERS = Object.freeze({
@@ -73,7 +74,8 @@ function apiSecurityHeaders(): RequestHandler {
 }
 
 /**
- * The local server, which also serves the dashboard: the API policy under `/api/`, the
+ * The local server, which also serves the dashboard: the API policy under `/api/` (in any letter
+ * case: api-path.ts), the
  * dashboard's everywhere else, and `/config.js` written from the same endpoints as the policy.
  * Mount it before every route, so that 404s and errors carry the headers too.
  */
@@ -85,7 +87,7 @@ function dashboardSecurityHeaders(endpoints: DashboardEndpoints): RequestHandler
     streamBaseUrl: endpoints.dashboardStreamBaseUrl ?? '',
   })};\n`;
   return (req, res, next) => {
-    res.set(req.path.startsWith('/api/') ? API_SECURITY_HEADERS : pageHeaders);
+    res.set(isApiPath(req.path) ? API_SECURITY_HEADERS : pageHeaders);
     if ((req.method === 'GET' || req.method === 'HEAD') && req.path === '/config.js') {
       res.set('Cache-Control', 'no-cache').type('text/javascript; charset=utf-8').send(script);
       return;

@@ -56,8 +56,6 @@ interface StreamRouteDeps {
   /** Seconds a client refused at capacity should wait. */
   readonly retryAfterSeconds: number;
   readonly heartbeatIntervalMs: number;
-  /** Puts internal error messages in 500 problems; development only. */
-  readonly exposeErrors: boolean;
 }
 
 /** Which stream a request asks for: the operation, its raw path parameters and its query (as queryOf parses it). */
@@ -164,7 +162,7 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
   };
 
   const answerError = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
-    sendProblem(req, res, error, { logger: deps.logger, exposeErrors: deps.exposeErrors });
+    sendProblem(req, res, error, { logger: deps.logger });
   };
 
   /**

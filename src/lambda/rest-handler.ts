@@ -69,7 +69,6 @@ function secretsUnavailable(path: string): LambdaFunctionURLResult {
       SECRETS_UNAVAILABLE_RETRY_S,
     ),
     path,
-    false,
   );
   return {
     statusCode: problem.status,

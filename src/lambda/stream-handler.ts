@@ -148,7 +148,7 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
       remainingMs: context.getRemainingTimeInMillis(),
     });
   } catch (error) {
-    const problem = toProblem(error, path, false);
+    const problem = toProblem(error, path);
     if (problem.unexpected) logger?.error('stream handler failed', { error: error as Error });
     if (out === undefined) {
       respond(problem.status, { 'Content-Type': PROBLEM_CONTENT_TYPE, ...problem.headers }).write(

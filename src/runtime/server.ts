@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Config } from '../config.ts';
 import { createApp } from '../http/app.ts';
+import { isApiPath } from '../http/api-path.ts';
 import { answerClientError } from '../http/client-error.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import { dashboardSecurityHeaders } from '../http/security-headers.ts';
@@ -85,7 +86,6 @@ function serverListener(config: Config, deps: AppDeps): RequestListener {
     logger: deps.logger,
     retryAfterSeconds: Math.max(1, Math.ceil(config.retryMs / 1000)),
     heartbeatIntervalMs: config.heartbeatIntervalMs,
-    exposeErrors: config.logLevel === 'debug',
   });
   const app = serverApp(config, deps, { auth, streamTokens, streams });
   const logRequest = requestLog(deps.logger);
@@ -114,8 +114,7 @@ function serverApp(
     streamRoutes: streams,
     auth,
     logger,
-    exposeErrors: config.logLevel === 'debug',
-    // The dashboard (static files, no build step) at `/`. `/api/*` is never looked up on disk,
+    // The dashboard (static files, no build step) at `/`. `/api/*` (any case) is never looked up on disk,
     // so the API routes and their problem+json 404s stay as they are.
     extend: (app) => {
       app.use(dashboardSecurityHeaders(config));
@@ -127,7 +126,7 @@ function serverApp(
         fallthrough: true,
       });
       app.use((req, res, next) => {
-        if (req.path.startsWith('/api/')) next();
+        if (isApiPath(req.path)) next();
         else dashboard(req, res, next);
       });
     },

@@ -4,6 +4,7 @@
  * buckets a window answers. The rows are folded in fold.ts and read in history.ts.
  */
 import type { HistoryBucketSize } from '../contract/index.ts';
+import { publishedAtMs } from '../dashboard/shared/published-at.js';
 import { DAY_MS, HOUR_MS } from './keys.ts';
 
 /** The counters' grain: every bucket size is a whole number of slots. */
@@ -31,19 +32,6 @@ const HISTORY_AHEAD_MS = SLOT_MS;
  * the second day is slack.
  */
 const HISTORY_TTL_AFTER_MS = 2 * DAY_MS;
-
-/** `ss` = 60 (a leap second, which the date-time format allows): Date.parse refuses it. */
-const LEAP_SECOND = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:)60/;
-
-/**
- * Epoch ms of an item's `timestamp` (RFC 3339, as the contract validates it); a leap second counts
- * as the next second. NaN when it cannot be read as an instant.
- */
-function publishedAtMs(timestamp: string): number {
-  const parsed = Date.parse(timestamp);
-  if (!Number.isNaN(parsed) || !LEAP_SECOND.test(timestamp)) return parsed;
-  return Date.parse(timestamp.replace(LEAP_SECOND, '$159')) + 1000;
-}
 
 const slotStart = (ms: number): number => Math.floor(ms / SLOT_MS) * SLOT_MS;
 
@@ -84,7 +72,6 @@ export {
   HISTORY_WINDOWS,
   historySlot,
   historyWindow,
-  publishedAtMs,
   SLOT_MS,
   slotStart,
 };

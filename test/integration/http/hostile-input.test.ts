@@ -505,3 +505,49 @@ describe('HEAD and OPTIONS on every path', () => {
     expect(head.status).toBe(get.status);
   });
 });
+
+describe('timestamps in forms readers would disagree about', () => {
+  it.each(['2026-12-07T10:55:11+00', '2026-12-07T10:55:11+0000', '2026-12-07T10:55:11'])(
+    'refuses %s with a 400 naming the field, and stores nothing',
+    async (timestamp) => {
+      const posted = item({ timestamp });
+      const response = await call('/api/v2/items', {
+        method: 'POST',
+        headers: { ...JSON_TYPE, 'x-api-key': TEST_INGEST_KEY },
+        body: JSON.stringify({ items: [posted] }),
+      });
+      expect(response.status).toBe(400);
+      expect(problemOf(response).errors?.map((error) => error.pointer)).toContain('/items/0/timestamp');
+      const listed = await call('/api/v2/items?ticker=HOST&limit=100');
+      expect((listed.body as { items: { item_id: string }[] }).items.map((i) => i.item_id)).not.toContain(
+        posted.item_id,
+      );
+    },
+  );
+
+  it('counts an offset with minutes, and a leap second as the next second, in their history buckets', async () => {
+    const now = Date.now();
+    const today = Math.floor(now / 86_400_000) * 86_400_000;
+    // Leap seconds fall at 23:59:60 UTC only; last night's reads as today's first instant.
+    const leap = `${new Date(today - 1000).toISOString().slice(0, 10)}T23:59:60Z`;
+    const offsetAt = Math.floor(now / 3_600_000) * 3_600_000;
+    const offset = new Date(offsetAt).toISOString().replace('.000Z', '+00:00');
+    const response = await call('/api/v2/items', {
+      method: 'POST',
+      headers: { ...JSON_TYPE, 'x-api-key': TEST_INGEST_KEY },
+      body: JSON.stringify({
+        items: [item({ ticker: 'LEAP', timestamp: leap }), item({ ticker: 'OFFS', timestamp: offset })],
+      }),
+    });
+    expect(response.status).toBe(200);
+    for (const [ticker, bucket] of [
+      ['LEAP', today],
+      ['OFFS', offsetAt],
+    ] as const) {
+      const history = (await call(`/api/v2/metrics/history?bucket=1h&ticker=${ticker}`)).body as {
+        buckets: { start: string; total: number }[];
+      };
+      expect(history.buckets.find((b) => b.start === new Date(bucket).toISOString())?.total, ticker).toBe(1);
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * pages, config.js, JSON, problems, 404s inside and outside /api/, SSE), the REST Lambda and the
  * SSE Lambda. API answers are checked against the contract as everywhere else.
  */
+import { connect } from 'node:net';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkProblem, checkResponse } from '../../../src/contract/index.ts';
@@ -127,6 +128,53 @@ describe('the local server', () => {
     expect(checkProblem(await response.json()).ok).toBe(true);
     expectHeaders(response.headers, dashboardCsp());
   });
+
+  /** Sends `request` as raw bytes and reads the whole answer: Node answers these before any route. */
+  async function rawExchange(
+    request: string,
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.end(request);
+    let text = '';
+    for await (const chunk of socket) text += (chunk as Buffer).toString('latin1');
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    const [statusLine = '', ...headerLines] = head.split('\r\n');
+    const headers = Object.fromEntries(
+      headerLines.map((line) => [
+        line.slice(0, line.indexOf(':')).toLowerCase(),
+        line.slice(line.indexOf(':') + 1).trim(),
+      ]),
+    );
+    return { status: Number(statusLine.split(' ')[1]), headers, body };
+  }
+
+  it.each([
+    [
+      'headers over 16 KiB (431)',
+      `GET /api/v2/metrics HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+    ],
+    ['a request that is not HTTP (400)', 'HELLO THERE\r\n\r\n', 400],
+    ['a broken header line (400)', 'GET / HTTP/1.1\r\nHost x\r\n\r\n', 400],
+  ])("answers %s, which Node refuses itself, with the API's headers", async (_name, request, status) => {
+    const answer = await rawExchange(request);
+
+    expect(answer.status).toBe(status);
+    expect(checkProblem(JSON.parse(answer.body)).ok).toBe(true);
+    expectHeaders(answer.headers, API_CSP);
+  });
+
+  it.each(['/API/v2/items', '/Api/V2/metrics', '/api/V2/metrics', '/API/V2/STREAM'])(
+    "answers %s, another letter case of /api/, with the API's policy (it is no page)",
+    async (path) => {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expectHeaders(response.headers, API_CSP);
+    },
+  );
 
   it('sends health and metrics with nosniff', async () => {
     for (const path of ['/health', '/metrics']) {

@@ -15,6 +15,7 @@ interface DashboardContract {
   readonly CURSOR: RegExp;
   readonly ITEM_ID: RegExp;
   readonly TICKER: RegExp;
+  readonly validItem: (value: unknown) => { readonly item_id: string } | undefined;
 }
 
 interface StringSchema {
@@ -65,4 +66,22 @@ describe("the dashboard's contract patterns", () => {
       { numRuns: 2000 },
     );
   });
+});
+
+describe('an item the API accepted', () => {
+  const item = (timestamp: string) => ({
+    item_id: 'leap-1',
+    ticker: 'AAPL',
+    sentiment: 'neutral',
+    score: 0,
+    timestamp,
+    ingested_at: '2027-01-01T00:00:01.000Z',
+  });
+
+  it.each(['2026-12-31T23:59:60Z', '2026-12-31T23:59:60.25+00:00', '2026-12-31t23:59:59z', '2026-12-31 23:59:59Z'])(
+    'is shown, whatever form of timestamp the contract allows: %s',
+    (timestamp) => {
+      expect(contract.validItem(item(timestamp))).toMatchObject({ item_id: 'leap-1' });
+    },
+  );
 });

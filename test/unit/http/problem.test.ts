@@ -20,14 +20,14 @@ describe('a store fault', () => {
     ['a refused connection', named('Error', { code: 'ECONNREFUSED' })],
     ['a timeout', named('TimeoutError')],
   ])('is a 503 with Retry-After: %s', (_name, error) => {
-    const problem = toProblem(error, '/api/v2/items', false);
+    const problem = toProblem(error, '/api/v2/items');
     expect(problem.status).toBe(503);
     expect(problem.headers['Retry-After']).toMatch(/^[1-9]\d*$/);
     expect(problem.unexpected).toBe(false);
   });
 
   it('is a 500 when the client sent something the store refused (a bug of ours), details kept out', () => {
-    const problem = toProblem(named('ValidationException', { $fault: 'client' }), '/api/v2/items', false);
+    const problem = toProblem(named('ValidationException', { $fault: 'client' }), '/api/v2/items');
     expect(problem.status).toBe(500);
     expect(problem.body.detail).toBeUndefined();
     expect(problem.unexpected).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * The pure rules of sentiment over time (src/store/history-window.ts): which slot an item counts
- * in (by its `timestamp`, relative to its arrival), how a timestamp is read (offsets, a leap
- * second), and the windows each bucket size answers.
+ * in (by its `timestamp`, relative to its arrival), and the windows each bucket size answers. How
+ * a timestamp is read is published-at.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,30 +10,12 @@ import {
   HISTORY_LOOKBACK_MS,
   historySlot,
   historyWindow,
-  publishedAtMs,
   SLOT_MS,
 } from '../../../src/store/history-window.ts';
 import { historyRowKey, hourStart, parseHistoryRowKey } from '../../../src/store/keys.ts';
 
 const ARRIVAL = Date.parse('2026-11-21T09:17:30.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-
-describe('publishedAtMs', () => {
-  it.each([
-    ['2026-11-21T09:14:03.120Z', Date.parse('2026-11-21T09:14:03.120Z')],
-    ['2026-11-21t09:14:03z', Date.parse('2026-11-21T09:14:03Z')],
-    ['2026-11-21 09:14:03Z', Date.parse('2026-11-21T09:14:03Z')],
-    ['2026-11-21T10:14:03+01:00', Date.parse('2026-11-21T09:14:03Z')],
-    ['2026-11-21T23:59:60Z', Date.parse('2026-11-22T00:00:00Z')],
-    ['2026-11-21T23:59:60.5+00:00', Date.parse('2026-11-22T00:00:00.500Z')],
-  ])('reads %s', (text, expected) => {
-    expect(publishedAtMs(text)).toBe(expected);
-  });
-
-  it('is NaN for what cannot be an instant', () => {
-    expect(publishedAtMs('not a date')).toBeNaN();
-  });
-});
 
 describe('historySlot', () => {
   it('counts from 24 h before to 5 min after arrival, in the slot of the timestamp', () => {
