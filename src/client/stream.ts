@@ -7,9 +7,12 @@
  * - resumes after every disconnect from the last event `id` (sent as `Last-Event-ID`): nothing is
  *   lost or repeated, on any instance, after any restart;
  * - honours `reconnect` (the server ends the stream on purpose): waits its `retry_ms`, which the
- *   server has already jittered, and resumes from that event's id; this is not a failure;
- * - after a failure (refusal with 5xx/429, network error, end without `reconnect`, or silence for
- *   three heartbeat intervals) waits a backoff with full jitter, honouring `Retry-After`;
+ *   server has already jittered, and resumes from that event's id; this is not a failure if the
+ *   stream had been open for a heartbeat interval;
+ * - after a failure (refusal with 5xx/429, network error, end without `reconnect`, silence for
+ *   two heartbeat intervals plus 3 s, an event over the size cap, or a stream that ends before
+ *   it has been open for one heartbeat interval) waits a backoff with full jitter, honouring
+ *   `Retry-After`, every delay clamped into [250 ms, 10 min] (reconnect-policy.ts, limits.ts);
  * - tells the caller when `stream_open` says `reset` (its cursor was unknown or expired: reload);
  * - stops for good on `stream_closed`, on a refusal that retrying cannot fix (400, 401, 403, 404,
  *   406, …), after `maxRetries` failures in a row, or on close().
@@ -18,8 +21,11 @@
  */
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { EventPayloads } from '../../generated/events.ts';
-import { type BackoffPolicy, backoffDelay } from './backoff.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import { clampHeartbeat, silenceTimeoutMs } from './limits.ts';
+import { type CloseReason, decide, type Session, type StreamClosure, type WaitCause } from './reconnect-policy.ts';
 import { type ConnectionEnd, runConnection } from './sse-connection.ts';
+import { StreamLimitError, StreamRefusedError } from './stream-errors.ts';
 
 type StreamEventName = keyof EventPayloads;
 type ResumeOutcome = EventPayloads['stream_open']['outcome'];
@@ -35,17 +41,6 @@ interface ReceivedEvent<Name extends StreamEventName> {
 type EventHandlers = {
   readonly [Name in StreamEventName]?: (data: EventPayloads[Name], event: ReceivedEvent<Name>) => void;
 };
-
-type CloseReason = 'closed' | 'stream_closed' | 'refused' | 'gave_up';
-
-/** Why a subscription ended; `status` is the HTTP status of a refusal. */
-interface StreamClosure {
-  readonly reason: CloseReason;
-  readonly status?: number;
-}
-
-/** What made the client wait before its next connect. */
-type WaitCause = 'reconnect' | Exclude<ConnectionEnd['kind'], 'stopped'>;
 
 type StreamState =
   | { readonly state: 'connecting'; readonly failures: number }
@@ -65,9 +60,15 @@ interface SubscribeOptions {
   readonly onReset?: () => void;
   /** Every change of the connection's state, for a status line. */
   readonly onState?: (state: StreamState) => void;
-  /** A handler threw, a payload was not JSON, or a connection failed (the client carries on). */
+  /**
+   * A handler threw (what it threw), a payload was not JSON (an Error), or a connection failed:
+   * a StreamRefusedError, a StreamLimitError, or the network error fetch threw. The client carries on.
+   */
   readonly onError?: (error: unknown) => void;
-  /** Backoff after failures: `baseMs` defaults to the server's `retry:` (else 1000), `capMs` to 30000. */
+  /**
+   * Backoff after failures: `baseMs` defaults to the server's `retry:` (else 1000), `capMs` to
+   * 30000; both, and every delay, are held within [250 ms, 10 min].
+   */
   readonly backoff?: Partial<BackoffPolicy>;
   /** Failures in a row before giving up (default: never give up). */
   readonly maxRetries?: number;
@@ -85,25 +86,8 @@ interface Subscription {
   readonly closed: Promise<StreamClosure>;
 }
 
-/** What one subscription carries from connection to connection. */
-interface Session {
-  lastEventId: string | undefined;
-  failures: number;
-  serverRetryMs: number | undefined;
-  heartbeatMs: number;
-  /** The retry_ms of a `reconnect` just received. */
-  hintMs: number | undefined;
-  streamClosed: boolean;
-}
-
 /** Until stream_open says otherwise (the contract's default HEARTBEAT_INTERVAL_MS). */
 const DEFAULT_HEARTBEAT_MS = 30_000;
-/** A stream is dead after this many heartbeat intervals without a byte (the contract suggests 2-3). */
-const SILENT_HEARTBEATS = 3;
-const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 30_000 };
-
-/** Refusals that another try cannot change; 408, 429 and 5xx are retried. */
-const isFinalRefusal = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
 
 /** Hands `error` to onError; never throws, so no callback of the caller can break the stream. */
 function report(options: SubscribeOptions, error: unknown): void {
@@ -148,15 +132,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 
 /** The client's own reading of the three events that steer the connection; 'stop' ends it. */
 function steer(name: string, data: unknown, session: Session, options: SubscribeOptions): 'continue' | 'stop' {
+  // `data: null` is JSON too: the fields the client reads are checked, never assumed.
+  const fields = typeof data === 'object' && data !== null ? data : {};
   if (name === 'stream_open') {
-    const open = data as EventPayloads['stream_open'];
-    session.failures = 0;
-    if (typeof open.heartbeat_interval_ms === 'number') session.heartbeatMs = open.heartbeat_interval_ms;
-    safely(options, () => options.onState?.({ state: 'open', outcome: open.outcome }));
-    if (open.outcome === 'reset') safely(options, () => options.onReset?.());
+    const { heartbeat_interval_ms: heartbeatMs, outcome } = fields as Partial<EventPayloads['stream_open']>;
+    // Not a reset of the failure count: a stream that ends right after opening is still failing
+    // (reconnect-policy.ts). An absurd interval would break the watchdog's timer: clamped.
+    if (typeof heartbeatMs === 'number') session.heartbeatMs = clampHeartbeat(heartbeatMs);
+    if (outcome !== undefined) safely(options, () => options.onState?.({ state: 'open', outcome }));
+    if (outcome === 'reset') safely(options, () => options.onReset?.());
   } else if (name === 'reconnect') {
-    const hint = data as EventPayloads['reconnect'];
-    session.hintMs = typeof hint.retry_ms === 'number' ? hint.retry_ms : (session.serverRetryMs ?? 0);
+    const { retry_ms: retryMs } = fields as Partial<EventPayloads['reconnect']>;
+    session.hintMs = typeof retryMs === 'number' ? retryMs : (session.serverRetryMs ?? 0);
     return 'stop';
   } else if (name === 'stream_closed') {
     session.streamClosed = true;
@@ -182,33 +169,11 @@ function onMessage(message: EventSourceMessage, session: Session, options: Subsc
   return next;
 }
 
-type Decision = StreamClosure | { readonly delayMs: number; readonly cause: WaitCause; readonly failures: number };
-
-/** After a connection: stop for good, or wait how long before the next one. */
-function decide(end: ConnectionEnd, session: Session, options: SubscribeOptions, closing: AbortSignal): Decision {
-  if (closing.aborted) return { reason: 'closed' };
-  if (session.streamClosed) return { reason: 'stream_closed' };
-  if (session.hintMs !== undefined) {
-    const delayMs = session.hintMs;
-    session.hintMs = undefined;
-    return { delayMs, cause: 'reconnect', failures: session.failures };
-  }
-  if (end.kind === 'refused' && isFinalRefusal(end.status)) return { reason: 'refused', status: end.status };
-  session.failures += 1;
-  if (session.failures > (options.maxRetries ?? Infinity))
-    return end.kind === 'refused' ? { reason: 'gave_up', status: end.status } : { reason: 'gave_up' };
-  const policy: BackoffPolicy = {
-    baseMs: options.backoff?.baseMs ?? session.serverRetryMs ?? DEFAULT_BACKOFF.baseMs,
-    capMs: options.backoff?.capMs ?? DEFAULT_BACKOFF.capMs,
-  };
-  const serverAsked = end.kind === 'refused' ? (end.retryAfterMs ?? 0) : 0;
-  const cause: WaitCause = end.kind === 'stopped' ? 'ended' : end.kind;
-  return { delayMs: Math.max(backoffDelay(policy, session.failures), serverAsked), cause, failures: session.failures };
-}
-
+/** The error onError gets for how a connection ended, if it failed in a way worth telling. */
 function describeEnd(end: ConnectionEnd): unknown {
   if (end.kind === 'failed') return end.error;
-  if (end.kind === 'refused') return new Error(`the stream answered ${end.status}: ${end.body.slice(0, 300)}`);
+  if (end.kind === 'refused') return new StreamRefusedError(end.status, end.retryAfterMs, end.body);
+  if (end.kind === 'too_large') return new StreamLimitError(end.limit);
   return undefined;
 }
 
@@ -225,10 +190,13 @@ async function run(url: Source<string | URL>, options: SubscribeOptions, session
           headers,
           lastEventId: session.lastEventId,
           fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-          silenceMs: () => session.heartbeatMs * SILENT_HEARTBEATS,
+          silenceMs: () => silenceTimeoutMs(session.heartbeatMs),
           onMessage: (message) => onMessage(message, session, options),
           onRetry: (ms) => {
             session.serverRetryMs = ms;
+          },
+          onOpen: () => {
+            session.openedAt = performance.now();
           },
         },
         closing,
@@ -236,7 +204,7 @@ async function run(url: Source<string | URL>, options: SubscribeOptions, session
     } catch (error) {
       end = { kind: 'failed', error };
     }
-    const decision = decide(end, session, options, closing);
+    const decision = decide(end, session, options, closing, performance.now());
     const problem = describeEnd(end);
     if (problem !== undefined) report(options, problem);
     if ('reason' in decision) return decision;
@@ -261,6 +229,7 @@ function subscribe(url: Source<string | URL>, options: SubscribeOptions): Subscr
     failures: 0,
     serverRetryMs: undefined,
     heartbeatMs: DEFAULT_HEARTBEAT_MS,
+    openedAt: undefined,
     hintMs: undefined,
     streamClosed: false,
   };

@@ -62,7 +62,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
       : undefined;
   const endpoint = config.dynamodbEndpoint ?? embedded?.endpoint;
   const metered = (): DynamoClients => {
-    const made = createDynamoClients(endpoint);
+    const made = createDynamoClients(endpoint, embedded?.credentials);
     options.writeMeter?.attach(made.client);
     return made;
   };

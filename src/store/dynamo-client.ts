@@ -7,6 +7,19 @@ interface DynamoClients {
   readonly documents: DynamoDBDocumentClient;
 }
 
+/** Static credentials for a local endpoint. */
+interface LocalCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/**
+ * What a local endpoint is signed with unless it hands out its own (the embedded store does):
+ * dummy values, since dynalite and DynamoDB Local check no signature. Explicit, so that the SDK
+ * does not walk the credential chain (files, IMDS) before the first request.
+ */
+const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 function clientsOf(config: DynamoDBClientConfig): DynamoClients {
   const client = new DynamoDBClient(config);
   const documents = DynamoDBDocumentClient.from(client, {
@@ -18,22 +31,13 @@ function clientsOf(config: DynamoDBClientConfig): DynamoClients {
 /**
  * For `npm start`, the tests and the Lambdas.
  *
- * @param endpoint a local endpoint (dynalite, DynamoDB Local), reached with dummy credentials and
- *                 region `local`; omitted for AWS, where region and credentials come from the
- *                 Lambda environment.
+ * @param endpoint a local endpoint (dynalite, DynamoDB Local), reached with region `local`;
+ *                 omitted for AWS, where region and credentials come from the Lambda environment.
+ * @param credentials what the local endpoint is signed with: the embedded store's own, or dummy ones.
  */
-function createDynamoClients(endpoint?: string): DynamoClients {
+function createDynamoClients(endpoint?: string, credentials: LocalCredentials = LOCAL_CREDENTIALS): DynamoClients {
   return clientsOf(
-    endpoint === undefined
-      ? {}
-      : {
-          endpoint,
-          region: 'local',
-          // Explicit dummy credentials: a local endpoint needs none, and without them the SDK walks
-          // the credential chain (files, IMDS) before the first request.
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          maxAttempts: 3,
-        },
+    endpoint === undefined ? {} : { endpoint, region: 'local', credentials: { ...credentials }, maxAttempts: 3 },
   );
 }
 
@@ -57,5 +61,5 @@ function createAwsDynamoClients(options: AwsClientOptions = {}): DynamoClients {
   });
 }
 
-export type { AwsClientOptions, DynamoClients };
-export { createAwsDynamoClients, createDynamoClients };
+export type { AwsClientOptions, DynamoClients, LocalCredentials };
+export { createAwsDynamoClients, createDynamoClients, LOCAL_CREDENTIALS };

@@ -8,11 +8,31 @@
  * header shapes out of the main thread's JIT: sharing one isolate made Node's request-header
  * parsing for every stream connect several times slower (docs/performance.md).
  */
+import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { LOCAL_CREDENTIALS, type LocalCredentials } from './dynamo-client.ts';
+
+/**
+ * Who the store answers. `owner`: only requests signed with the random access key id in
+ * `credentials`, which the starting process alone holds (`npm start`: another local process or a
+ * web page that finds the port gets 403). `any-local-process`: any signature, for tests that
+ * hand the endpoint to a child process.
+ */
+type EmbeddedStoreAccess = 'owner' | 'any-local-process';
+
+interface EmbeddedDynaliteOptions {
+  readonly dataDir?: string | undefined;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** `owner` unless said otherwise. */
+  readonly access?: EmbeddedStoreAccess;
+}
 
 interface EmbeddedDynalite {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
+  /** What the store's clients sign with (createDynamoClients(endpoint, credentials)). */
+  readonly credentials: LocalCredentials;
   /** Stops the server and closes the database files, then the thread. */
   close(): Promise<void>;
 }
@@ -37,11 +57,21 @@ function nextReply(worker: Worker): Promise<WorkerReply> {
   });
 }
 
-async function startEmbeddedDynalite(
-  options: { dataDir?: string | undefined; port?: number } = {},
-): Promise<EmbeddedDynalite> {
+/** Fresh credentials for an owned store; the well-known local ones for a shared one. */
+function credentialsFor(access: EmbeddedStoreAccess): LocalCredentials {
+  if (access === 'any-local-process') return LOCAL_CREDENTIALS;
+  return { accessKeyId: `owner-${randomBytes(16).toString('hex')}`, secretAccessKey: randomBytes(16).toString('hex') };
+}
+
+async function startEmbeddedDynalite(options: EmbeddedDynaliteOptions = {}): Promise<EmbeddedDynalite> {
+  const access = options.access ?? 'owner';
+  const credentials = credentialsFor(access);
   const worker = new Worker(new URL('./dynalite-worker.ts', import.meta.url), {
-    workerData: { dataDir: options.dataDir, port: options.port ?? 0 },
+    workerData: {
+      dataDir: options.dataDir,
+      port: options.port ?? 0,
+      accessKeyId: access === 'owner' ? credentials.accessKeyId : undefined,
+    },
   });
   // A thread that dies after it started still throws its error here (no listener), ending the
   // process as a crash of the store did when it ran in the main thread.
@@ -60,6 +90,7 @@ async function startEmbeddedDynalite(
   let closing: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${String(reply.port)}`,
+    credentials,
     close: () => {
       closing ??= exited ? Promise.resolve() : closeThread(worker);
       return closing;
@@ -77,5 +108,5 @@ async function closeThread(worker: Worker): Promise<void> {
   }
 }
 
-export type { EmbeddedDynalite };
+export type { EmbeddedDynalite, EmbeddedDynaliteOptions, EmbeddedStoreAccess };
 export { startEmbeddedDynalite };

@@ -27,7 +27,7 @@ interface TestStoreOptions {
 }
 
 async function startTestStore(options: TestStoreOptions = {}): Promise<TestStore> {
-  const dynalite = await startEmbeddedDynalite({ dataDir: options.dataDir });
+  const dynalite = await startEmbeddedDynalite({ dataDir: options.dataDir, access: 'any-local-process' });
   const clients = createDynamoClients(dynalite.endpoint);
   const tableName = 'tickerpulse-test';
   await ensureTable(clients.client, tableName);

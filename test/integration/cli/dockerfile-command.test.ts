@@ -148,7 +148,7 @@ async function waitForHealth(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const store = await startEmbeddedDynalite();
+  const store = await startEmbeddedDynalite({ access: 'any-local-process' });
   started.store = store;
   app = buildWorkdir();
   started.app = app;

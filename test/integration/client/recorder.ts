@@ -22,6 +22,8 @@ interface Recording {
   readonly ids: string[];
   readonly opens: ResumeOutcome[];
   readonly reconnects: EventPayloads['reconnect'][];
+  /** When each heartbeat arrived (performance.now()). */
+  readonly heartbeats: number[];
   readonly states: StreamState[];
   readonly errors: unknown[];
   /** When each state was reported (performance.now()), index for index with `states`. */
@@ -29,8 +31,8 @@ interface Recording {
   resets: number;
 }
 
-/** Fast backoff for tests; the policy itself is the production one. */
-const TEST_BACKOFF = { baseMs: 100, capMs: 800 } as const;
+/** Fast backoff for tests (its base is the client's delay floor); the policy itself is the production one. */
+const TEST_BACKOFF = { baseMs: 250, capMs: 1000 } as const;
 
 function record(url: Parameters<typeof subscribe>[0], extra: Partial<SubscribeOptions> = {}): Recording {
   const recording: Omit<Recording, 'subscription'> = {
@@ -38,6 +40,7 @@ function record(url: Parameters<typeof subscribe>[0], extra: Partial<SubscribeOp
     ids: [],
     opens: [],
     reconnects: [],
+    heartbeats: [],
     states: [],
     errors: [],
     stateTimes: [],
@@ -54,6 +57,7 @@ function record(url: Parameters<typeof subscribe>[0], extra: Partial<SubscribeOp
         recording.ids.push(event.id);
       },
       reconnect: (hint) => recording.reconnects.push(hint),
+      heartbeat: () => recording.heartbeats.push(performance.now()),
     },
     onState: (state) => {
       recording.states.push(state);

@@ -130,5 +130,7 @@ it('is exported as tickerpulse/client and loads in Node 24 by that name', async 
     cwd: root,
     timeout: 20_000,
   });
-  expect(stdout.trim()).toBe('createRestClient,subscribe');
+  expect(stdout.trim()).toBe(
+    'CLIENT_LIMITS,StreamLimitError,StreamRefusedError,createRestClient,isLambdaThrottle,isProblem,subscribe',
+  );
 });

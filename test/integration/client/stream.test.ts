@@ -5,8 +5,16 @@
  * honours `reconnect` (waits its retry_ms, resumes from its id) and `Retry-After` at capacity; it
  * reports `reset`; it stops on `stream_closed` and on refusals that retrying cannot fix.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { createRestClient, type EventPayloads, type Subscription, subscribe } from 'tickerpulse/client';
+import {
+  CLIENT_LIMITS,
+  createRestClient,
+  type EventPayloads,
+  StreamRefusedError,
+  type Subscription,
+  subscribe,
+} from 'tickerpulse/client';
 import type { LocalServer } from '../../../src/runtime/local-server.ts';
 import { startTestServer } from '../../support/test-server.ts';
 import { ingest, type Recording, record, TEST_BACKOFF, waitForItems, waits } from './recorder.ts';
@@ -70,18 +78,22 @@ describe('subscribe() on the real server', () => {
     expect(backoffs.map((wait) => wait.failures).slice(0, 3)).toEqual([1, 2, 3]);
     for (const wait of backoffs) {
       expect(wait.cause === 'ended' || wait.cause === 'failed', wait.cause).toBe(true);
+      // Full jitter under the ceiling, held at the client's delay floor.
       const ceiling = Math.min(TEST_BACKOFF.capMs, TEST_BACKOFF.baseMs * 2 ** (wait.failures - 1));
-      expect(wait.delayMs).toBeGreaterThanOrEqual(0);
-      expect(wait.delayMs).toBeLessThan(ceiling);
+      expect(wait.delayMs).toBeGreaterThanOrEqual(CLIENT_LIMITS.minDelayMs);
+      expect(wait.delayMs).toBeLessThanOrEqual(Math.max(CLIENT_LIMITS.minDelayMs, ceiling - 1));
     }
     expect(stream.subscription.lastEventId).toBe(stream.ids.at(-1));
   });
 
-  it('honours reconnect: waits its retry_ms, resumes from its id, and counts no failure', async () => {
+  it('honours reconnect after a healthy stream: waits its retry_ms, resumes from its id, and counts no failure', async () => {
     const stream = follow(`${server.url}/api/v2/stream`);
     await expect.poll(() => stream.opens).toEqual(['fresh']);
     const before = await ingest(server.url, 2);
     await waitForItems(stream, before);
+    // Healthy: open for at least one heartbeat interval (1 s here), i.e. past a third heartbeat.
+    await expect.poll(() => stream.heartbeats.length, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    await sleep(100);
 
     server.hub.closeAll('deadline');
     await expect.poll(() => stream.reconnects.length).toBe(1);
@@ -100,13 +112,13 @@ describe('subscribe() on the real server', () => {
     expectEachOnce(stream, [...before, ...during]);
   });
 
-  it('treats three silent heartbeat intervals as a dead connection and resumes', async () => {
+  it('treats silence for two heartbeat intervals plus the grace as a dead connection and resumes', async () => {
     const stream = follow(`${proxy.url}/api/v2/stream`);
     await expect.poll(() => stream.opens).toEqual(['fresh']);
     proxy.freeze();
     const during = await ingest(server.url, 2);
-    // HEARTBEAT_INTERVAL_MS is 1000 here: silence is declared after 3 s.
-    await expect.poll(() => waits(stream).map((wait) => wait.cause), { timeout: 8000 }).toContain('silent');
+    // HEARTBEAT_INTERVAL_MS is 1000 here: silence is declared after 2 × 1 s + 3 s.
+    await expect.poll(() => waits(stream).map((wait) => wait.cause), { timeout: 10_000 }).toContain('silent');
     await waitForItems(stream, during);
     expect(stream.opens).toEqual(['fresh', 'resumed']);
     expectEachOnce(stream, during);
@@ -156,6 +168,11 @@ describe('subscribe() on the real server', () => {
     await expect(stream.subscription.closed).resolves.toEqual({ reason: 'refused', status: 404 });
     expect(waits(stream)).toEqual([]);
     expect(String(stream.errors[0])).toMatch(/404/);
+    // Typed: the status, and the contract's problem+json read from the (bounded) body.
+    expect(stream.errors[0]).toBeInstanceOf(StreamRefusedError);
+    const { problem } = stream.errors[0] as StreamRefusedError;
+    expect(problem?.status).toBe(404);
+    expect(problem?.type).toMatch(/^\/problems\//);
   });
 
   it('waits at least Retry-After when the server is at capacity (503), then connects', async () => {
@@ -165,7 +182,7 @@ describe('subscribe() on the real server', () => {
       await expect.poll(() => first.opens).toEqual(['fresh']);
       const second = follow(`${small.url}/api/v2/stream`);
       await expect.poll(() => waits(second).length).toBeGreaterThanOrEqual(1);
-      // RETRY_MS 600 makes the server say Retry-After: 1, longer than this backoff's 100 ms ceiling.
+      // RETRY_MS 600 makes the server say Retry-After: 1, longer than this backoff's 250 ms ceiling.
       expect(waits(second)[0]).toMatchObject({ cause: 'refused', failures: 1 });
       expect(waits(second)[0]?.delayMs).toBeGreaterThanOrEqual(1000);
       first.subscription.close();

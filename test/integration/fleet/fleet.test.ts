@@ -34,7 +34,7 @@ async function start(env: Record<string, string>): Promise<RunningServe> {
 }
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
   // The first creates the table; the others find it.
   a = await start(fleetEnv(dynalite.endpoint, TABLE, { CREATE_TABLE: 'true' }));

@@ -28,7 +28,7 @@ let clients: DynamoClients;
 const fleet: RunningServe[] = [];
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
   const env = (extra: Record<string, string> = {}) =>
     fleetEnv(dynalite.endpoint, TABLE, { FOLD_INTERVAL_MS: '1000', ...extra });

@@ -18,7 +18,7 @@ let racers: Promise<RunningServe[]>;
 const started: RunningServe[] = [];
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   // A port that was free a moment ago: nothing answers there.
   const closedPort = await freePort();
   unreachable = runServe(fleetEnv(`http://127.0.0.1:${closedPort}`, 'fleet-startup'));

@@ -6,7 +6,7 @@ import { startTestServer, TEST_INGEST_KEY } from '../../support/test-server.ts';
 // A standalone dynalite stands in for any DynamoDB-compatible endpoint (DynamoDB Local, AWS).
 let external: EmbeddedDynalite;
 beforeAll(async () => {
-  external = await startEmbeddedDynalite();
+  external = await startEmbeddedDynalite({ access: 'any-local-process' });
 });
 afterAll(async () => {
   await external.close();

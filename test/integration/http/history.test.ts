@@ -36,7 +36,7 @@ let api: ApiClient;
 let sequence = 0;
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
   await ensureTable(clients.client, TABLE);
   server = await startTestServer({ DYNAMODB_ENDPOINT: dynalite.endpoint, TABLE_NAME: TABLE });

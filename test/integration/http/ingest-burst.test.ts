@@ -29,7 +29,7 @@ let server: LocalServer;
 let startCursor: string;
 const api = createApiClient(() => server.url);
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
   server = await startTestServer({ DYNAMODB_ENDPOINT: dynalite.endpoint, TABLE_NAME: TABLE });
   startCursor = ((await api.request('/api/v2/items?limit=1')).body as { cursor: string }).cursor;

@@ -30,7 +30,7 @@ const TICKERS = tickersOf('LA', 25);
 let dynalite: EmbeddedDynalite;
 let clients: DynamoClients;
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
   await ensureTable(clients.client, TABLE);
   stubLambdaEnv(dynalite.endpoint, {

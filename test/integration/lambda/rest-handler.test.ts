@@ -15,7 +15,7 @@ let local: LocalServer;
 let store: EmbeddedDynalite;
 beforeAll(async () => {
   // One store behind both: the local server and the Lambda handler see the same data.
-  store = await startEmbeddedDynalite();
+  store = await startEmbeddedDynalite({ access: 'any-local-process' });
   local = await startTestServer({ SIMULATE: '0', DYNAMODB_ENDPOINT: store.endpoint });
   stubLambdaEnv(store.endpoint, { INGEST_API_KEY: TEST_INGEST_KEY });
 });

@@ -28,7 +28,7 @@ let dynalite: EmbeddedDynalite;
 let clients: DynamoClients;
 let tables = 0;
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
 });
 afterAll(async () => {

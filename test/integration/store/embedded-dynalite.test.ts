@@ -1,7 +1,8 @@
 /**
  * The embedded store in its own thread: it answers over loopback like any DynamoDB endpoint,
  * closes even while a client keeps its kept-alive connection busy, keeps its data across a
- * restart on the same files, and reports a start that cannot listen.
+ * restart on the same files, reports a start that cannot listen, and answers only its owner
+ * unless told to share (the attacker's view of `npm start` is embedded-store-access.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,17 +11,17 @@ import { join } from 'node:path';
 import { CreateTableCommand, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDynamoClients } from '../../../src/store/dynamo-client.ts';
-import { startEmbeddedDynalite } from '../../../src/store/index.ts';
+import { type EmbeddedDynaliteOptions, startEmbeddedDynalite } from '../../../src/store/index.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function started(options: { dataDir?: string; port?: number } = {}) {
+async function started(options: EmbeddedDynaliteOptions = {}) {
   const store = await startEmbeddedDynalite(options);
   cleanups.push(() => store.close());
-  const clients = createDynamoClients(store.endpoint);
+  const clients = createDynamoClients(store.endpoint, store.credentials);
   cleanups.push(() => {
     clients.client.destroy();
   });
@@ -104,6 +105,36 @@ describe('the embedded store', () => {
     const address = taken.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     await expect(startEmbeddedDynalite({ port })).rejects.toThrow(/did not start: .*EADDRINUSE/);
+  });
+
+  it('answers only clients signed with its own credentials, which are fresh at every start', async () => {
+    const { store, client } = await started();
+    await expect(client.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
+    const stranger = createDynamoClients(store.endpoint);
+    cleanups.push(() => {
+      stranger.client.destroy();
+    });
+    await expect(stranger.client.send(new ListTablesCommand({}))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+      $metadata: { httpStatusCode: 403 },
+    });
+    const other = await started();
+    expect(other.store.credentials.accessKeyId).not.toBe(store.credentials.accessKeyId);
+  });
+
+  it('shared with any local process when asked, still with no CORS headers for browsers', async () => {
+    const { store } = await started({ access: 'any-local-process' });
+    const stranger = createDynamoClients(store.endpoint);
+    cleanups.push(() => {
+      stranger.client.destroy();
+    });
+    await expect(stranger.client.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
+    const preflight = await fetch(store.endpoint, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(403);
+    expect([...preflight.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 
   it('closes once however often close is called', async () => {

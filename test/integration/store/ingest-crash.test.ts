@@ -75,7 +75,7 @@ let startCursor: string;
 const batches: ItemInput[][] = [];
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
   await ensureTable(clients.client, TABLE);
   server = await startTestServer({ DYNAMODB_ENDPOINT: dynalite.endpoint, TABLE_NAME: TABLE });

@@ -45,7 +45,7 @@ let startedAt: number;
 let serverSkewMs = 0;
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   clients = createDynamoClients(dynalite.endpoint);
   await ensureTable(clients.client, TABLE);
   proxy = await startStoreProxy(dynalite.endpoint);

@@ -31,7 +31,7 @@ const api = createApiClient(() => server.url);
 const streams: OpenStream[] = [];
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   proxy = await startStoreProxy(dynalite.endpoint);
   server = await startTestServer(
     {

@@ -65,7 +65,7 @@ let server: LocalServer;
 const api = createApiClient(() => server.url);
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   proxy = await startStoreProxy(
     dynalite.endpoint,
     capped(() => 'forward'),

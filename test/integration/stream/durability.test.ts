@@ -111,7 +111,7 @@ describe('resume across server restarts (DATA_DIR)', () => {
 describe('store outage', () => {
   it('keeps streams open with degraded heartbeats and growing lag, then delivers what it missed, once', async () => {
     const dataDir = tempDir();
-    let store = await startEmbeddedDynalite({ dataDir });
+    let store = await startEmbeddedDynalite({ dataDir, access: 'any-local-process' });
     const storePort = Number(new URL(store.endpoint).port);
     const server = await startTestServer({
       DYNAMODB_ENDPOINT: store.endpoint,
@@ -138,7 +138,7 @@ describe('store outage', () => {
         e.event === 'heartbeat' && e.data.status === 'degraded' ? [e.data.lag_ms] : [],
       );
 
-      store = await startEmbeddedDynalite({ dataDir, port: storePort });
+      store = await startEmbeddedDynalite({ dataDir, port: storePort, access: 'any-local-process' });
       await s.waitFor((events) => missed.every((id) => itemIds(events).includes(id)), 20_000);
       await ingest(server.url, 1);
       await s.waitFor((events) => itemIds(events).includes(`dur-${sequence}`), 10_000);

@@ -26,7 +26,7 @@ let server: LocalServer;
 const api = createApiClient(() => server.url);
 
 beforeAll(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   proxy = await startStoreProxy(dynalite.endpoint);
   server = await startTestServer({
     DYNAMODB_ENDPOINT: proxy.endpoint,
