@@ -5,10 +5,13 @@
  *
  * The build then proves it stayed offline: the generator must report the template under this
  * repository's node_modules, and the stand-in registry must have seen nothing but the check.
+ * Last, the page gets the docs build's fixes (page-fixes.ts): code spans shown as code, and the
+ * desktop layout from 1024 px wide.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startLoopbackRegistry } from './loopback-registry.ts';
+import { fixAsyncApiLayout, fixAsyncApiPage } from './page-fixes.ts';
 import { runNodeTool } from './run-node.ts';
 import { offlineToolEnv, toolScripts } from './tool-env.ts';
 
@@ -75,10 +78,19 @@ async function buildAsyncApiReference(root: string, specPath: string, outDir: st
         );
       }
     }
+    applyPageFixes(outDir);
     return { ms: run.ms, templatePath: used };
   } finally {
     await registry.close();
   }
+}
+
+/** The docs build's fixes to the generated page and to its copy of the React component. */
+function applyPageFixes(outDir: string): void {
+  const page = join(outDir, 'index.html');
+  writeFileSync(page, fixAsyncApiPage(readFileSync(page, 'utf8'), page));
+  const component = join(outDir, 'js/asyncapi-ui.min.js');
+  writeFileSync(component, fixAsyncApiLayout(readFileSync(component, 'utf8'), component));
 }
 
 export type { AsyncApiBuild };

@@ -7,9 +7,15 @@
  * mounted: a URL inside its script, which no option turns off and which no HTML-level check sees.
  * The build swaps it for an inline SVG; test/e2e/docs-offline.test.ts proves in Chromium that the
  * page then requests nothing from another host.
+ *
+ * Redoc renders a copy of the document in which trait tags are ordinary tags (staged-spec.ts), so
+ * the `sse` section lists the operations it marks; and the page shows Markdown code spans that
+ * Redoc prints as plain text (a server's description) as code (page-fixes.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fixRedocPage } from './page-fixes.ts';
 import { runNodeTool } from './run-node.ts';
+import { stageOpenApiSpec } from './staged-spec.ts';
 import { offlineToolEnv, toolScripts } from './tool-env.ts';
 
 /** The logo images Redoc's sidebar loads at runtime (`logo-mini.svg`, `logo-mini-full.svg`). */
@@ -34,15 +40,21 @@ function inlineRedocLogo(html: string): { readonly html: string; readonly replac
 
 /** Writes `outFile` from `specPath`; returns how long Redocly took (ms). */
 async function buildOpenApiReference(root: string, specPath: string, outFile: string): Promise<number> {
-  const run = await runNodeTool(toolScripts.redocly, ['build-docs', specPath, '-o', outFile, '--inlineBundle'], {
-    label: 'redocly build-docs',
-    // The cwd's redocly.yaml carries the project's theme and lint settings.
-    cwd: root,
-    env: offlineToolEnv(root),
-  });
-  if (!existsSync(outFile)) throw new Error(`redocly build-docs succeeded but wrote no ${outFile}:\n${run.output}`);
-  writeFileSync(outFile, inlineRedocLogo(readFileSync(outFile, 'utf8')).html);
-  return run.ms;
+  const staged = stageOpenApiSpec(specPath);
+  try {
+    const args = ['build-docs', staged.path, '-o', outFile, '--inlineBundle'];
+    const run = await runNodeTool(toolScripts.redocly, args, {
+      label: 'redocly build-docs',
+      // The cwd's redocly.yaml carries the project's theme and lint settings.
+      cwd: root,
+      env: offlineToolEnv(root),
+    });
+    if (!existsSync(outFile)) throw new Error(`redocly build-docs succeeded but wrote no ${outFile}:\n${run.output}`);
+    writeFileSync(outFile, fixRedocPage(inlineRedocLogo(readFileSync(outFile, 'utf8')).html, outFile));
+    return run.ms;
+  } finally {
+    staged.dispose();
+  }
 }
 
 export { buildOpenApiReference, inlineRedocLogo };

@@ -1,7 +1,8 @@
 /**
  * The mock's event source: a fake live feed seeded from the AsyncAPI examples. It keeps running
- * totals (metrics, per-ticker aggregates) so that consecutive events agree with each other, the
- * way a dashboard expects, and it varies items deterministically from a seed.
+ * totals (tallies.ts) so that consecutive events agree with each other, the way a dashboard
+ * expects, and it varies items deterministically from a seed. Each stream sees the feed through
+ * its scope: the global stream every ticker, a configuration's stream its own tickers.
  *
  * Every event is checked against the contract before it leaves ({@link assertOnContract}): a mock
  * that drifts from the contract would teach the dashboard the wrong thing, so drift is an error.
@@ -14,6 +15,7 @@ import {
   type StreamEventName,
 } from '../../src/contract/index.ts';
 import type { Examples } from './examples.ts';
+import { clampScore, createTallies, round, type Scope } from './tallies.ts';
 
 /** One event as sent: name, cursor id and the JSON text of its payload. */
 interface MockEvent {
@@ -26,6 +28,20 @@ interface MockEvent {
 
 type ResumeOutcome = EventPayloads['stream_open']['outcome'];
 type Sentiment = EventPayloads['new_item']['sentiment'];
+type ReconnectReason = EventPayloads['reconnect']['reason'];
+
+/** What a heartbeat reports: a store read a moment ago, or one failing since `lastPollAt` (ms). */
+type StoreHealth = { readonly status: 'ok' } | { readonly status: 'degraded'; readonly lastPollAt: number };
+
+/** One new item as every stream could see it; {@link MockFeed.eventsFor} picks a stream's share. */
+interface MockTick {
+  readonly ticker: string;
+  readonly item: MockEvent;
+  /** Its ticker's aggregate, after every SENTIMENT_UPDATE_EVERY-th item. */
+  readonly update: MockEvent | undefined;
+  /** The global metrics, after every METRICS_EVERY-th item. */
+  readonly metrics: MockEvent | undefined;
+}
 
 /** The mock produced (or was seeded with) something the contract refuses. */
 class ContractDriftError extends Error {
@@ -40,16 +56,32 @@ interface MockFeedOptions {
   readonly now?: () => number;
   /** Seed of the item variations. */
   readonly seed?: number;
+  /** Tickers to rotate over besides the metrics example's (those of the known configurations). */
+  readonly extraTickers?: Iterable<string>;
 }
 
 interface MockFeed {
   /** The reconnection delay sent as `retry:` (from the `stream_open` example). */
   readonly retryMs: number;
-  /** What a new connection gets after `retry:`: `stream_open`, `metrics`, one `sentiment_update` per ticker. */
-  opening(outcome: ResumeOutcome): MockEvent[];
-  /** The next item: a `new_item`, sometimes followed by its ticker's `sentiment_update` and by `metrics`. */
-  next(): MockEvent[];
-  heartbeat(connections: number): MockEvent;
+  /** How far behind the store is when a degraded stream opens (the degraded heartbeat example's lag). */
+  readonly degradedLagMs: number;
+  /**
+   * What a new connection gets after `retry:`: `stream_open`, then, when `snapshot`, the metrics of
+   * `scope` and one `sentiment_update` per ticker of it with items (the heartbeat follows: the caller's).
+   */
+  opening(outcome: ResumeOutcome, scope: Scope, snapshot: boolean): MockEvent[];
+  /** The next item. */
+  next(): MockTick;
+  /**
+   * A stream's share of `tick`: the global stream gets all of it; a configuration's stream gets
+   * nothing of another ticker, else the item, the update and its own metrics.
+   */
+  eventsFor(tick: MockTick, scope: Scope): MockEvent[];
+  heartbeat(connections: number, health: StoreHealth): MockEvent;
+  /** The server ends the stream on purpose: come back after a jittered `retryMs`, as the real server says it. */
+  reconnect(reason: ReconnectReason): MockEvent;
+  /** A configuration's stream ends for good: the configuration was deleted. */
+  streamClosed(): MockEvent;
   /** The goodbye of a server that is stopping: reconnect after `retryMs`, nothing is lost. */
   shutdown(): MockEvent;
 }
@@ -71,8 +103,8 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
-const clampScore = (value: number): number => Math.min(1, Math.max(-1, value));
+/** The lag a degraded heartbeat reports at first when the spec's example gives none. */
+const DEGRADED_LAG_MS = 120_000;
 
 /** The first example of `name`, checked against its payload schema. */
 function exampleOf<Name extends StreamEventName>(
@@ -100,90 +132,91 @@ function assertOnContract(event: MockEvent, channel: ChannelKey): void {
   }
 }
 
+const event = <Name extends StreamEventName>(name: Name, id: string, payload: EventPayloads[Name]): MockEvent => ({
+  event: name,
+  id,
+  data: JSON.stringify(payload),
+});
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Cursors `1.<base36 ms>`: strictly increasing even when several are made within one millisecond. */
+function cursorClock(now: () => number): () => string {
+  let lastMs = 0;
+  return () => {
+    lastMs = Math.max(now(), lastMs + 1);
+    return `1.${lastMs.toString(36)}`;
+  };
+}
+
+/** A sentiment and a score that agrees with it: mostly positive, then neutral, then negative. */
+function pickSentiment(random: () => number): { sentiment: Sentiment; score: number } {
+  const roll = random();
+  const magnitude = 0.15 + random() * 0.85;
+  if (roll < 0.45) return { sentiment: 'positive', score: round(clampScore(magnitude), 2) };
+  if (roll < 0.75) return { sentiment: 'neutral', score: round(clampScore((random() - 0.5) * 0.3), 2) };
+  return { sentiment: 'negative', score: round(clampScore(-magnitude), 2) };
+}
+
+/** The lag of the first `degraded` heartbeat example, checked against its schema. */
+function degradedLag(examples: Examples): number {
+  for (const example of examples.get('heartbeat') ?? []) {
+    const checked = checkEventPayload('heartbeat', example.payload);
+    if (checked.ok && checked.value.status === 'degraded') return checked.value.lag_ms;
+  }
+  return DEGRADED_LAG_MS;
+}
+
 function createMockFeed(options: MockFeedOptions): MockFeed {
   const now = options.now ?? Date.now;
   const random = seededRandom(options.seed ?? 1);
   const { examples } = options;
   const itemExample = exampleOf(examples, 'new_item').payload;
-  const metrics = exampleOf(examples, 'metrics').payload;
   const openExample = exampleOf(examples, 'stream_open');
-  const aggregateExample = exampleOf(examples, 'sentiment_update').payload;
+  const tallies = createTallies(
+    exampleOf(examples, 'metrics').payload,
+    exampleOf(examples, 'sentiment_update').payload,
+    options.extraTickers ?? [],
+  );
   // Not used for values, but a broken example should stop the mock here, not on a timer later.
   exampleOf(examples, 'heartbeat');
   exampleOf(examples, 'reconnect');
+  exampleOf(examples, 'stream_closed');
   const retryMs = openExample.retry ?? openExample.payload.retry_ms;
-
-  const tickers = Object.keys(metrics.by_tag);
+  const { tickers } = tallies;
   if (tickers.length === 0) throw new ContractDriftError('the metrics example has no by_tag tickers to rotate over');
   const sources = [...new Set([itemExample.source ?? 'reuters', ...SOURCES_AFTER_EXAMPLE])];
 
-  // Per-ticker aggregates consistent with the metrics example: the sentiment_update example for
-  // its own ticker, the overall sentiment split scaled to each other ticker's count.
-  const aggregates = new Map<string, EventPayloads['sentiment_update']>();
-  for (const ticker of tickers) {
-    const total = metrics.by_tag[ticker] ?? 0;
-    if (ticker === aggregateExample.ticker) {
-      aggregates.set(ticker, { ...aggregateExample });
-      continue;
-    }
-    const share = metrics.total > 0 ? total / metrics.total : 0;
-    const positive = Math.round(metrics.positive * share);
-    const negative = Math.min(total - positive, Math.round(metrics.negative * share));
-    aggregates.set(ticker, {
-      ticker,
-      total,
-      positive,
-      neutral: total - positive - negative,
-      negative,
-      average_score: total > 0 ? round(((positive - negative) / total) * 0.6, 3) : null,
-      as_of: metrics.as_of,
-    });
-  }
-
-  // Cursors `1.<base36 ms>`: strictly increasing even when several are made within one millisecond.
-  let lastMs = 0;
-  const freshCursor = (): string => {
-    lastMs = Math.max(now(), lastMs + 1);
-    return `1.${lastMs.toString(36)}`;
-  };
+  const freshCursor = cursorClock(now);
   let cursor = freshCursor();
   let items = 0;
 
-  const event = <Name extends StreamEventName>(name: Name, id: string, payload: EventPayloads[Name]): MockEvent => ({
-    event: name,
-    id,
-    data: JSON.stringify(payload),
+  const reconnect = (reason: ReconnectReason, retry: number): MockEvent => ({
+    ...event('reconnect', cursor, { reason, retry_ms: retry }),
+    retry,
   });
-  const iso = (ms: number): string => new Date(ms).toISOString();
-
-  const pickSentiment = (): { sentiment: Sentiment; score: number } => {
-    const roll = random();
-    const magnitude = 0.15 + random() * 0.85;
-    if (roll < 0.45) return { sentiment: 'positive', score: round(clampScore(magnitude), 2) };
-    if (roll < 0.75) return { sentiment: 'neutral', score: round(clampScore((random() - 0.5) * 0.3), 2) };
-    return { sentiment: 'negative', score: round(clampScore(-magnitude), 2) };
-  };
 
   return {
     retryMs,
-    opening(outcome) {
-      const at = now();
+    degradedLagMs: degradedLag(examples),
+    opening(outcome, scope, snapshot) {
+      const open = event('stream_open', cursor, {
+        outcome,
+        retry_ms: retryMs,
+        heartbeat_interval_ms: options.heartbeatIntervalMs,
+        server_time: iso(now()),
+      });
+      if (!snapshot) return [open];
       return [
-        event('stream_open', cursor, {
-          outcome,
-          retry_ms: retryMs,
-          heartbeat_interval_ms: options.heartbeatIntervalMs,
-          server_time: iso(at),
-        }),
-        event('metrics', cursor, { ...metrics, by_tag: { ...metrics.by_tag } }),
-        ...[...aggregates.values()].map((aggregate) => event('sentiment_update', cursor, { ...aggregate })),
+        open,
+        event('metrics', cursor, tallies.metrics(scope)),
+        ...tallies.aggregates(scope).map((aggregate) => event('sentiment_update', cursor, aggregate)),
       ];
     },
     next() {
       items += 1;
       const at = now();
       const ticker = tickers[(items - 1) % tickers.length] ?? itemExample.ticker;
-      const { sentiment, score } = pickSentiment();
+      const { sentiment, score } = pickSentiment(random);
       const item: EventPayloads['new_item'] = {
         ...itemExample,
         item_id: `mock-${items}`,
@@ -196,43 +229,38 @@ function createMockFeed(options: MockFeedOptions): MockFeed {
         ingested_at: iso(at),
       };
       cursor = freshCursor();
-      const out = [event('new_item', cursor, item)];
-
-      metrics.total += 1;
-      metrics[sentiment] += 1;
-      metrics.by_tag[ticker] = (metrics.by_tag[ticker] ?? 0) + 1;
-      metrics.rate_last_hour += 1;
-      metrics.rate_last_24h += 1;
-      metrics.as_of = iso(at);
-      const aggregate = aggregates.get(ticker);
-      if (aggregate !== undefined) {
-        const previous = aggregate.average_score ?? score;
-        aggregate.total += 1;
-        aggregate[sentiment] += 1;
-        aggregate.average_score = round(clampScore((previous * (aggregate.total - 1) + score) / aggregate.total), 3);
-        aggregate.as_of = iso(at);
-        if (items % SENTIMENT_UPDATE_EVERY === 0) out.push(event('sentiment_update', cursor, { ...aggregate }));
-      }
-      if (items % METRICS_EVERY === 0)
-        out.push(event('metrics', cursor, { ...metrics, by_tag: { ...metrics.by_tag } }));
-      return out;
+      const aggregate = tallies.add(ticker, sentiment, score, iso(at));
+      return {
+        ticker,
+        item: event('new_item', cursor, item),
+        update: items % SENTIMENT_UPDATE_EVERY === 0 ? event('sentiment_update', cursor, aggregate) : undefined,
+        metrics: items % METRICS_EVERY === 0 ? event('metrics', cursor, tallies.metrics(undefined)) : undefined,
+      };
     },
-    heartbeat(connections) {
+    eventsFor(tick, scope) {
+      const update = tick.update === undefined ? [] : [tick.update];
+      if (scope === undefined) return [tick.item, ...update, ...(tick.metrics === undefined ? [] : [tick.metrics])];
+      if (!scope.has(tick.ticker)) return [];
+      // Every item of its tickers changes a configuration's metrics; the real server sends them on change.
+      return [tick.item, ...update, event('metrics', tick.item.id, tallies.metrics(scope))];
+    },
+    heartbeat(connections, health) {
       const at = now();
-      const lag = 100 + Math.floor(random() * 900);
+      const lastPollAt = health.status === 'ok' ? at - 100 - Math.floor(random() * 900) : health.lastPollAt;
       return event('heartbeat', cursor, {
         timestamp: iso(at),
         connections,
-        status: 'ok',
-        last_poll_at: iso(at - lag),
-        lag_ms: lag,
+        status: health.status,
+        last_poll_at: iso(lastPollAt),
+        lag_ms: Math.max(0, at - lastPollAt),
       });
     },
-    shutdown() {
-      return { ...event('reconnect', cursor, { reason: 'shutdown', retry_ms: retryMs }), retry: retryMs };
-    },
+    // ±50 % jitter, as the real server's, so that a fleet of clients does not come back in one wave.
+    reconnect: (reason) => reconnect(reason, Math.round(retryMs * (0.5 + random()))),
+    streamClosed: () => event('stream_closed', cursor, { reason: 'configuration_deleted' }),
+    shutdown: () => reconnect('shutdown', retryMs),
   };
 }
 
-export type { MockEvent, MockFeed, MockFeedOptions, ResumeOutcome };
+export type { MockEvent, MockFeed, MockFeedOptions, MockTick, ResumeOutcome, StoreHealth };
 export { assertOnContract, ContractDriftError, createMockFeed };

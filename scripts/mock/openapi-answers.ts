@@ -152,5 +152,5 @@ function loadStreamOperations(specPath: string): StreamOperation[] {
   return found;
 }
 
-export type { Credential, DocumentedResponse, StreamOperation, StreamOperationId };
-export { loadStreamOperations };
+export type { Credential, DocumentedResponse, Node, StreamOperation, StreamOperationId };
+export { isNode, loadStreamOperations, resolve };

@@ -4,20 +4,36 @@
  * query parameters `__code` and `__example` (what a browser's EventSource, which cannot set
  * headers, can send). Those `__` parameters are the mock's, not the API's: they are taken out of
  * the query before it is checked against the contract.
+ *
+ * The SSE mock adds its own preference in the same two forms, `scenario=<edge>` and
+ * `__scenario=<edge>`: a stream that plays one of the edges the real server sends (SCENARIOS).
  */
+import { clip } from './echo.ts';
+
+/**
+ * The edges a stream can be asked to play: `reconnect` (the server ends the stream on purpose and
+ * says when to come back), `stream_closed` (a configuration's stream ends for good: it was
+ * deleted) and `degraded` (the store is down: heartbeats say so, and nothing else arrives).
+ */
+const SCENARIOS = ['reconnect', 'stream_closed', 'degraded'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
 interface MockPreference {
   /** The status asked for; undefined: the normal answer. */
   readonly code?: number;
   /** The key of the response example asked for; undefined: the first. */
   readonly example?: string;
+  /** The edge a stream is to play; undefined: a plain stream. */
+  readonly scenario?: Scenario;
 }
 
 type PreferenceRead =
   { readonly ok: true; readonly value: MockPreference } | { readonly ok: false; readonly message: string };
 
 /** Prism's query-string form of the preferences (it also knows `__dynamic` and `__seed`). */
-const CONTROL_PARAMETERS = ['__code', '__example', '__dynamic', '__seed'] as const;
+const CONTROL_PARAMETERS = ['__code', '__example', '__dynamic', '__seed', '__scenario'] as const;
+
+const isScenario = (value: string): value is Scenario => (SCENARIOS as readonly string[]).includes(value);
 
 /** `a=1, b="x"; param` → { a: '1', b: 'x' } (parameters after `;` are ignored, as Prism does). */
 function preferences(header: string): Map<string, string> {
@@ -36,7 +52,7 @@ function preferences(header: string): Map<string, string> {
   return found;
 }
 
-/** The preference of a request: its `Prefer` header, else Prism's `__code`/`__example` query parameters. */
+/** The preference of a request: its `Prefer` header, else the `__code`/`__example`/`__scenario` query parameters. */
 function readPreference(header: string | string[] | undefined, query: URLSearchParams): PreferenceRead {
   const text = Array.isArray(header) ? header.join(', ') : header;
   const asked =
@@ -44,18 +60,28 @@ function readPreference(header: string | string[] | undefined, query: URLSearchP
       ? new Map([
           ['code', query.get('__code') ?? undefined],
           ['example', query.get('__example') ?? undefined],
+          ['scenario', query.get('__scenario') ?? undefined],
         ])
       : preferences(text);
   const code = asked.get('code');
   const example = asked.get('example');
+  const scenario = asked.get('scenario');
   if (code !== undefined && !/^\d{3}$/.test(code)) {
-    return { ok: false, message: `code: "${code.slice(0, 20)}" is not a three-digit status` };
+    return { ok: false, message: `code: "${clip(code, 20)}" is not a three-digit status` };
+  }
+  let played: Scenario | undefined;
+  if (scenario !== undefined && scenario !== '') {
+    if (!isScenario(scenario)) {
+      return { ok: false, message: `scenario: "${clip(scenario)}" is not one of ${SCENARIOS.join(', ')}` };
+    }
+    played = scenario;
   }
   return {
     ok: true,
     value: {
       ...(code === undefined ? {} : { code: Number(code) }),
       ...(example === undefined || example === '' ? {} : { example }),
+      ...(played === undefined ? {} : { scenario: played }),
     },
   };
 }
@@ -72,5 +98,5 @@ function apiQuery(query: URLSearchParams): Record<string, string | string[]> {
   );
 }
 
-export type { MockPreference, PreferenceRead };
-export { apiQuery, readPreference };
+export type { MockPreference, PreferenceRead, Scenario };
+export { apiQuery, readPreference, SCENARIOS };

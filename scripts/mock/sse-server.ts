@@ -4,31 +4,37 @@
  * with CORS open so a page on another origin can connect, and, given the REST mock's URL, the
  * dashboard itself at `/`, wired to both mocks (dashboard.ts):
  *
- *   GET /api/v2/stream                           globalStream
- *   GET /api/v2/configurations/{config_id}/stream configurationStream (any credentials, no ticker filter)
+ *   GET /api/v2/stream                            globalStream
+ *   GET /api/v2/configurations/{config_id}/stream configurationStream: the configurations of the
+ *                                                 listConfigurations example, each its own tickers
  *
  * A request is checked as the real server checks it, and `Prefer: code=<status>` asks for any
- * refusal the contract documents (stream-gate.ts). On connect: `retry:`, `stream_open` (`fresh`,
- * or `reset` when a Last-Event-ID is sent, since the mock keeps no history), `metrics`, one
- * `sentiment_update` per ticker; then a `new_item` every `intervalMs` with the occasional
- * `sentiment_update` and `metrics`, and a `heartbeat` every `heartbeatMs`. All connections share
- * one feed, like the real service. Every frame and every refusal is checked against the contract
- * before it is written; a drift stops the server through `onError`.
+ * refusal the contract documents (stream-gate.ts). A stream opens as the contract orders it:
+ * `retry:`, `stream_open` (`fresh`, or `reset` when a Last-Event-ID is sent, since the mock keeps
+ * no history), the snapshot (`metrics`, one `sentiment_update` per ticker), a `heartbeat`; then a
+ * `new_item` every `intervalMs` with the occasional `sentiment_update` and `metrics`, and a
+ * `heartbeat` every `heartbeatMs`. `Prefer: scenario=` plays an edge instead (streams.ts). All
+ * connections share one feed, like the real service.
+ *
+ * Every frame and every refusal is checked against the contract before it is written. Drift in
+ * the feed (the mock's own events) stops the server through `onError`; an answer to a request
+ * that fails the check is a 500 for that request alone, reported through `log`: no request can
+ * stop the mock.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ChannelKey } from '../../src/contract/index.ts';
 import { PROBLEM_TYPES } from '../../src/http/problem-types.ts';
 import { API_SECURITY_HEADERS } from '../../src/http/security-headers.ts';
 import { SSE_HEADERS } from '../../src/stream/constants.ts';
-import { frameEvent, frameRetry } from '../../src/stream/frame.ts';
 import { repoRoot } from '../docs/tool-env.ts';
+import { loadKnownConfigurations } from './configurations.ts';
 import { createDashboardHandler, type DashboardHandler } from './dashboard.ts';
 import { loadMessageExamples } from './examples.ts';
-import { assertOnContract, createMockFeed, type MockEvent } from './feed.ts';
+import { createMockFeed } from './feed.ts';
 import { CORS, PREFLIGHT, problemAnswer, sendAnswer } from './http-answers.ts';
-import { createStreamGate } from './stream-gate.ts';
+import { createStreamGate, type StreamDecision, type StreamGate } from './stream-gate.ts';
+import { createStreams, type MockStreams, type StreamRequest } from './streams.ts';
 
 interface MockSseServerOptions {
   /** Default 4011; 0 picks a free port. */
@@ -52,6 +58,8 @@ interface MockSseServerOptions {
    * has already stopped streaming. Default: rethrow, which crashes the process.
    */
   readonly onError?: (error: Error) => void;
+  /** Where a request that the mock failed to answer well is reported (default: stderr). */
+  readonly log?: (line: string) => void;
 }
 
 interface MockSseServer {
@@ -64,9 +72,6 @@ interface MockSseServer {
   close(): Promise<void>;
 }
 
-/** Both channels carry every event the mock sends, so each frame must be valid on both. */
-const CHANNELS: readonly ChannelKey[] = ['globalStream', 'configurationStream'];
-
 /** Unread output past this closes the connection; the real service's limit (MAX_QUEUED_BYTES) is the same size. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -78,6 +83,8 @@ const rethrow = (error: Error): void => {
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
+type Opened = Extract<StreamDecision, { kind: 'stream' }>;
+
 async function startMockSseServer(options: MockSseServerOptions = {}): Promise<MockSseServer> {
   const intervalMs = options.intervalMs ?? 1000;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -86,103 +93,59 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
     throw new Error(`heartbeatMs must be an integer in [1000, 60000] (the contract's range), got ${heartbeatMs}`);
   }
   const onError = options.onError ?? rethrow;
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const openapiSpec = options.openapiSpecPath ?? join(repoRoot, 'specs/openapi.yaml');
+  const configurations = loadKnownConfigurations(openapiSpec);
   const feed = createMockFeed({
     examples: loadMessageExamples(options.specPath ?? join(repoRoot, 'specs/asyncapi.yaml')),
     heartbeatIntervalMs: heartbeatMs,
+    extraTickers: [...configurations.values()].flatMap((configuration) => [...configuration.tickers]),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
-  // Fail at start-up rather than on the first connection.
-  for (const event of feed.opening('fresh')) for (const channel of CHANNELS) assertOnContract(event, channel);
-  const gate = createStreamGate(options.openapiSpecPath ?? join(repoRoot, 'specs/openapi.yaml'));
+  const gate = createStreamGate(openapiSpec, configurations);
   let dashboard: DashboardHandler | undefined;
-
-  const clients = new Set<ServerResponse>();
   let failed = false;
 
-  /** The frames of `events`, each checked against the contract first. */
-  const framesOf = (events: readonly MockEvent[]): string => {
-    let out = '';
-    for (const event of events) {
-      for (const channel of CHANNELS) assertOnContract(event, channel);
-      out += frameEvent(event);
-    }
-    return out;
-  };
-
   const fail = (error: unknown): void => {
+    if (failed) return;
     failed = true;
     clearInterval(itemTimer);
     clearInterval(heartbeatTimer);
-    for (const client of clients) client.destroy();
-    clients.clear();
+    streams.closeAll(undefined);
     onError(asError(error));
   };
-
-  const broadcast = (events: () => MockEvent[]): void => {
+  const streams: MockStreams = createStreams({
+    feed,
+    edgeAfterMs: intervalMs,
+    maxBufferedBytes: MAX_BUFFERED_BYTES,
+    fail,
+  });
+  // Fail at start-up rather than on the first connection.
+  for (const configuration of [undefined, ...configurations.values()]) {
+    streams.opening(requestOf(undefined, configuration?.configId, configuration?.tickers, 'fresh'));
+  }
+  const everyStream = (send: () => void): void => {
     if (failed) return;
     try {
-      const text = framesOf(events());
-      for (const client of clients) {
-        // A client that stopped reading (a paused tab, a stuck proxy) must not grow memory without bound.
-        if (!client.write(text) && client.writableLength > MAX_BUFFERED_BYTES) client.destroy();
-      }
+      send();
     } catch (error) {
       fail(error);
     }
   };
-
   const itemTimer = setInterval(() => {
-    broadcast(() => feed.next());
+    everyStream(() => {
+      streams.tick();
+    });
   }, intervalMs);
   const heartbeatTimer = setInterval(() => {
-    broadcast(() => [feed.heartbeat(clients.size)]);
+    everyStream(() => {
+      streams.heartbeat();
+    });
   }, heartbeatMs);
 
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://mock.invalid');
-    const method = request.method ?? 'GET';
-    if (!url.pathname.startsWith('/api/') && dashboard !== undefined) {
-      dashboard(request, response);
-      return;
-    }
-    if (method === 'OPTIONS') {
-      response.writeHead(204, PREFLIGHT);
-      response.end();
-      return;
-    }
-    const decision = gate.decide(method, url, request.headers);
-    if (decision.kind === 'refuse') {
-      sendAnswer(response, method, decision.operationId, decision, fail);
-      return;
-    }
-    if (failed) {
-      const detail = 'The mock stopped: its events broke the contract.';
-      sendAnswer(response, method, undefined, problemAnswer(PROBLEM_TYPES.internal, detail), fail);
-      return;
-    }
-    let opening: string;
-    try {
-      const outcome = decision.lastEventId === undefined ? 'fresh' : 'reset';
-      opening = frameRetry(feed.retryMs) + framesOf(feed.opening(outcome));
-    } catch (error) {
-      const detail = 'The mock events broke the contract.';
-      sendAnswer(response, method, undefined, problemAnswer(PROBLEM_TYPES.internal, detail), fail);
-      fail(error);
-      return;
-    }
-    request.socket.setNoDelay(true);
-    response.writeHead(200, { ...API_SECURITY_HEADERS, ...SSE_HEADERS, ...CORS });
-    if (method === 'HEAD') {
-      response.end();
-      return;
-    }
-    response.write(opening);
-    clients.add(response);
-    response.once('close', () => {
-      clients.delete(response);
-    });
-  });
-
+  const server = createServer(
+    requestHandler({ gate, streams, fail, failed: () => failed, log, dashboard: () => dashboard }),
+  );
   await new Promise<void>((listening, rejectListen) => {
     server.once('error', (error) => {
       clearInterval(itemTimer);
@@ -209,20 +172,106 @@ async function startMockSseServer(options: MockSseServerOptions = {}): Promise<M
       (closing ??= new Promise<void>((closed) => {
         clearInterval(itemTimer);
         clearInterval(heartbeatTimer);
-        let goodbye = '';
         try {
-          if (!failed) goodbye = framesOf([feed.shutdown()]);
+          streams.closeAll(failed ? undefined : feed.shutdown());
         } catch (error) {
+          streams.closeAll(undefined);
           onError(asError(error));
         }
-        for (const client of clients) client.end(goodbye);
-        clients.clear();
         server.close(() => {
           closed();
         });
         server.closeAllConnections();
       })),
   };
+}
+
+interface HandlerContext {
+  readonly gate: StreamGate;
+  readonly streams: MockStreams;
+  /** Contract drift in the mock's own events: the server stops streaming. */
+  readonly fail: (error: unknown) => void;
+  readonly failed: () => boolean;
+  readonly log: (line: string) => void;
+  readonly dashboard: () => DashboardHandler | undefined;
+}
+
+/**
+ * Answers one request: the dashboard, a preflight, a refusal or a stream. Whatever a request
+ * does, it is answered and the server goes on serving the others: an answer that would break the
+ * contract goes out as a 500 and is reported, and so does a request that throws.
+ */
+function requestHandler(context: HandlerContext): (request: IncomingMessage, response: ServerResponse) => void {
+  const { gate, streams, log } = context;
+  const reportDrift = (error: Error): void => {
+    log(`mock SSE server: answered 500 instead of an answer that breaks the contract: ${error.message}`);
+  };
+  const internal = (response: ServerResponse, method: string, detail?: string): void => {
+    sendAnswer(response, method, undefined, problemAnswer(PROBLEM_TYPES.internal, detail), reportDrift);
+  };
+
+  const openStream = (request: IncomingMessage, response: ServerResponse, method: string, decision: Opened): void => {
+    const { configuration, lastEventId, scenario } = decision;
+    const outcome = lastEventId === undefined ? 'fresh' : 'reset';
+    const stream = requestOf(scenario, configuration?.configId, configuration?.tickers, outcome);
+    let opening: ReturnType<MockStreams['opening']>;
+    try {
+      opening = streams.opening(stream);
+    } catch (error) {
+      internal(response, method, 'The mock events broke the contract.');
+      context.fail(error);
+      return;
+    }
+    request.socket.setNoDelay(true);
+    response.writeHead(200, { ...API_SECURITY_HEADERS, ...SSE_HEADERS, ...CORS });
+    if (method === 'HEAD') {
+      response.end();
+      return;
+    }
+    response.write(opening.text);
+    streams.attach(response, stream, opening.health);
+  };
+
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    const url = new URL(request.url ?? '/', 'http://mock.invalid');
+    const method = request.method ?? 'GET';
+    const dashboard = context.dashboard();
+    if (!url.pathname.startsWith('/api/') && dashboard !== undefined) {
+      dashboard(request, response);
+      return;
+    }
+    if (method === 'OPTIONS') {
+      response.writeHead(204, PREFLIGHT);
+      response.end();
+      return;
+    }
+    const decision = gate.decide(method, url, request.headers);
+    if (decision.kind === 'refuse') sendAnswer(response, method, decision.operationId, decision, reportDrift);
+    else if (context.failed()) internal(response, method, 'The mock stopped: its events broke the contract.');
+    else openStream(request, response, method, decision);
+  };
+
+  return (request, response) => {
+    try {
+      handle(request, response);
+    } catch (error) {
+      log(`mock SSE server: ${request.method ?? '?'} request failed: ${asError(error).message}`);
+      if (response.headersSent) response.destroy();
+      else internal(response, request.method ?? 'GET');
+    }
+  };
+}
+
+/** The stream a decision opens: its channel and view (global, or one configuration's tickers). */
+function requestOf(
+  scenario: StreamRequest['scenario'],
+  configId: string | undefined,
+  tickers: ReadonlySet<string> | undefined,
+  outcome: StreamRequest['outcome'],
+): StreamRequest {
+  return configId === undefined
+    ? { channel: 'globalStream', view: 'global', scope: undefined, outcome, scenario }
+    : { channel: 'configurationStream', view: configId, scope: tickers, outcome, scenario };
 }
 
 export type { MockSseServer, MockSseServerOptions };

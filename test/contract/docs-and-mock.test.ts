@@ -15,6 +15,8 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocs, type DocsBuild } from '../../scripts/docs/build.ts';
 import { inlineMarkdownToHtml, readOverview } from '../../scripts/docs/index-page.ts';
+import { fixAsyncApiLayout } from '../../scripts/docs/page-fixes.ts';
+import { withoutTraitTags } from '../../scripts/docs/staged-spec.ts';
 import { assertNoRemoteResources, findRemoteResources, RemoteResourceError } from '../../scripts/docs/remote-check.ts';
 import { startPrismMock } from '../../scripts/mock/prism.ts';
 import { type MockSseServer, startMockSseServer } from '../../scripts/mock/sse-server.ts';
@@ -190,6 +192,20 @@ describe('npm run docs', () => {
     expect(inlineMarkdownToHtml(readOverview(readme))).toBe(
       'A &lt;b&gt;fast&lt;/b&gt; API over <code>a&lt;b&gt;</code> and <strong>SSE</strong>, wrapped.',
     );
+  });
+
+  it('renders trait tags as ordinary ones, so that Redoc lists the operations they mark', () => {
+    const spec = 'tags:\n  - name: sse\n    x-traitTag: true\n    description: Marks two.\n  - name: items\n';
+    const staged = withoutTraitTags(spec, 'spec.yaml');
+    expect(staged.tags).toEqual(['sse']);
+    expect(parse(staged.text)).toEqual({ tags: [{ name: 'sse', description: 'Marks two.' }, { name: 'items' }] });
+  });
+
+  it('moves the AsyncAPI layout switch to 1024 px, and stops the build if the template no longer has it', () => {
+    expect(fixAsyncApiLayout('a(function(){var e=t<=1536?"container:xl":"container:base"})', 'ui.js')).toBe(
+      'a(function(){var e=t<1024?"container:xl":"container:base"})',
+    );
+    expect(() => fixAsyncApiLayout('var e=t<=1280?"wide":"narrow"', 'ui.js')).toThrow(/layout switch/);
   });
 
   let outDir: string;

@@ -5,6 +5,11 @@
  * reads the files; this one sees what the pages really fetch once their scripts have run (Redoc
  * once fetched its logo from a CDN that way). It also follows every in-page link (`href="#…"`) to
  * its target, and checks that the AsyncAPI page names each message by its SSE event name.
+ *
+ * Then what a reader sees at 1280 px, a common laptop width: the AsyncAPI page in its desktop
+ * layout (it used to fold its sidebar behind a menu button below 1536 px), the `sse` section of
+ * the REST reference listing the two operations it says it marks (it listed none), and code spans
+ * shown as code on both references, never as text between backticks.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,9 +17,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocs, SITE } from '../../scripts/docs/build.ts';
+import { CODE_SPAN_CLASS } from '../../scripts/docs/page-fixes.ts';
 import { findRemoteResources } from '../../scripts/docs/remote-check.ts';
 import { StreamEventNames } from '../../src/contract/index.ts';
 import { launchBrowser } from './browser.ts';
@@ -28,6 +34,8 @@ const PAGES = [
 
 /** After the content is there: lazy work (an image after mount, a late fetch) gets this long to show up. */
 const SETTLE_MS = 1500;
+/** A laptop's window: the width the reader checks below are made at. */
+const LAPTOP = { width: 1280, height: 900 } as const;
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -136,16 +144,36 @@ describe.each([
   });
 });
 
-it('the AsyncAPI page links every message from its sidebar and names each by its SSE event at the top', async () => {
-  // Wide enough for the template's sidebar (narrower windows fold it behind a menu button).
-  const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1600, height: 1000 } });
+/** A page of the site (`path`, with any `#fragment`) from disk at 1280 px, every request elsewhere blocked. */
+async function atLaptopWidth(
+  path: string,
+  ready: string,
+  use: (page: Page, pageErrors: readonly string[]) => Promise<void>,
+): Promise<void> {
+  const context = await browser.newContext({ serviceWorkers: 'block', viewport: LAPTOP });
   try {
     await context.route('**/*', (route) =>
       isLocalFile(route.request().url()) ? route.continue() : route.abort('blockedbyclient'),
     );
     const page = await context.newPage();
-    await page.goto(pathToFileURL(join(outDir, SITE.asyncapi)).href);
-    await page.locator('#messages li[id^="message-"]').first().waitFor({ timeout: 20_000 });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const [file = path, hash] = path.split('#');
+    await page.goto(`${pathToFileURL(join(outDir, file)).href}${hash === undefined ? '' : `#${hash}`}`);
+    await page.locator(ready).first().waitFor({ timeout: 20_000 });
+    await use(page, pageErrors);
+  } finally {
+    await context.close();
+  }
+}
+
+it('the AsyncAPI page at 1280 px: the desktop layout, every message linked from its sidebar and named by its SSE event', async () => {
+  await atLaptopWidth(SITE.asyncapi, '#messages li[id^="message-"]', async (page) => {
+    // The desktop layout: the sidebar beside the content, no menu button folding it away.
+    await expect
+      .poll(() => page.evaluate<string>(`getComputedStyle(document.querySelector('.sidebar')).display`))
+      .not.toBe('none');
+    expect(await page.locator('.burger-menu').isVisible()).toBe(false);
     for (const event of Object.values(StreamEventNames)) {
       const link = page.locator(`a[href="#message-${event}"]`);
       expect(await link.count(), `sidebar link to ${event}`).toBe(1);
@@ -162,11 +190,50 @@ it('the AsyncAPI page links every message from its sidebar and names each by its
         `document.getElementById('message-${event}').getBoundingClientRect().top`,
       );
       expect(top).toBeGreaterThanOrEqual(-1);
-      expect(top).toBeLessThan(1000);
+      expect(top).toBeLessThan(LAPTOP.height);
     }
-  } finally {
-    await context.close();
+  });
+});
+
+it('the REST reference lists under the sse tag the two stream operations its text says it marks', async () => {
+  await atLaptopWidth(`${SITE.openapi}#/sse`, '[id="sse"]', async (page, pageErrors) => {
+    const section = page.locator('[id="sse"]').first();
+    await expect.poll(() => section.innerText(), { timeout: 10_000 }).toMatch(/Marks the two operations/);
+    const operations = await section.innerText();
+    expect(operations).toMatch(/GET\s+\/api\/v2\/stream\b/);
+    expect(operations).toMatch(/GET\s+\/api\/v2\/configurations\/\{config_id\}\/stream\b/);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** Text the page shows between backticks (outside code), and code drawn with backticks around it. */
+const BACKTICKS_SHOWN = `(() => {
+  const shown = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!/\`[^\`\\n]+\`/.test(node.data) || parent.closest('code, pre, script, style, textarea') !== null) continue;
+    if (parent.getClientRects().length > 0) shown.push(node.data.trim().slice(0, 120));
   }
+  for (const code of document.querySelectorAll('code')) {
+    for (const pseudo of ['::before', '::after']) {
+      if (getComputedStyle(code, pseudo).content.includes('\`')) shown.push(pseudo + ' of <code>' + code.textContent.slice(0, 60));
+    }
+  }
+  return shown;
+})()`;
+
+it.each([
+  { path: SITE.openapi, ready: '[data-testid="server-panel-item-name"]', code: 'npm start' },
+  { path: SITE.asyncapi, ready: '#messages li[id^="message-"]', code: 'GET /api/v2/stream' },
+])('$path shows code spans as code, with no backticks around them', async ({ path, ready, code }) => {
+  await atLaptopWidth(path, ready, async (page, pageErrors) => {
+    await page.waitForTimeout(SETTLE_MS);
+    await expect.poll(() => page.evaluate<string[]>(BACKTICKS_SHOWN), { timeout: 10_000 }).toEqual([]);
+    // Among them a span the tool printed as plain text (a server's description, an operation's summary).
+    expect(await page.locator(`code.${CODE_SPAN_CLASS}`, { hasText: code }).count()).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
 });
 
 it("the build's file check also catches an asset URL that a script sets at runtime", () => {

@@ -33,7 +33,7 @@ async function start(env: Record<string, string> = {}, options: { maxQueuedBytes
 }
 
 beforeEach(async () => {
-  dynalite = await startEmbeddedDynalite();
+  dynalite = await startEmbeddedDynalite({ access: 'any-local-process' });
   proxy = await startStoreProxy(dynalite.endpoint);
 });
 afterEach(async () => {
