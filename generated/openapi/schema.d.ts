@@ -451,7 +451,7 @@ export interface components {
         HistoryBucketSize: "5m" | "1h";
         /**
          * Cursor
-         * @description An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.
+         * @description An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Each SSE event has an id of its own; resuming from any of them continues right after that event. Clients must not parse it; the characters are restricted so that it can never break SSE framing.
          * @example 1.mhx3k9q0.Qm9vYW
          */
         Cursor: string;

@@ -340,7 +340,7 @@ return errors === 0;
 }
 validate60.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema26 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
+const schema26 = {"title":"Cursor","description":"An opaque, versioned position in the stored item feed. Every SSE event carries one as its `id`, and REST answers carry one as `cursor`. Pass it back as `Last-Event-ID` / `last_event_id` to resume a stream, or as `after` to fetch what came later. It is valid on any instance and across restarts for the item retention (7 days by default). Each SSE event has an id of its own; resuming from any of them continues right after that event. Clients must not parse it; the characters are restricted so that it can never break SSE framing.","type":"string","minLength":1,"maxLength":1024,"examples":["1.mhx3k9q0.Qm9vYW"],"if":{"maxLength":1024},"then":{"pattern":"^[A-Za-z0-9._~-]+$"}};
 const pattern5 = new RegExp("^[A-Za-z0-9._~-]+$", "u");
 
 function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){

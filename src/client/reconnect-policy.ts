@@ -12,8 +12,12 @@
  * - anything else is a failure: backoff with full jitter, and at least what the server asked for
  *   (`Retry-After`, or the hint), every delay clamped into [MIN_DELAY_MS, MAX_DELAY_MS].
  */
-import { type BackoffPolicy, backoffDelay } from './backoff.ts';
-import { clampDelay } from './limits.ts';
+import {
+  type BackoffPolicy,
+  backoffDelay,
+  clampDelay,
+  isHealthy,
+} from '../dashboard/shared/reconnect-policy.js';
 import type { ConnectionEnd } from './sse-connection.ts';
 
 type CloseReason = 'closed' | 'stream_closed' | 'refused' | 'gave_up';
@@ -76,7 +80,7 @@ function decide(
   session.hintMs = undefined;
   if (closing.aborted) return { reason: 'closed' };
   if (session.streamClosed) return { reason: 'stream_closed' };
-  const healthy = lived >= session.heartbeatMs;
+  const healthy = isHealthy(lived, session.heartbeatMs);
   if (healthy) session.failures = 0;
   if (hint !== undefined && healthy) return { delayMs: clampDelay(hint), cause: 'reconnect', failures: 0 };
   if (end.kind === 'refused' && isFinalRefusal(end.status)) return { reason: 'refused', status: end.status };

@@ -13,7 +13,7 @@
  * ends as `too_large`), and of a refusal's body only its first MAX_REFUSAL_BODY_BYTES.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { retryAfterMs } from './backoff.ts';
+import { retryAfterMs } from './retry-after.ts';
 import { MAX_EVENT_CHARS, MAX_REFUSAL_BODY_BYTES } from './limits.ts';
 
 interface ConnectionRequest {

@@ -21,8 +21,7 @@
  */
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { EventPayloads } from '../../generated/events.ts';
-import type { BackoffPolicy } from './backoff.ts';
-import { clampHeartbeat, silenceTimeoutMs } from './limits.ts';
+import { type BackoffPolicy, clampHeartbeat, silenceTimeoutMs } from '../dashboard/shared/reconnect-policy.js';
 import { type CloseReason, decide, type Session, type StreamClosure, type WaitCause } from './reconnect-policy.ts';
 import { type ConnectionEnd, runConnection } from './sse-connection.ts';
 import { StreamLimitError, StreamRefusedError } from './stream-errors.ts';

@@ -9,10 +9,11 @@ const settings = Object.freeze({
   restBaseUrl: '',
   streamBaseUrl: '',
   backoffBaseMs: 500,
-  backoffCapMs: 10_000,
+  // With the background retry, a page is back within about 5 s of the network, however long it was gone.
+  backoffCapMs: 5000,
   maxRetries: 5,
   pollIntervalMs: 2000,
-  backgroundRetryMs: 10_000,
+  backgroundRetryMs: 5000,
   maxItems: 100,
   requestTimeoutMs: 5000,
   // The sentiment chart refetches its history at most this often while items arrive.

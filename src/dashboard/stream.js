@@ -1,16 +1,20 @@
 // One reconnecting SSE stream, used by the global view and the configuration view.
 //
 // A native EventSource gives up for good on any non-200 answer, so the page owns reconnection: on
-// error the EventSource is closed and re-created with exponential backoff and full jitter,
-// resuming from the last event id. A `reconnect` event (the server ends the stream on purpose:
-// deadline, shutdown) is honoured after its `retry_ms` and is not a failure. No event at all for
-// three heartbeat intervals counts as a dead stream, whatever TCP says. After `maxRetries`
-// failures the stream either falls back (the global view polls REST, and the stream keeps being
-// retried in the background) or gives up (the configuration view).
+// error the EventSource is closed and re-created, resuming from the last event id. The rules are
+// tickerpulse/client's too, from one module (shared/reconnect-policy.js): exponential backoff
+// with full jitter, every wait within [250 ms, 10 min]; a `reconnect` event (the server ends the
+// stream on purpose: deadline, shutdown) is honoured after its `retry_ms` and is not a failure
+// if the stream was healthy (open for one heartbeat interval; only then do failures count from
+// zero again); no event at all for two heartbeat intervals plus 3 s counts as a dead stream,
+// whatever TCP says. After `maxRetries` failures the stream either falls back (the global view
+// polls REST, and the stream keeps being retried in the background) or gives up (the
+// configuration view).
 /* global EventSource */
 
 import { isCursor, parseJson } from './contract.js';
 import { settings } from './settings.js';
+import { backoffDelay, clampDelay, clampHeartbeat, isHealthy, silenceTimeoutMs } from './shared/reconnect-policy.js';
 
 /** @typedef {import('./contract.js').EventName} EventName */
 /** @typedef {import('./contract.js').JsonObject} JsonObject */
@@ -23,14 +27,11 @@ import { settings } from './settings.js';
  */
 /** @typedef {ReturnType<typeof createReconnectingStream>} ReconnectingStream */
 
-/** Full-jitter exponential backoff: uniform in [0, min(cap, base · 2^(attempt-1))). @param {number} attempt */
-const backoff = (attempt) =>
-  Math.random() * Math.min(settings.backoffCapMs, settings.backoffBaseMs * 2 ** Math.max(0, Math.min(attempt, 6) - 1));
+/** The wait after `failures` failures in a row, with the page's base and cap. @param {number} failures */
+const backoff = (failures) => backoffDelay({ baseMs: settings.backoffBaseMs, capMs: settings.backoffCapMs }, failures);
 
-/** @param {unknown} ms @returns {ms is number} */
-const validHeartbeat = (ms) => Number.isSafeInteger(ms) && /** @type {number} */ (ms) >= 1000;
-/** @param {unknown} ms @returns {ms is number} */
-const validRetry = (ms) => Number.isSafeInteger(ms) && /** @type {number} */ (ms) >= 0;
+/** A number the server sent, or undefined for anything else. @param {unknown} value */
+const numberOr = (value) => (typeof value === 'number' ? value : undefined);
 
 /**
  * @typedef {object} StreamOptions
@@ -63,19 +64,25 @@ function createTimer() {
 }
 
 /**
- * Calls `onSilence` when nothing arrived for three heartbeat intervals since the last arm().
+ * Calls `onSilence` when nothing arrived for two heartbeat intervals plus the grace since the
+ * last arm().
  * @param {() => void} onSilence
  */
 function createWatchdog(onSilence) {
   let heartbeatMs = 30_000;
   const timer = createTimer();
   return {
-    /** The interval stream_open announced (at least a second; otherwise the last one stands). @param {unknown} ms */
+    /** The interval stream_open announced, clamped into the contract's range; the last one stands for anything else. */
+    get heartbeatMs() {
+      return heartbeatMs;
+    },
+    /** @param {unknown} ms */
     heartbeat(ms) {
-      if (validHeartbeat(ms)) heartbeatMs = ms;
+      const announced = numberOr(ms);
+      if (announced !== undefined) heartbeatMs = clampHeartbeat(announced);
     },
     arm() {
-      timer.after(heartbeatMs * 3, onSilence);
+      timer.after(silenceTimeoutMs(heartbeatMs), onSilence);
     },
     disarm() {
       timer.cancel();
@@ -104,15 +111,46 @@ function createFallbackSwitch(fallback) {
   };
 }
 
+/**
+ * How long the live stream has been open, measured from its stream_open.
+ * @param {{ readonly heartbeatMs: number }} watchdog  the interval it announced
+ */
+function createStreamLife(watchdog) {
+  let /** @type {number | undefined} */ openedAt;
+  return {
+    opened() {
+      openedAt = performance.now();
+    },
+    /** Whether the stream, if any, lived one heartbeat interval (then failures count from zero); forgets it. */
+    endHealthy() {
+      const openFor = openedAt === undefined ? 0 : performance.now() - openedAt;
+      openedAt = undefined;
+      return isHealthy(openFor, watchdog.heartbeatMs);
+    },
+  };
+}
+
+/**
+ * Listens to each of `names` once, and to errors.
+ * @param {EventSource} es
+ * @param {string[]} names
+ * @param {(es: EventSource, name: EventName, event: MessageEvent) => void} onEvent
+ * @param {() => void} onError
+ */
+function listen(es, names, onEvent, onError) {
+  for (const name of new Set(/** @type {EventName[]} */ (names)))
+    es.addEventListener(name, (event) => onEvent(es, name, event));
+  es.addEventListener('error', onError);
+}
+
 /** @param {StreamOptions} options */
 function createReconnectingStream(options) {
   const maxRetries = options.maxRetries ?? settings.maxRetries;
   const fallback = createFallbackSwitch(options.fallback);
-  const watchdog = createWatchdog(() => {
-    if (source !== undefined) void failed();
-  });
+  const watchdog = createWatchdog(() => void (source === undefined || failed()));
   const retry = createTimer();
   const retryIn = (/** @type {number} */ ms) => retry.after(ms, open);
+  const life = createStreamLife(watchdog);
   // The cursor to resume after, the live EventSource, failures in a row, closed for good.
   let /** @type {string | undefined} */ lastEventId, /** @type {EventSource | undefined} */ source;
   let [failures, closed] = [0, false];
@@ -126,36 +164,36 @@ function createReconnectingStream(options) {
   function opened(/** @type {Unchecked<StreamOpenPayload>} */ data) {
     watchdog.heartbeat(data.heartbeat_interval_ms);
     watchdog.arm();
-    failures = 0;
+    life.opened();
     fallback.stop();
     options.onStatus('Connected', '');
     if (data.outcome === 'reset') options.onReset?.();
   }
 
   function reconnectAsked(/** @type {Unchecked<ReconnectPayload>} */ data) {
+    const hint = clampDelay(numberOr(data.retry_ms) ?? settings.backoffBaseMs);
+    // Asked before the stream was healthy, it is one more failure: the wait grows, at least the hint.
+    const healthy = life.endHealthy();
+    failures = healthy ? 0 : failures + 1;
     drop();
     if (fallback.active) return retryIn(settings.backgroundRetryMs);
     options.onStatus('Reconnecting', 'the server asked to reconnect');
-    retryIn(Math.min(validRetry(data.retry_ms) ? data.retry_ms : settings.backoffBaseMs, settings.backoffCapMs));
+    retryIn(healthy ? hint : Math.max(hint, backoff(failures)));
   }
 
+  /** The connection failed: one more failure in a row (after a healthy stream, the first). */
   async function failed() {
     const url = options.url(lastEventId);
+    if (life.endHealthy()) failures = 0;
     drop();
     failures += 1;
     const exhausted = () => failures >= maxRetries || fallback.active;
     if (!exhausted()) options.onStatus('Reconnecting', `attempt ${failures} of ${maxRetries}`);
-    if (options.diagnose !== undefined) {
-      const verdict = await options.diagnose(failures, url);
-      if (closed) return;
-      if (verdict === 'stop') return close();
-      if (verdict === 'now') return open();
-    }
+    const verdict = (await options.diagnose?.(failures, url)) ?? 'retry';
+    if (closed) return;
+    if (verdict !== 'retry') return verdict === 'stop' ? close() : open();
     if (!exhausted()) return retryIn(backoff(failures));
-    if (options.fallback === undefined) {
-      close();
-      return options.onGiveUp?.();
-    }
+    if (options.fallback === undefined) return void (close(), options.onGiveUp?.());
     fallback.start();
     retryIn(settings.backgroundRetryMs);
   }
@@ -179,9 +217,7 @@ function createReconnectingStream(options) {
     drop();
     const es = new EventSource(options.url(lastEventId));
     source = es;
-    for (const name of new Set(/** @type {EventName[]} */ ([...Object.keys(builtIn), ...Object.keys(options.on)])))
-      es.addEventListener(name, (event) => received(es, name, event));
-    es.addEventListener('error', () => {
+    listen(es, [...Object.keys(builtIn), ...Object.keys(options.on)], received, () => {
       if (source === es && !closed) void failed();
     });
   }
@@ -206,4 +242,4 @@ function createReconnectingStream(options) {
   };
 }
 
-export { backoff, createReconnectingStream };
+export { createReconnectingStream };

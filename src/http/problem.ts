@@ -59,6 +59,7 @@ const RETRYABLE_STORE_ERRORS: ReadonlySet<string> = new Set([
   'ServiceUnavailableException',
   'TimeoutError',
   'StoreBusyError',
+  'StreamNotReadyError',
 ]);
 const NETWORK_ERRORS: ReadonlySet<string> = new Set([
   'ECONNREFUSED',

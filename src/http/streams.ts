@@ -9,7 +9,8 @@
  *
  * Everything that can fail is checked before the first byte, so a refusal is a normal
  * problem+json answer: query parameters (400), Accept (406), credentials or stream token (401),
- * the configuration (404), capacity (503 + Retry-After). Only then do the SSE headers go out.
+ * the configuration (404), capacity or a feed not read yet (503 + Retry-After). Only then do the
+ * SSE headers go out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamTokens } from '../auth/index.ts';
@@ -53,7 +54,7 @@ interface StreamRouteDeps {
   readonly streamTokens: StreamTokens;
   readonly metrics: StreamMetrics;
   readonly logger: Logger;
-  /** Seconds a client refused at capacity should wait. */
+  /** Seconds a client refused at capacity (or before the feed could be read) should wait. */
   readonly retryAfterSeconds: number;
   readonly heartbeatIntervalMs: number;
 }
@@ -144,9 +145,18 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
     );
   };
 
-  /** Opens an authorized stream: capacity (503), the SSE headers, then the engine takes over. */
+  const refuseNotReady = () => {
+    deps.logger.warn('stream refused: the feed head is not known yet');
+    return new ServiceUnavailableError(
+      'Streams start once the feed can be read; try again shortly.',
+      deps.retryAfterSeconds,
+    );
+  };
+
+  /** Opens an authorized stream: capacity and readiness (503), the SSE headers, then the engine. */
   const open = (req: IncomingMessage, res: ServerResponse, access: StreamAccess): void => {
     if (!deps.hub.hasCapacity()) throw refuseAtCapacity();
+    if (!deps.hub.isReady()) throw refuseNotReady();
     // No flushHeaders(): the headers go out with the opening frames, in one write (one packet)
     // instead of two; the opening follows at once (or after the first snapshot of a new view).
     res.writeHead(200, STREAM_HEADERS);

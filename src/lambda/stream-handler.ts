@@ -132,19 +132,20 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
     logger = rt.logger;
     rt.logger.addContext(context);
     const access = await streamAccess(rt, request);
-    const stream = respond(200, { ...SSE_HEADERS });
     // The runtime sends the prelude (status, headers) with the first write only, and HEAD has
     // no body: an empty write sends it.
     if (method === 'HEAD') {
-      stream.write('');
+      respond(200, { ...SSE_HEADERS }).write('');
       return;
     }
+    // The 200 goes out only once the stream can start: a feed that cannot be read yet is a 503.
     await runStreamUntilDeadline({
       store: rt.store,
       config: rt.config,
       metrics,
       logger: rt.logger,
-      request: { sink: lambdaSink(stream, rt.config.streamFlushPaddingBytes), ...access },
+      request: access,
+      openSink: () => lambdaSink(respond(200, { ...SSE_HEADERS }), rt.config.streamFlushPaddingBytes),
       remainingMs: context.getRemainingTimeInMillis(),
     });
   } catch (error) {

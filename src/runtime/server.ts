@@ -211,7 +211,7 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
       hub: started.hub,
       close: async () => {
         // Streams first: each gets a reconnect hint, then the server stops accepting.
-        started.closeAll('shutdown');
+        started.hub.closeAll('shutdown');
         started.stop();
         clearInterval(folding);
         await closeHttpServer(httpServer);

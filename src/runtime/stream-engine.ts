@@ -14,8 +14,8 @@ import type { Store } from '../store/index.ts';
 import { createFeedPoller } from '../stream/feed-poller.ts';
 import { reconnectEvent } from '../stream/events.ts';
 import { frameRetry } from '../stream/frame.ts';
-import { type ConnectRequest, createHub, type Hub } from '../stream/hub.ts';
-import type { Subscriber } from '../stream/subscriber.ts';
+import { type ConnectRequest, createHub, type Hub, StreamNotReadyError } from '../stream/hub.ts';
+import type { SseSink } from '../stream/sink.ts';
 
 /** The settings the engine reads; a host passes its whole Config. */
 type StreamEngineConfig = Pick<
@@ -42,23 +42,21 @@ interface StreamEngineOptions {
 }
 
 interface StreamEngine {
-  /** The fan-out, for the host's stream routes (capacity checks) and its tests (size). */
+  /** The fan-out: the host's stream routes connect to it; closeAll ends every stream. */
   readonly hub: Hub;
-  connect(request: ConnectRequest): Promise<Subscriber>;
   /**
    * This process accepted an ingest: the poller reads the feed now (or right after the poll in
    * progress; a burst of wakes is one more poll) instead of at the next interval.
    */
   wake(): void;
-  /** Ends every open stream with a reconnect hint. */
-  closeAll(reason: 'shutdown' | 'deadline'): void;
   /** Stops polling and the hub's timers; `closeAll` first to end streams politely. */
   stop(): void;
 }
 
 /**
- * Starts the poller and builds the hub on it. Resolves once the poller knows the feed head: the
- * hub takes its starting cursor from the poller, so it can only be built after that.
+ * Starts the poller and builds the hub on it. Resolves after the poller's first poll: the hub
+ * takes its starting cursor from it. If that poll could not read the feed head, the hub refuses
+ * streams (`hub.isReady()`) until a later poll has.
  */
 async function startStreamEngine(options: StreamEngineOptions): Promise<StreamEngine> {
   const { store, config, metrics } = options;
@@ -87,12 +85,8 @@ async function startStreamEngine(options: StreamEngineOptions): Promise<StreamEn
   });
   return {
     hub,
-    connect: (request) => hub.connect(request),
     wake: () => {
       poller.wake();
-    },
-    closeAll: (reason) => {
-      hub.closeAll(reason);
     },
     stop: () => {
       poller.stop();
@@ -107,13 +101,21 @@ async function startStreamEngine(options: StreamEngineOptions): Promise<StreamEn
  * skipped), else the feed head, as a fresh connect would start there. No jitter: one client.
  */
 async function deadlineReconnectFrame(store: Store, lastEventId: string | undefined, retryMs: number): Promise<string> {
+  // Read before anything is written: a store that does not answer is the host's 503.
   const parsed = lastEventId === undefined ? undefined : store.parseCursor(lastEventId);
   const id = store.encodeCursor(parsed?.ok === true ? parsed.cursor : await store.headCursor());
   return frameRetry(retryMs) + reconnectEvent(id, { reason: 'deadline', retry_ms: retryMs });
 }
 
 interface DeadlineRunOptions extends Omit<StreamEngineOptions, 'maxConnections'> {
-  readonly request: ConnectRequest;
+  /** The stream asked for, but its sink: that is opened only once the stream can start. */
+  readonly request: Omit<ConnectRequest, 'sink'>;
+  /**
+   * Sends the response's status and headers (200, SSE) and gives the sink. Called once the
+   * stream can start; a refusal before (the feed unreadable: StreamNotReadyError, or the store's
+   * own error) is thrown instead, for the host to answer as a problem.
+   */
+  openSink(): SseSink;
   /** Ms left before the host kills the invocation (Lambda: getRemainingTimeInMillis()). */
   readonly remainingMs: number;
 }
@@ -127,19 +129,21 @@ async function runStreamUntilDeadline(options: DeadlineRunOptions): Promise<void
   const { request, config } = options;
   const budgetMs = options.remainingMs - config.streamDeadlineMarginMs;
   if (budgetMs <= 0) {
-    request.sink.write(await deadlineReconnectFrame(options.store, request.lastEventId, config.retryMs));
+    const frame = await deadlineReconnectFrame(options.store, request.lastEventId, config.retryMs);
+    options.openSink().write(frame);
     return;
   }
   const engine = await startStreamEngine({ ...options, maxConnections: 1 });
   try {
-    const subscriber = await engine.connect(request);
+    if (!engine.hub.isReady()) throw new StreamNotReadyError();
+    const subscriber = await engine.hub.connect({ ...request, sink: options.openSink() });
     const deadline = new AbortController();
     await Promise.race([
       subscriber.closed,
       sleep(budgetMs, undefined, { signal: deadline.signal }).catch(() => undefined),
     ]);
     deadline.abort();
-    engine.closeAll('deadline');
+    engine.hub.closeAll('deadline');
   } finally {
     engine.stop();
   }

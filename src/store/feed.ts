@@ -13,7 +13,7 @@
  */
 import type { Item } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
-import { advanceCursor, cursorCovers, type FeedCursor } from '../stream/cursor.ts';
+import { advanceCursor, cursorCovers, type FeedCursor } from '../feed/cursor.ts';
 import { type FeedRowRaw, mergePages, QueryBudget, queryShards, SHARDS } from './feed-query.ts';
 import { FEED_SHARDS, feedPartition, feedSortKeyAfter, feedSortKeyThrough, parseFeedSortKey } from './keys.ts';
 

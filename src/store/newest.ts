@@ -6,7 +6,7 @@
  */
 import type { Item } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
-import { MAX_CLOCK_SKEW_MS } from '../stream/cursor.ts';
+import { MAX_CLOCK_SKEW_MS } from '../feed/cursor.ts';
 import { type FeedRowRaw, mergePages, QueryBudget, queryShards } from './feed-query.ts';
 import { MAX_QUERIES_PER_READ, type ReadOptions } from './feed.ts';
 import { feedPartition, feedSortKeyAfter, feedSortKeyBelow, parseFeedSortKey, tickerIndexKey } from './keys.ts';

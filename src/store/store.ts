@@ -32,8 +32,9 @@ import {
   type CursorParse,
   type Delivered,
   encodeCursor,
+  type EventId,
   type FeedCursor,
-} from '../stream/cursor.ts';
+} from '../feed/cursor.ts';
 import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
 import { type FeedRead, headCursor, type ReadOptions, readAfter, type RowsListener } from './feed.ts';
 import { FOLD_INTERVAL_MS, type FoldOptions, type FoldOutcome } from './fold.ts';
@@ -95,7 +96,7 @@ interface Store extends FeedSource {
   parseCursor(text: string): CursorParse;
   /** Parses a page token from a client for a listing of `ticker`, the same way. */
   parsePageToken(text: string, ticker: string | undefined): PageTokenParse;
-  encodeCursor(cursor: FeedCursor): string;
+  encodeCursor(cursor: FeedCursor): EventId;
   /**
    * The cursor after delivering `items` from a read at `readAt`, never past `upToMs`, with this
    * store's settle window (for per-event cursors inside one read).

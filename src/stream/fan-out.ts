@@ -6,10 +6,10 @@
  * ends its streams).
  */
 import { BatchReads } from './batch-reads.ts';
-import { cursorCovers } from './cursor.ts';
+import { cursorCovers } from '../feed/cursor.ts';
 import { newItemEvent, streamClosedEvent } from './events.ts';
 import type { BatchItem, PollBatch } from './feed-poller.ts';
-import type { Aggregates, EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
+import type { Aggregates, EngineLogger, EventId, FeedSource, StreamMetrics } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 import {
   applyTickers,
@@ -31,8 +31,11 @@ interface FanOutState {
   readonly pollStore: FeedSource;
   readonly metrics: StreamMetrics;
   readonly now: () => number;
-  /** The cursor of the newest batch fanned out to every view: where a new view starts. */
-  lastCursor: string;
+  /**
+   * The cursor of the newest batch fanned out to every view: where a new view starts. Undefined
+   * until the poller has read the feed head: no stream can start before (hub.ts, isReady).
+   */
+  lastCursor: EventId | undefined;
   /** Read time of the newest batch fanned out to every view. */
   lastFannedReadAt: number;
 }

@@ -16,21 +16,21 @@
 import type { Item } from '../contract/index.ts';
 import { MAX_PAGES_PER_POLL, POLL_PAGE } from './constants.ts';
 import { entryCursors } from './entry-cursors.ts';
-import type { EngineLogger, FeedCursor, FeedSource, StreamMetrics } from './ports.ts';
+import type { EngineLogger, EventId, FeedCursor, FeedSource, StreamMetrics } from './ports.ts';
 
 interface BatchItem {
   readonly item: Item;
   /** Its arrival stamp: its position in the feed. */
   readonly arrivalMs: number;
   /** The cursor right after this item: the `id` of its `new_item` event. */
-  readonly cursor: string;
+  readonly cursor: EventId;
 }
 
 interface PollBatch {
   /** When the last read of this batch started (store clock). */
   readonly readAt: number;
   /** The cursor after everything in the batch (encoded). */
-  readonly cursor: string;
+  readonly cursor: EventId;
   readonly feedCursor: FeedCursor;
   readonly items: readonly BatchItem[];
 }
@@ -44,7 +44,10 @@ interface FeedHealth {
 }
 
 interface FeedPoller {
-  /** Starts polling; resolves once the starting cursor is known (the feed head). */
+  /**
+   * Starts polling; resolves after the first poll, which reads the feed head. If that read
+   * failed, `cursor` stays undefined until a later poll reads it.
+   */
   start(): Promise<void>;
   stop(): void;
   /** Polls once now, after any poll in progress (ticks never overlap); for hosts and tests. */
@@ -56,8 +59,8 @@ interface FeedPoller {
    */
   wake(): void;
   onBatch(listener: (batch: PollBatch) => void): void;
-  /** The cursor of the newest batch emitted (encoded), the stream's "now". */
-  readonly cursor: string;
+  /** The cursor of the newest batch emitted, the stream's "now"; undefined until the head is known. */
+  readonly cursor: EventId | undefined;
   /** Read time of the newest batch emitted; a replay is caught up once it has read past it. */
   readonly lastReadAt: number;
   health(): FeedHealth;
@@ -142,7 +145,7 @@ function createFeedPoller(options: FeedPollerOptions): FeedPoller {
   const startedAt = now();
   const listeners: ((batch: PollBatch) => void)[] = [];
   let feedCursor: FeedCursor | undefined;
-  let encoded = '';
+  let encoded: EventId | undefined;
   let lastReadAt = 0;
   let lastPollAt: number | null = null;
   let failing = false;

@@ -10,7 +10,7 @@ import { reconnectEvent } from './events.ts';
 import { fanOut, type FanOutState } from './fan-out.ts';
 import type { FeedPoller } from './feed-poller.ts';
 import { Openings } from './opening.ts';
-import type { ClientId, EngineLogger, FeedSource, StreamMetrics } from './ports.ts';
+import type { ClientId, EngineLogger, EventId, FeedSource, StreamMetrics } from './ports.ts';
 import { replayOrReconnect, type ResumeContext } from './resume.ts';
 import type { SseSink } from './sink.ts';
 import { Subscriber } from './subscriber.ts';
@@ -51,6 +51,12 @@ interface Hub {
   readonly size: number;
   /** False at MAX_CONNECTIONS: the caller answers 503. */
   hasCapacity(): boolean;
+  /**
+   * False until the poller has read the feed head (its first read can fail: a store blip at
+   * start-up, or in the SSE Lambda's invocation): a stream has no id to open with before. The
+   * caller answers 503 with Retry-After; `connect` refuses with StreamNotReadyError.
+   */
+  isReady(): boolean;
   connect(request: ConnectRequest): Promise<Subscriber>;
   /** Ends every stream with a reconnect hint (SIGTERM, or a Lambda deadline). */
   closeAll(reason: 'shutdown' | 'deadline'): void;
@@ -62,6 +68,15 @@ interface Hub {
 
 type ReconnectReason = 'shutdown' | 'deadline' | 'store_unavailable';
 
+/** A connect before the feed head is known (see Hub.isReady). */
+class StreamNotReadyError extends Error {
+  override readonly name = 'StreamNotReadyError';
+
+  constructor() {
+    super('The feed cannot be read yet, so a stream has no position to start from.');
+  }
+}
+
 /** Everything a hub keeps between calls. */
 interface HubState extends FanOutState {
   readonly options: HubOptions;
@@ -72,7 +87,7 @@ interface HubState extends FanOutState {
 /** `retry` with ±50 % jitter, so a fleet of clients does not come back in one wave. */
 const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));
 
-const reconnectFrame = (state: HubState, reason: ReconnectReason, id: string): string =>
+const reconnectFrame = (state: HubState, reason: ReconnectReason, id: EventId): string =>
   reconnectEvent(id, { reason, retry_ms: jittered(state.options.retryMs) });
 
 function sendHeartbeats(state: HubState): void {
@@ -126,6 +141,7 @@ function addSubscriber(state: HubState, request: ConnectRequest, view: View): Su
 
 async function connect(state: HubState, resume: ResumeContext, request: ConnectRequest): Promise<Subscriber> {
   const { store } = state.options;
+  if (state.lastCursor === undefined) throw new StreamNotReadyError();
   const view = viewFor(state.views, request.configuration, {
     cursor: state.lastCursor,
     readAt: state.lastFannedReadAt,
@@ -200,6 +216,7 @@ function createHub(options: HubOptions): Hub {
       return state.size;
     },
     hasCapacity: () => state.size < options.maxConnections,
+    isReady: () => state.lastCursor !== undefined,
     connect: (request) => connect(state, resume, request),
     closeAll: (reason) => {
       closeAll(state, reason);
@@ -212,4 +229,4 @@ function createHub(options: HubOptions): Hub {
 }
 
 export type { ConnectRequest, Hub, HubOptions };
-export { createHub };
+export { createHub, StreamNotReadyError };

@@ -13,6 +13,7 @@
 import { heartbeatEvent, streamOpenEvent } from './events.ts';
 import type { FeedHealth } from './feed-poller.ts';
 import { frameRetry } from './frame.ts';
+import type { EventId } from './ports.ts';
 import type { FramedSnapshot } from './views.ts';
 
 type OpenOutcome = 'fresh' | 'resumed' | 'reset';
@@ -35,7 +36,7 @@ interface OpeningSources {
 /** The last opening framed, with what it was framed from. */
 interface LastOpening {
   readonly outcome: OpenOutcome;
-  readonly id: string;
+  readonly id: EventId;
   readonly ms: number;
   readonly snapshot: FramedSnapshot | undefined;
   readonly opening: Opening;
@@ -65,7 +66,7 @@ class Openings {
   }
 
   /** A heartbeat with id `id`, as of `ms` (now by default). */
-  heartbeat(id: string, ms = this.#sources.now()): string {
+  heartbeat(id: EventId, ms = this.#sources.now()): string {
     const health = this.#sources.health();
     return heartbeatEvent(id, {
       timestamp: this.#serverTimeIso(ms),
@@ -77,7 +78,7 @@ class Openings {
   }
 
   /** The opening of a stream that starts at `id`, with the view's framed snapshot if it has one. */
-  opening(outcome: OpenOutcome, id: string, snapshot: FramedSnapshot | undefined): Opening {
+  opening(outcome: OpenOutcome, id: EventId, snapshot: FramedSnapshot | undefined): Opening {
     const ms = this.#sources.now();
     const last = this.#last;
     if (last?.ms === ms && last.id === id && last.outcome === outcome && last.snapshot === snapshot) {
@@ -88,7 +89,7 @@ class Openings {
     return opening;
   }
 
-  #frame(outcome: OpenOutcome, id: string, snapshot: FramedSnapshot | undefined, ms: number): Opening {
+  #frame(outcome: OpenOutcome, id: EventId, snapshot: FramedSnapshot | undefined, ms: number): Opening {
     const { retryMs, heartbeatIntervalMs } = this.#sources;
     const open = streamOpenEvent(id, {
       outcome,

@@ -6,7 +6,13 @@
  * Prometheus and EMF recorders in src/observability.
  */
 import type { Configuration, Item, Metrics, TickerAggregate } from '../contract/index.ts';
-import type { CursorEntry as FeedCursorEntry, CursorParse, Delivered as DeliveredItem, FeedCursor } from './cursor.ts';
+import type {
+  CursorEntry as FeedCursorEntry,
+  CursorParse,
+  Delivered as DeliveredItem,
+  EventId,
+  FeedCursor,
+} from '../feed/cursor.ts';
 
 /** An item with its feed position (arrival stamp), so each event can carry its own cursor. */
 interface FeedEntry {
@@ -43,7 +49,7 @@ interface Aggregates {
 interface CursorOps {
   /** Never throws: the text is client input. */
   parseCursor(text: string): CursorParse;
-  encodeCursor(cursor: FeedCursor): string;
+  encodeCursor(cursor: FeedCursor): EventId;
   /** The cursor after delivering `items` from a read started at `readAt`, never past `upToMs`. */
   advanceCursor(cursor: FeedCursor, items: readonly DeliveredItem[], readAt: number, upToMs?: number): FeedCursor;
 }
@@ -120,6 +126,7 @@ export type {
   CursorParse,
   DeliveredItem,
   EngineLogger,
+  EventId,
   FeedCursor,
   FeedCursorEntry,
   FeedEntry,

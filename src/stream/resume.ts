@@ -9,7 +9,7 @@
 import { REPLAY_PAGE } from './constants.ts';
 import { entryCursors } from './entry-cursors.ts';
 import { metricsEvent, newItemEvent } from './events.ts';
-import type { EngineLogger, FeedCursor, FeedRead, FeedSource } from './ports.ts';
+import type { EngineLogger, EventId, FeedCursor, FeedRead, FeedSource } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 import { aggregatesOf, type View, viewShows } from './views.ts';
 
@@ -18,12 +18,12 @@ interface ResumeContext {
   readonly store: FeedSource;
   readonly logger: EngineLogger;
   /** The reconnect hint that ends a replay the store failed. */
-  reconnectFrame(reason: 'store_unavailable', id: string): string;
+  reconnectFrame(reason: 'store_unavailable', id: EventId): string;
 }
 
 /** What the replay has sent so far: the items, their newest stamp, and the last id. */
 interface Progress {
-  lastId: string;
+  lastId: EventId;
   readonly itemIds: Set<string>;
   maxArrivalMs: number;
 }
@@ -37,7 +37,7 @@ async function replayOrReconnect(
   subscriber: Subscriber,
   view: View,
   from: FeedCursor,
-  startId: string,
+  startId: EventId,
 ): Promise<void> {
   // The client's own cursor counts as delivered: its newest position bounds what it already has.
   const covered = Math.max(from.watermark, from.entries.at(-1)?.arrivalMs ?? 0);

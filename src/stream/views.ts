@@ -8,7 +8,7 @@ import type { Configuration, Item, TickerAggregate } from '../contract/index.ts'
 import { AGGREGATES_LAG_MS, REMEMBERED_TICKERS } from './constants.ts';
 import { metricsEvent, sentimentUpdateEvent } from './events.ts';
 import type { BatchItem } from './feed-poller.ts';
-import type { Aggregates, FeedSource } from './ports.ts';
+import type { Aggregates, EventId, FeedSource } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 
 interface View {
@@ -39,7 +39,7 @@ interface View {
    * two describe the same point of the feed, except after a batch whose aggregates the store did
    * not give: the snapshot is then older, and the next batch sends what changed since it.
    */
-  cursor: string;
+  cursor: EventId;
   /** Read time of that batch: a replay into this view is caught up once it has read past it. */
   readAt: number;
   /** `snapshot` framed with one id, kept for the next stream that opens with that id. */
@@ -49,7 +49,7 @@ interface View {
 /** A snapshot's frames for one id: serialised once, written to every stream that opens with it. */
 interface FramedSnapshot {
   readonly aggregates: Aggregates;
-  readonly id: string;
+  readonly id: EventId;
   readonly text: string;
   readonly events: number;
 }
@@ -71,7 +71,7 @@ const tickerKey = ({ as_of: _asOf, ...rest }: TickerAggregate): string => JSON.s
 
 /** Where a new view starts: the hub's newest batch fanned out. */
 interface ViewStart {
-  readonly cursor: string;
+  readonly cursor: EventId;
   readonly readAt: number;
 }
 
@@ -126,7 +126,7 @@ function adoptSnapshot(view: View, aggregates: Aggregates): void {
 }
 
 /** The metrics and the most active tickers' aggregates, as a new stream opens with them. */
-function snapshotFrames(aggregates: Aggregates, id: string): string {
+function snapshotFrames(aggregates: Aggregates, id: EventId): string {
   let frames = metricsEvent(id, aggregates.metrics);
   for (const aggregate of aggregates.topTickers) frames += sentimentUpdateEvent(id, aggregate);
   return frames;
@@ -137,7 +137,7 @@ function snapshotFrames(aggregates: Aggregates, id: string): string {
  * frames are built once per batch and reused; a resumed stream's snapshot carries the client's
  * own cursor and is built for it alone (it does not replace the shared one).
  */
-function framedSnapshot(view: View, aggregates: Aggregates, id: string): FramedSnapshot {
+function framedSnapshot(view: View, aggregates: Aggregates, id: EventId): FramedSnapshot {
   const cached = view.framed;
   if (cached !== undefined && cached.aggregates === aggregates && cached.id === id) return cached;
   const framed = { aggregates, id, text: snapshotFrames(aggregates, id), events: 1 + aggregates.topTickers.length };
@@ -146,7 +146,7 @@ function framedSnapshot(view: View, aggregates: Aggregates, id: string): FramedS
 }
 
 /** The batch's metrics frame for the view, or undefined when they did not change. */
-function metricsUpdate(view: View, aggregates: Aggregates, id: string): string | undefined {
+function metricsUpdate(view: View, aggregates: Aggregates, id: EventId): string | undefined {
   const key = metricsKey(aggregates);
   const frame = key === view.lastMetrics ? undefined : metricsEvent(id, aggregates.metrics);
   view.lastMetrics = key;
@@ -184,7 +184,7 @@ interface TickerUpdates {
  * the snapshot's most active ones and those that had items in a recent batch (a global view with
  * thousands of tickers does not re-send them all when the hour turns).
  */
-function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id: string): TickerUpdates {
+function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id: EventId): TickerUpdates {
   const top = new Set(aggregates.topTickers.map((a) => a.ticker));
   let candidates = aggregates.tickers;
   if (view.tickers === null && aggregates.topTickers.length < aggregates.tickers.length) {

@@ -25,6 +25,8 @@ interface SeenRequest {
   readonly lastEventId: string | null;
   /** The id of the stream_open this connection got (none for HEAD). */
   readonly sentId?: string;
+  /** When it came (performance.now()). */
+  readonly at: number;
 }
 
 /** One SSE frame, refused here if the contract would refuse it. */
@@ -48,6 +50,7 @@ function createStreamServer(heartbeatMs: () => number, behaviour: () => Behaviou
       method: req.method ?? '',
       path: url.pathname,
       lastEventId: url.searchParams.get('last_event_id'),
+      at: performance.now(),
     };
     const channel: ChannelKey = url.pathname === '/api/v2/stream' ? 'globalStream' : 'configurationStream';
     res.writeHead(200, {
@@ -165,8 +168,9 @@ const resumedAfter = (path: RegExp, id: string) => () =>
   streams.seen.some((r) => r.method === 'GET' && path.test(r.path) && r.lastEventId === id);
 
 describe("the dashboard's reconnecting streams", () => {
-  it('treat three heartbeat intervals of silence as a dead stream, in both views, and resume', async () => {
-    heartbeat = 1000;
+  it('treat two heartbeat intervals plus 3 s of silence as a dead stream, in both views, and resume', async () => {
+    // 5 s: long enough that the bound (13 s) is shorter than three intervals, the old rule.
+    heartbeat = 5000;
     behaviour = 'silent';
     const page = await newPage();
     const before = streams.seen.length;
@@ -176,11 +180,23 @@ describe("the dashboard's reconnecting streams", () => {
     const global = streams.seen.slice(before).find((r) => r.method === 'GET' && r.path === '/api/v2/stream');
     const config = await openConfigurationStream(page, 'Silent');
 
-    // Silence makes each view come back, resuming after the last id it saw.
-    await expect.poll(resumedAfter(/^\/api\/v2\/stream$/, global?.sentId ?? 'none'), { timeout: 10_000 }).toBe(true);
-    await expect.poll(resumedAfter(CONFIG_STREAM, config.sentId ?? 'none'), { timeout: 10_000 }).toBe(true);
+    // Silence makes each view come back, resuming after the last id it saw, once the silence
+    // has lasted two intervals plus 3 s (timers fire late under load, never early).
+    const silenceMs = 2 * heartbeat + 3000;
+    for (const [path, first] of [
+      [/^\/api\/v2\/stream$/, global],
+      [CONFIG_STREAM, config],
+    ] as const) {
+      await expect.poll(resumedAfter(path, first?.sentId ?? 'none'), { timeout: silenceMs + 5000 }).toBe(true);
+      const resumed = streams.seen.find(
+        (r) => r.method === 'GET' && path.test(r.path) && r.lastEventId === first?.sentId,
+      );
+      const silentFor = (resumed?.at ?? 0) - (first?.at ?? 0);
+      expect(silentFor).toBeGreaterThanOrEqual(silenceMs - 100);
+      expect(silentFor).toBeLessThan(3 * heartbeat);
+    }
     expect(await statuses()).toContain('Reconnecting');
-  });
+  }, 60_000);
 
   it("honours a configuration stream's reconnect hint: resumes without diagnosing a failure", async () => {
     heartbeat = 30_000;

@@ -1,7 +1,7 @@
 /**
  * An in-memory FeedSource: the stream engine's test fake, so the hub runs without a database.
  *
- * The cursor model is the store's own (src/stream/cursor.ts, pure functions): items carry arrival
+ * The cursor model is the store's own (src/feed/cursor.ts, pure functions): items carry arrival
  * stamps from a manual clock that moves one ms per write and per read, so every stamp is unique
  * and every read sees exactly the items written before it started. `readAfter` returns the items
  * the cursor does not cover, in arrival order, at most `limit`, with `full` when more remain, the
@@ -14,7 +14,7 @@
  * `thawAggregates()`.
  */
 import type { Configuration, Item, ItemInput, TickerAggregate } from '../../src/contract/index.ts';
-import { advanceCursor, checkCursor, cursorCovers, encodeCursor } from '../../src/stream/cursor.ts';
+import { advanceCursor, checkCursor, cursorCovers, encodeCursor } from '../../src/feed/cursor.ts';
 import type {
   Aggregates,
   FeedCursor,

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type StreamState, subscribe } from 'tickerpulse/client';
 import { frame, type HostileServer, openPayload, SSE_HEADERS, startHostileServer } from './hostile-server.ts';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 
 const HEARTBEAT_MS = 5000;
 const GRACE_MS = 3000;

@@ -180,7 +180,7 @@ describe('a legitimate position deep in the retention', () => {
   });
 
   it('polls after an old cursor within a constant number of queries per request, reaching the head', async () => {
-    let cursor = cursorAt(Date.now() - 6 * DAY);
+    let cursor: string = cursorAt(Date.now() - 6 * DAY);
     const seen: string[] = [];
     for (let requests = 0; requests < 10 && !seen.includes('pos-1'); requests++) {
       const { response, queries } = await withQueries(`/api/v2/items?after=${cursor}`);

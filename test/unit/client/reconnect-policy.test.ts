@@ -1,17 +1,24 @@
 /**
- * The stream client's reconnect rules and bounds, as pure functions: every delay it can wait lies
+ * The reconnect rules and bounds of every stream client here (the dashboard's and
+ * tickerpulse/client's share src/dashboard/shared/reconnect-policy.js), as pure functions: every delay it can wait lies
  * in [250 ms, 10 min] whatever the server or the caller says (a property over arbitrary numbers,
  * absurd ones included); a stream counts as healthy, and resets the failures in a row, only after
  * it stayed open for one heartbeat interval; the silence timeout is two intervals plus 3 s.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../../src/client/backoff.ts';
-import { CLIENT_LIMITS, clampDelay, clampHeartbeat, silenceTimeoutMs } from '../../../src/client/limits.ts';
+import {
+  backoffDelay,
+  clampDelay,
+  clampHeartbeat,
+  isHealthy,
+  RECONNECT_LIMITS,
+  silenceTimeoutMs,
+} from '../../../src/dashboard/shared/reconnect-policy.js';
 import { decide, type Session } from '../../../src/client/reconnect-policy.ts';
 import type { ConnectionEnd } from '../../../src/client/sse-connection.ts';
 
-const { minDelayMs: MIN, maxDelayMs: MAX } = CLIENT_LIMITS;
+const { minDelayMs: MIN, maxDelayMs: MAX } = RECONNECT_LIMITS;
 const open = new AbortController().signal;
 
 /** A session whose stream opened at 0 and (unless said otherwise) announced a 1 s heartbeat. */
@@ -93,6 +100,15 @@ describe('delays', () => {
 });
 
 describe('failures in a row', () => {
+  it('count from zero again only after a stream lived one (clamped) heartbeat interval', () => {
+    expect(isHealthy(999, 1000)).toBe(false);
+    expect(isHealthy(1000, 1000)).toBe(true);
+    // An announced interval outside the contract's range is clamped first.
+    expect(isHealthy(999, 1)).toBe(false);
+    expect(isHealthy(60_000, 3_600_000)).toBe(true);
+    expect(isHealthy(59_999, Number.NaN)).toBe(false);
+  });
+
   it('honours a reconnect hint after a healthy stream, and counts no failure', () => {
     const state = session({ failures: 4, hintMs: 1500 });
     expect(decide(stopped, state, {}, open, 1000)).toEqual({ delayMs: 1500, cause: 'reconnect', failures: 0 });

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkPageToken, decodePageToken, encodePageToken, MAX_PAGE_TOKEN_LENGTH } from '../../../src/store/newest.ts';
-import { MAX_CLOCK_SKEW_MS } from '../../../src/stream/cursor.ts';
+import { MAX_CLOCK_SKEW_MS } from '../../../src/feed/cursor.ts';
 import { MAX_QUERIES_PER_READ } from '../../../src/store/feed.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');

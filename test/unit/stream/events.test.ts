@@ -6,6 +6,7 @@
 import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { parseEvent, type StreamEvent } from '../../../src/contract/index.ts';
+import { decodeCursor, encodeCursor } from '../../../src/feed/cursor.ts';
 import {
   heartbeatEvent,
   metricsEvent,
@@ -17,7 +18,8 @@ import {
 } from '../../../src/stream/events.ts';
 
 const AT = '2026-11-21T09:14:03.120Z';
-const ID = '1.abc';
+const POSITION = { watermark: Date.parse(AT), entries: [] };
+const ID = encodeCursor(POSITION);
 
 function readBack(frame: string): { events: StreamEvent[]; retries: number[] } {
   const events: StreamEvent[] = [];
@@ -82,7 +84,11 @@ describe('typed event builders', () => {
       'reconnect',
       'stream_closed',
     ]);
-    for (const event of events) expect(event.id).toBe(ID);
+    // A new_item carries the cursor after its item; every other event its position with a serial.
+    for (const event of events) expect(decodeCursor(event.id)).toEqual(POSITION);
+    expect(events.find((e) => e.event === 'new_item')?.id).toBe(ID);
+    const ids = events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
     // A reconnect sets the client's delay to the one it announces.
     expect(retries).toEqual([1500]);
   });

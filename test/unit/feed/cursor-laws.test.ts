@@ -17,7 +17,8 @@ import {
   MAX_CLOCK_SKEW_MS,
   MAX_CURSOR_LENGTH,
   MAX_ENTRIES,
-} from '../../../src/stream/cursor.ts';
+  serialId,
+} from '../../../src/feed/cursor.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const RETENTION_MS = 7 * 86_400_000;
@@ -56,6 +57,10 @@ const clientText = fc.oneof(
     }),
   ),
   fc.nat({ max: 5000 }).map((n) => `1.${'a'.repeat(n)}`),
+  // Near-misses of serials: leading zeros, empty, twice, other characters.
+  fc
+    .tuple(validCursor, fc.stringMatching(/^[0-9a-z.~_-]{0,14}$/))
+    .map(([cursor, tail]) => `${encodeCursor(cursor)}.~${tail}`),
 );
 
 describe('cursor wire format', () => {
@@ -86,11 +91,51 @@ describe('cursor wire format', () => {
         const decoded = decodeCursor(text);
         const checked = checkCursor(text, NOW, RETENTION_MS);
         if (decoded === null) expect(checked).toEqual({ ok: false, reason: 'malformed' });
-        else expect(encodeCursor(decoded)).toBe(text);
+        else {
+          // Canonical: the position as encoded, then at most a canonical serial.
+          const position = encodeCursor(decoded);
+          const serial = text.slice(position.length + 2);
+          expect(text === position || (text === `${position}.~${serial}` && /^[1-9a-z][0-9a-z]*$/.test(serial))).toBe(
+            true,
+          );
+        }
         if (text.length > MAX_CURSOR_LENGTH) expect(decoded).toBeNull();
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('gives each serial its own id, and every serial id the position it was made from', () => {
+    fc.assert(
+      fc.property(validCursor, fc.integer({ min: 1, max: 2 ** 53 - 1 }), fc.integer({ min: 1 }), (cursor, a, b) => {
+        const position = encodeCursor(cursor);
+        const id = serialId(position, a);
+        expect(id).toMatch(SSE_SAFE);
+        expect(id.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
+        expect(decodeCursor(id)).toEqual(cursor);
+        expect(checkCursor(id, NOW, RETENTION_MS)).toEqual({ ok: true, cursor });
+        // A serial replaces a serial: the id of a serial id is that of its position.
+        expect(serialId(id, b)).toBe(serialId(position, b));
+        if (a !== b) expect(serialId(position, b)).not.toBe(id);
+        expect(id).not.toBe(position);
+      }),
+    );
+  });
+
+  it('refuses a serial that is not canonical, or not last', () => {
+    const position = '1.mhx3k9q0.5~Qm9vYWJj';
+    expect(decodeCursor(`${position}.~1z`)).not.toBeNull();
+    for (const text of [
+      `${position}.~`,
+      `${position}.~0`,
+      `${position}.~01`,
+      `${position}.~1.~2`,
+      `${position}.~A`,
+      `1.mhx3k9q0.~1.5~Qm9vYWJj`,
+      `${position}.~${'z'.repeat(13)}`,
+    ]) {
+      expect(decodeCursor(text), text).toBeNull();
+    }
   });
 
   it('refuses long and many-entry texts', () => {

@@ -12,11 +12,22 @@
  * is immediate; the cost is a cursor that grows with the items of the last settle window.
  *
  * Wire format (only `[A-Za-z0-9._~-]`, so it can never break SSE framing):
- *   1.<W base36>[.<stamp − W, base36>~<8-char base64url hash of item id>]…
+ *   1.<W base36>[.<stamp − W, base36>~<8-char base64url hash of item id>]…[.~<serial base36>]
+ *
+ * The serial tells apart events at the same position (a batch's ticker updates and metrics, a
+ * heartbeat): every SSE event has an id of its own (`serialId`). It names no position, so
+ * parsing ignores it: resuming from any id resumes from its position.
  */
 import { createHash } from 'node:crypto';
 
 const VERSION = '1';
+
+declare const eventIdBrand: unique symbol;
+/**
+ * A cursor as text: an SSE event id, a REST `cursor`. Only this module makes one (encodeCursor,
+ * serialId), so an id that is not a cursor, an empty one say, does not compile.
+ */
+type EventId = string & { readonly [eventIdBrand]: true };
 /** Keeps a cursor well under the contract's 1024 characters (each entry is at most ~16). */
 const MAX_ENTRIES = 48;
 
@@ -40,17 +51,31 @@ const compareEntries = (a: CursorEntry, b: CursorEntry): number =>
 /** Short, stable fingerprint of an item id: 48 bits, ample for the few items of a settle window. */
 const itemHash = (itemId: string): string => createHash('sha256').update(itemId).digest('base64url').slice(0, 8);
 
-function encodeCursor(cursor: FeedCursor): string {
+function encodeCursor(cursor: FeedCursor): EventId {
   const parts = [VERSION, cursor.watermark.toString(36)];
   for (const entry of cursor.entries) parts.push(`${(entry.arrivalMs - cursor.watermark).toString(36)}~${entry.hash}`);
-  return parts.join('.');
+  return parts.join('.') as EventId;
+}
+
+/** Marks the serial part: no position part starts with it. */
+const SERIAL_MARK = '.~';
+
+/**
+ * The id of an event at `id`'s position with `serial` (a positive integer) of its own: the same
+ * position on resume, and a different id for each serial.
+ */
+function serialId(id: EventId, serial: number): EventId {
+  const mark = id.indexOf(SERIAL_MARK);
+  return `${mark < 0 ? id : id.slice(0, mark)}${SERIAL_MARK}${serial.toString(36)}` as EventId;
 }
 
 /**
  * The whole grammar in one anchored pattern, checked (after the length cap) before any number is
  * parsed. It cannot backtrack badly: every repetition starts with a `.` and has a fixed-width tail.
  */
-const SHAPE = new RegExp(`^${VERSION}\\.[0-9a-z]{1,12}(?:\\.[0-9a-z]{1,12}~[A-Za-z0-9_-]{8}){0,${MAX_ENTRIES}}$`);
+const SHAPE = new RegExp(
+  `^${VERSION}\\.[0-9a-z]{1,12}(?:\\.[0-9a-z]{1,12}~[A-Za-z0-9_-]{8}){0,${MAX_ENTRIES}}(?:\\.~[1-9a-z][0-9a-z]{0,11})?$`,
+);
 /** Longest text worth looking at; the contract allows 1024 and no cursor we write comes near. */
 const MAX_CURSOR_LENGTH = 1024;
 
@@ -63,11 +88,14 @@ const MAX_CLOCK_SKEW_MS = 60_000;
 /**
  * The cursor encoded in `text`, or null when it is not one we could have written (never throws:
  * ids are client input). Only the canonical form is accepted: entries above the watermark, in stamp
- * order, distinct, numbers without leading zeros, so `encodeCursor(decodeCursor(t)) === t`.
+ * order, distinct, numbers without leading zeros, so `encodeCursor(decodeCursor(t)) === t` for
+ * `t` without a serial. A serial (canonical too) is allowed and ignored.
  */
 function decodeCursor(text: string): FeedCursor | null {
   if (text.length > MAX_CURSOR_LENGTH || !SHAPE.test(text)) return null;
-  const [, watermarkText = '', ...rest] = text.split('.');
+  const mark = text.indexOf(SERIAL_MARK);
+  const position = mark < 0 ? text : text.slice(0, mark);
+  const [, watermarkText = '', ...rest] = position.split('.');
   const watermark = parseInt(watermarkText, 36);
   if (!Number.isSafeInteger(watermark)) return null;
   const entries: CursorEntry[] = [];
@@ -83,7 +111,7 @@ function decodeCursor(text: string): FeedCursor | null {
     entries.push({ arrivalMs, hash });
   }
   const cursor = { watermark, entries };
-  return encodeCursor(cursor) === text ? cursor : null;
+  return encodeCursor(cursor) === position ? cursor : null;
 }
 
 /** Outcome of reading a client-supplied cursor. */
@@ -147,7 +175,7 @@ function cursorCovers(cursor: FeedCursor, item: Delivered): boolean {
   return cursor.entries.some((entry) => entry.hash === hash && entry.arrivalMs === item.arrivalMs);
 }
 
-export type { CursorEntry, CursorParse, Delivered, FeedCursor };
+export type { CursorEntry, CursorParse, Delivered, EventId, FeedCursor };
 export {
   advanceCursor,
   checkCursor,
@@ -158,4 +186,5 @@ export {
   MAX_CLOCK_SKEW_MS,
   MAX_CURSOR_LENGTH,
   MAX_ENTRIES,
+  serialId,
 };
