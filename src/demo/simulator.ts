@@ -39,7 +39,7 @@ function startSimulator(options: SimulatorOptions): Simulator {
       if (!response.ok) options.logger.warn('simulator: ingest refused', { status: response.status });
       await response.body?.cancel();
     } catch (error) {
-      if (!stopped) options.logger.warn('simulator: ingest failed', { error: error as Error });
+      if (!stopped) options.logger.warn('simulator: ingest failed', { error });
     }
     if (!stopped) timer = setTimeout(() => void tick(), interval * (0.5 + Math.random()));
   };

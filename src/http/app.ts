@@ -53,11 +53,9 @@ const expressPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1'
 /** A stream operation on a host that serves none (the contract lists 400 for both). */
 const streamServedElsewhere: express.RequestHandler = (_req, _res, next) => {
   next(
-    new BadRequestError(
-      'Event streams are not served by this function; connect to the stream function URL instead.',
-      undefined,
-      PROBLEM_TYPES.streamServedElsewhere,
-    ),
+    new BadRequestError('Event streams are not served by this function; connect to the stream function URL instead.', {
+      kind: PROBLEM_TYPES.streamServedElsewhere,
+    }),
   );
 };
 
@@ -158,8 +156,7 @@ function createApp(options: AppOptions): express.Express {
     // Work stopped because the client left (the handler's signal): nobody to answer, nothing failed.
     if (error instanceof ClientGoneError) return void res.destroy();
     const problem = toProblem(error, req.path);
-    if (problem.unexpected)
-      options.logger.error('request failed', { path: req.path, method: req.method, error: error as Error });
+    if (problem.unexpected) options.logger.error('request failed', { path: req.path, method: req.method, error });
     if (res.headersSent) {
       res.destroy();
       return;
@@ -204,8 +201,7 @@ function refuseDuplicateKeys(_req: unknown, _res: unknown, body: Buffer): void {
   if (name === undefined) return;
   throw new BadRequestError(
     `The member name ${JSON.stringify(name.slice(0, 100))} occurs twice in one object; send each name once.`,
-    undefined,
-    PROBLEM_TYPES.malformedJson,
+    { kind: PROBLEM_TYPES.malformedJson },
   );
 }
 

@@ -34,7 +34,7 @@ async function authenticateUser(auth: RequestAuth, headers: IncomingHttpHeaders)
   } catch (error) {
     // The identity provider's keys could not be fetched: our problem, not the caller's.
     if (error instanceof KeySetUnavailableError) {
-      throw new ServiceUnavailableError('Credentials cannot be verified right now.', 5);
+      throw new ServiceUnavailableError('Credentials cannot be verified right now.', { retryAfterSeconds: 5 });
     }
     throw error;
   }

@@ -25,18 +25,22 @@ abstract class HttpError extends Error {
   }
 }
 
+interface BadRequestOptions {
+  /** What is wrong where, one entry per problem (the problem's `errors`). */
+  readonly issues?: readonly ValidationIssue[] | undefined;
+  /** The problem type; default `invalidRequest`. */
+  readonly kind?: ProblemOfStatus<400>;
+}
+
 class BadRequestError extends HttpError {
   readonly status = 400;
   readonly type: string;
   readonly title: string;
   override readonly issues: readonly ValidationIssue[] | undefined;
-  constructor(
-    detail: string,
-    issues?: readonly ValidationIssue[],
-    kind: ProblemOfStatus<400> = PROBLEM_TYPES.invalidRequest,
-  ) {
+  constructor(detail: string, options: BadRequestOptions = {}) {
     super(detail);
-    this.issues = issues;
+    const kind = options.kind ?? PROBLEM_TYPES.invalidRequest;
+    this.issues = options.issues;
     this.type = kind.type;
     this.title = kind.title;
   }
@@ -90,16 +94,24 @@ class UnsupportedMediaTypeError extends HttpError {
   readonly title = PROBLEM_TYPES.unsupportedMediaType.title;
 }
 
+interface ServiceUnavailableOptions {
+  /** Sent as `Retry-After`, in whole seconds (at least 1). */
+  readonly retryAfterSeconds: number;
+  /** The problem type; default `unavailable`. */
+  readonly kind?: ProblemOfStatus<503>;
+}
+
 class ServiceUnavailableError extends HttpError {
   readonly status = 503;
   readonly type: string;
   readonly title: string;
   override readonly headers: Readonly<Record<string, string>>;
-  constructor(detail: string, retryAfterSeconds: number, kind: ProblemOfStatus<503> = PROBLEM_TYPES.unavailable) {
+  constructor(detail: string, options: ServiceUnavailableOptions) {
     super(detail);
+    const kind = options.kind ?? PROBLEM_TYPES.unavailable;
     this.type = kind.type;
     this.title = kind.title;
-    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(options.retryAfterSeconds))) };
   }
 }
 

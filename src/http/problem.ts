@@ -35,7 +35,7 @@ function bodyParserError(error: unknown): HttpError | undefined {
     case 'entity.too.large':
       return new PayloadTooLargeError('The request body exceeds 1048576 bytes.');
     case 'entity.parse.failed':
-      return new BadRequestError('The request body is not valid JSON.', undefined, PROBLEM_TYPES.malformedJson);
+      return new BadRequestError('The request body is not valid JSON.', { kind: PROBLEM_TYPES.malformedJson });
     // The media type check refuses these first; kept so that no path turns them into a 400 or 500.
     case 'encoding.unsupported':
       return new UnsupportedMediaTypeError('Send the body uncompressed (no Content-Encoding).');
@@ -80,7 +80,9 @@ function storeUnavailable(error: unknown): ServiceUnavailableError | undefined {
   const code = 'code' in error ? String(error.code) : '';
   const serverFault = '$fault' in error && error.$fault === 'server';
   const retryable = RETRYABLE_STORE_ERRORS.has(name) || NETWORK_ERRORS.has(code) || serverFault;
-  return retryable ? new ServiceUnavailableError('The store is unavailable; try again shortly.', 2) : undefined;
+  return retryable
+    ? new ServiceUnavailableError('The store is unavailable; try again shortly.', { retryAfterSeconds: 2 })
+    : undefined;
 }
 
 /** The Problem schema's cap on `instance`. */

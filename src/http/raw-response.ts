@@ -41,7 +41,7 @@ function sendProblem(req: IncomingMessage, res: ServerResponse, error: unknown, 
   const { path } = splitUrl(req.url);
   if (error instanceof ClientGoneError) return void res.destroy();
   const problem = toProblem(error, path);
-  if (problem.unexpected) options.logger.error('request failed', { path, method: req.method, error: error as Error });
+  if (problem.unexpected) options.logger.error('request failed', { path, method: req.method, error });
   if (res.headersSent) return void res.destroy();
   const body = JSON.stringify(problem.body);
   res.writeHead(problem.status, {

@@ -34,7 +34,8 @@ function parseRequest(operationId: OperationId, req: Request): ParsedRequest {
     else if (req.body === undefined) issues.push({ location: 'body', pointer: '', message: 'a JSON body is required' });
     else issues.push(...parsed.issues);
   }
-  if (issues.length > 0) throw new BadRequestError('The request does not match the contract.', issues.slice(0, 100));
+  if (issues.length > 0)
+    throw new BadRequestError('The request does not match the contract.', { issues: issues.slice(0, 100) });
   return { query: query.ok ? query.value : {}, pathParams, body };
 }
 

@@ -90,7 +90,7 @@ function checkStreamRequest(request: StreamRequest): CheckedStreamRequest {
     if (path.ok) configId = path.value.config_id;
     else issues.push(...path.issues);
   }
-  if (issues.length > 0) throw new BadRequestError('The request does not match the contract.', issues);
+  if (issues.length > 0) throw new BadRequestError('The request does not match the contract.', { issues });
   if (!acceptsEventStream(request.headers.accept))
     throw new NotAcceptableError('This endpoint only produces text/event-stream.');
   const values = (query.ok ? query.value : {}) as { last_event_id?: string; token?: string };

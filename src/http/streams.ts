@@ -138,19 +138,17 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
   const refuseAtCapacity = () => {
     deps.metrics.rejected('capacity');
     deps.logger.warn('stream refused: at capacity', { connections: deps.hub.size });
-    return new ServiceUnavailableError(
-      'This instance already serves its maximum number of streams.',
-      deps.retryAfterSeconds,
-      PROBLEM_TYPES.atCapacity,
-    );
+    return new ServiceUnavailableError('This instance already serves its maximum number of streams.', {
+      retryAfterSeconds: deps.retryAfterSeconds,
+      kind: PROBLEM_TYPES.atCapacity,
+    });
   };
 
   const refuseNotReady = () => {
     deps.logger.warn('stream refused: the feed head is not known yet');
-    return new ServiceUnavailableError(
-      'Streams start once the feed can be read; try again shortly.',
-      deps.retryAfterSeconds,
-    );
+    return new ServiceUnavailableError('Streams start once the feed can be read; try again shortly.', {
+      retryAfterSeconds: deps.retryAfterSeconds,
+    });
   };
 
   /** Opens an authorized stream: capacity and readiness (503), the SSE headers, then the engine. */

@@ -31,7 +31,7 @@ async function coldStart(env: Environment, profile: 'lambda' | 'lambda-stream'):
   // The logger needs the configuration, which needs the secrets: it reports stale reads once it exists.
   const late: { logger?: Logger } = {};
   const onStale = (variable: SecretVariable, error: unknown) =>
-    late.logger?.warn('secret refresh failed; serving the cached value', { variable, error: error as Error });
+    late.logger?.warn('secret refresh failed; serving the cached value', { variable, error });
   const parameters = secretParameters(env, onStale);
   if (parameters !== undefined) tracer.captureAWSv3Client(parameters.client);
   const values = (await parameters?.source.current()) ?? {};
@@ -89,7 +89,7 @@ const SECRETS_UNAVAILABLE_RETRY_S = 5;
 function reportColdStartFailure(env: Environment, error: unknown): boolean {
   const level = env.LOG_LEVEL?.trim().toLowerCase() ?? '';
   createLogger(Object.hasOwn(LOG_LEVELS, level) ? (level as LogLevel) : 'info').error('cold start failed', {
-    error: error as Error,
+    error,
   });
   return error instanceof SecretsUnavailableError;
 }

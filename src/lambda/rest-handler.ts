@@ -64,10 +64,9 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE
 /** A cold start that could not read its secrets from SSM: 503 with Retry-After, tried again next time. */
 function secretsUnavailable(path: string): LambdaFunctionURLResult {
   const problem = toProblem(
-    new ServiceUnavailableError(
-      'The service is starting and cannot read its secrets yet.',
-      SECRETS_UNAVAILABLE_RETRY_S,
-    ),
+    new ServiceUnavailableError('The service is starting and cannot read its secrets yet.', {
+      retryAfterSeconds: SECRETS_UNAVAILABLE_RETRY_S,
+    }),
     path,
   );
   return {

@@ -59,7 +59,7 @@ function rotatingAuth(options: RotatingAuthOptions): RotatingAuth {
       logger.info('rotated secrets in use', { changed });
     } catch (error) {
       refused = values;
-      logger.error('rotated secrets refused; the previous values stay in use', { changed, error: error as Error });
+      logger.error('rotated secrets refused; the previous values stay in use', { changed, error });
     }
     return active.configured;
   }

@@ -105,10 +105,9 @@ async function currentRuntime(): Promise<LambdaRuntime> {
     rt = await runtime();
   } catch (error) {
     if (!reportColdStartFailure(process.env, error)) throw error;
-    throw new ServiceUnavailableError(
-      'The service is starting and cannot read its secrets yet.',
-      SECRETS_UNAVAILABLE_RETRY_S,
-    );
+    throw new ServiceUnavailableError('The service is starting and cannot read its secrets yet.', {
+      retryAfterSeconds: SECRETS_UNAVAILABLE_RETRY_S,
+    });
   }
   await rt.refreshSecrets();
   return rt;
@@ -150,7 +149,7 @@ async function serve(event: LambdaFunctionURLEvent, responseStream: Writable, co
     });
   } catch (error) {
     const problem = toProblem(error, path);
-    if (problem.unexpected) logger?.error('stream handler failed', { error: error as Error });
+    if (problem.unexpected) logger?.error('stream handler failed', { error });
     if (out === undefined) {
       respond(problem.status, { 'Content-Type': PROBLEM_CONTENT_TYPE, ...problem.headers }).write(
         JSON.stringify(problem.body),

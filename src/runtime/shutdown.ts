@@ -30,7 +30,7 @@ function exitOnSignals({ logger, deadlineMs, close }: ShutdownOptions): void {
         process.exit(0);
       },
       (error: unknown) => {
-        logger.error('shutdown failed', { error: error as Error });
+        logger.error('shutdown failed', { error });
         process.exit(1);
       },
     );

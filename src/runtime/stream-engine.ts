@@ -14,6 +14,7 @@ import type { Store } from '../store/index.ts';
 import { createFeedPoller } from '../stream/feed-poller.ts';
 import { reconnectEvent } from '../stream/events.ts';
 import { frameRetry } from '../stream/frame.ts';
+import { Frames } from '../stream/frames.ts';
 import { type ConnectRequest, createHub, type Hub, StreamNotReadyError } from '../stream/hub.ts';
 import type { SseSink } from '../stream/sink.ts';
 
@@ -104,7 +105,7 @@ async function deadlineReconnectFrame(store: Store, lastEventId: string | undefi
   // Read before anything is written: a store that does not answer is the host's 503.
   const parsed = lastEventId === undefined ? undefined : store.parseCursor(lastEventId);
   const id = store.encodeCursor(parsed?.ok === true ? parsed.cursor : await store.headCursor());
-  return frameRetry(retryMs) + reconnectEvent(id, { reason: 'deadline', retry_ms: retryMs });
+  return Frames.fields(frameRetry(retryMs)).plus(reconnectEvent(id, { reason: 'deadline', retry_ms: retryMs })).text;
 }
 
 interface DeadlineRunOptions extends Omit<StreamEngineOptions, 'maxConnections'> {

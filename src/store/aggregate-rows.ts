@@ -11,7 +11,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './context.ts';
-import { addCounts, type Counts, decodeCounts, zeroCounts } from './counts.ts';
+import { addCounts, copyCounts, type Counts, decodeCounts, zeroCounts } from './counts.ts';
 import { asRecord, numberField, type Raw, rowName, StoreDataError } from './decode.ts';
 import { HISTORY_TTL_AFTER_MS } from './history-window.ts';
 import { isConditionFailure } from './ingest-model.ts';
@@ -85,11 +85,11 @@ function decodeHistoryRow(raw: Raw): HistoryRow {
 
 /** `all` and each ticker's counts plus `delta`; new tickers beyond the cap count in `other`. */
 function mergeMetrics(state: MetricsCounts, delta: MetricsCounts): MetricsCounts {
-  const all = [...state.all] as Counts;
+  const all = copyCounts(state.all);
   addCounts(all, delta.all);
-  const other = [...state.other] as Counts;
+  const other = copyCounts(state.other);
   addCounts(other, delta.other);
-  const tickers = new Map([...state.tickers].map(([ticker, counts]) => [ticker, [...counts] as Counts]));
+  const tickers = new Map([...state.tickers].map(([ticker, counts]) => [ticker, copyCounts(counts)]));
   // Sorted, so every process folding the same round names the same tickers.
   for (const [ticker, counts] of [...delta.tickers].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const into = tickers.get(ticker) ?? (tickers.size < MAX_ROW_TICKERS ? zeroCounts() : undefined);
@@ -104,7 +104,7 @@ function mergeMetrics(state: MetricsCounts, delta: MetricsCounts): MetricsCounts
 }
 
 function mergeSlots(state: SlotCounts, delta: SlotCounts): SlotCounts {
-  const slots = new Map([...state].map(([slot, counts]) => [slot, [...counts] as Counts]));
+  const slots = new Map([...state].map(([slot, counts]) => [slot, copyCounts(counts)]));
   for (const [slot, counts] of delta) {
     const into = slots.get(slot) ?? zeroCounts();
     addCounts(into, counts);

@@ -11,6 +11,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Configuration, ConfigurationInput } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
+import { asRecord, rowName, StoreDataError, stringField } from './decode.ts';
 import { configurationKey, configurationNameKey, userPartition } from './keys.ts';
 
 /** At most this many configurations per user (the contract's list maximum). */
@@ -25,21 +26,34 @@ const nameKey = (name: string): string => name.trim().normalize('NFC').toLowerCa
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
-function toConfiguration(row: Record<string, unknown>): Configuration {
+/** A configuration row as the handlers see it (decode.ts: a row of another shape is a StoreDataError). */
+function decodeConfiguration(value: unknown): Configuration {
+  const raw = asRecord(value, 'configuration', 'row');
+  const row = rowName(raw);
+  const tickers = raw.tickers;
+  if (!Array.isArray(tickers) || !tickers.every((ticker): ticker is string => typeof ticker === 'string')) {
+    throw new StoreDataError(row, 'tickers is not a list of strings');
+  }
   return {
-    config_id: String(row.config_id),
-    name: String(row.name),
-    tickers: row.tickers as string[],
-    created_at: String(row.created_at),
-    updated_at: String(row.updated_at),
+    config_id: stringField(raw, 'config_id', row),
+    name: stringField(raw, 'name', row),
+    tickers,
+    created_at: stringField(raw, 'created_at', row),
+    updated_at: stringField(raw, 'updated_at', row),
   };
 }
+
+/** The configuration id a name claim points to (decode.ts). */
+const claimHolder = (value: unknown): string => {
+  const raw = asRecord(value, 'name claim', 'row');
+  return stringField(raw, 'config_id', rowName(raw));
+};
 
 async function getConfiguration(ctx: StoreContext, userId: string, configId: string): Promise<Configuration | null> {
   const { Item } = await ctx.documents.send(
     new GetCommand({ TableName: ctx.tableName, Key: configurationKey(userId, configId), ConsistentRead: true }),
   );
-  return Item === undefined ? null : toConfiguration(Item);
+  return Item === undefined ? null : decodeConfiguration(Item);
 }
 
 async function listConfigurations(ctx: StoreContext, userId: string): Promise<Configuration[]> {
@@ -51,7 +65,7 @@ async function listConfigurations(ctx: StoreContext, userId: string): Promise<Co
       ConsistentRead: true,
     }),
   );
-  return (Items ?? []).map(toConfiguration).sort((a, b) => a.created_at.localeCompare(b.created_at));
+  return (Items ?? []).map(decodeConfiguration).sort((a, b) => a.created_at.localeCompare(b.created_at));
 }
 
 /** Claims `name` for `configId`; false when another live configuration of the user holds it. */
@@ -73,7 +87,8 @@ async function claimName(ctx: StoreContext, userId: string, name: string, config
   const { Item: claim } = await ctx.documents.send(
     new GetCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true }),
   );
-  const holderId = String(claim?.config_id ?? '');
+  // Gone since the put failed (released meanwhile): the claim is free again.
+  const holderId = claim === undefined ? '' : claimHolder(claim);
   const holder = holderId === '' ? null : await getConfiguration(ctx, userId, holderId);
   if (holder !== null && nameKey(holder.name) === nameKey(name)) return false;
   // Stale claim (its configuration was deleted or renamed mid-way): take it over, unless someone

@@ -19,26 +19,41 @@ function countItem(into: Counts, item: Pick<Item, 'sentiment' | 'score'>): void 
   into[4] += item.score;
 }
 
+/** A copy of `counts` to add to. */
+const copyCounts = (counts: Readonly<Counts>): Counts => [counts[0], counts[1], counts[2], counts[3], counts[4]];
+
 /** Adds `from` (times `weight`) to `into`. */
 function addCounts(into: Counts, from: Readonly<Counts>, weight = 1): void {
-  for (let i = 0; i < 5; i++) (into[i] as number) += (from[i] as number) * weight;
+  into[0] += from[0] * weight;
+  into[1] += from[1] * weight;
+  into[2] += from[2] * weight;
+  into[3] += from[3] * weight;
+  into[4] += from[4] * weight;
 }
 
 /** The average score, rounded so float noise in the summed scores does not look like a change. */
 const averageScore = (counts: Readonly<Counts>): number | null =>
   counts[0] === 0 ? null : Math.max(-1, Math.min(1, Math.round((counts[4] / counts[0]) * 1000) / 1000));
 
+const isFiniteNumber = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+
 /** A stored five-number list back as counts; `row` names it in the error. */
 function decodeCounts(value: unknown, row: string, what: string): Counts {
-  if (
-    !Array.isArray(value) ||
-    value.length !== 5 ||
-    !value.every((n): n is number => typeof n === 'number' && Number.isFinite(n))
-  ) {
-    throw new StoreDataError(row, `${what} is not five numbers`);
+  if (Array.isArray(value) && value.length === 5) {
+    const numbers: readonly unknown[] = value;
+    const [total, positive, neutral, negative, scoreSum] = numbers;
+    if (
+      isFiniteNumber(total) &&
+      isFiniteNumber(positive) &&
+      isFiniteNumber(neutral) &&
+      isFiniteNumber(negative) &&
+      isFiniteNumber(scoreSum)
+    ) {
+      return [total, positive, neutral, negative, scoreSum];
+    }
   }
-  return [value[0], value[1], value[2], value[3], value[4]] as Counts;
+  throw new StoreDataError(row, `${what} is not five numbers`);
 }
 
 export type { Counts };
-export { addCounts, averageScore, countItem, decodeCounts, zeroCounts };
+export { addCounts, averageScore, copyCounts, countItem, decodeCounts, zeroCounts };

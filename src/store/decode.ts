@@ -40,17 +40,19 @@ function numberField(raw: Raw, field: string, row = rowName(raw)): number {
   return value;
 }
 
-const SENTIMENTS: ReadonlySet<string> = new Set(['positive', 'neutral', 'negative']);
+const SENTIMENTS: readonly string[] = ['positive', 'neutral', 'negative'] satisfies Item['sentiment'][];
+
+const isSentiment = (text: string): text is Item['sentiment'] => SENTIMENTS.includes(text);
 
 /** A stored item: the fields the contract's `Item` has (validated at ingest, so only shapes here). */
 function decodeItem(value: unknown, row: string): Item {
   const raw = asRecord(value, row, 'item');
   const sentiment = stringField(raw, 'sentiment', row);
-  if (!SENTIMENTS.has(sentiment)) throw new StoreDataError(row, `item.sentiment ${sentiment} is not a sentiment`);
+  if (!isSentiment(sentiment)) throw new StoreDataError(row, `item.sentiment ${sentiment} is not a sentiment`);
   return {
     item_id: stringField(raw, 'item_id', row),
     ticker: stringField(raw, 'ticker', row),
-    sentiment: sentiment as Item['sentiment'],
+    sentiment,
     score: numberField(raw, 'score', row),
     timestamp: stringField(raw, 'timestamp', row),
     ...(raw.source === undefined ? {} : { source: stringField(raw, 'source', row) }),

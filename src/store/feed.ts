@@ -11,7 +11,7 @@
  * reason) once its AbortSignal fires. A read that stops early returns what it has with a
  * position to continue from, so clients make progress one bounded request at a time.
  */
-import type { Item } from '../contract/index.ts';
+import type { FeedEntry, FeedRead, FeedReadOptions } from '../stream/ports.ts';
 import type { StoreContext } from './context.ts';
 import { advanceCursor, cursorCovers, type FeedCursor } from '../feed/cursor.ts';
 import { type FeedRowRaw, mergePages, QueryBudget, queryShards, SHARDS } from './feed-query.ts';
@@ -25,30 +25,6 @@ const MAX_QUERIES_PER_READ = FEED_SHARDS;
 
 /** Reads `headCursor` may chain after a burst that filled one read. */
 const HEAD_READS = 4;
-
-/** What a caller may pass to any read. */
-interface ReadOptions {
-  /** Aborted when nobody waits for the answer any more (the client left): the read stops. */
-  readonly signal?: AbortSignal | undefined;
-}
-
-interface FeedRow {
-  readonly arrivalMs: number;
-  readonly item: Item;
-}
-
-interface FeedRead {
-  /** Oldest first, with their feed positions (arrival stamps), for per-event cursors. */
-  readonly entries: readonly FeedRow[];
-  readonly cursor: FeedCursor;
-  /** When the read started (store clock, epoch ms). */
-  readonly readAt: number;
-  /**
-   * True when the read stopped early, at `limit` or where a shard's page ended: more may follow
-   * right away, so read again from `cursor` (which always moves forward when this is true).
-   */
-  readonly full: boolean;
-}
 
 /** Rows after a stamp, in feed order: what one page of every shard holds, up to the frontier. */
 interface RowsAfter {
@@ -91,7 +67,7 @@ async function readAfter(
   ctx: StoreContext,
   cursor: FeedCursor,
   limit: number,
-  options: ReadOptions = {},
+  options: FeedReadOptions = {},
   onRows?: RowsListener,
 ): Promise<FeedRead> {
   return readAfterWithin(ctx, cursor, limit, new QueryBudget(ctx, options.signal, MAX_QUERIES_PER_READ), onRows);
@@ -109,7 +85,7 @@ async function readAfterWithin(
   const rowsAfter = await readRowsAfter(ctx, cursor.watermark, perShard, budget);
   onRows?.(rowsAfter, cursor.watermark);
   const { rows, readAt, completeUpTo } = rowsAfter;
-  const entries: FeedRow[] = [];
+  const entries: FeedEntry[] = [];
   // The highest stamp this read has seen everything up to; the watermark never passes it.
   let upTo = completeUpTo ?? Number.POSITIVE_INFINITY;
   for (const row of rows) {
@@ -136,7 +112,7 @@ async function readAfterWithin(
  * burst too large for HEAD_READS reads, the cursor returned lies somewhat behind the head (still
  * exact: reading after it returns the rest once).
  */
-async function headCursor(ctx: StoreContext, options: ReadOptions = {}): Promise<FeedCursor> {
+async function headCursor(ctx: StoreContext, options: FeedReadOptions = {}): Promise<FeedCursor> {
   const budget = new QueryBudget(ctx, options.signal, HEAD_READS * MAX_QUERIES_PER_READ);
   let cursor: FeedCursor = { watermark: ctx.now() - ctx.settleMs, entries: [] };
   for (;;) {
@@ -210,5 +186,5 @@ async function readShardRange(
 
 const sortRows = (rows: FeedRowRaw[]): FeedRowRaw[] => rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
 
-export type { FeedRead, FeedRow, ReadOptions, RowsAfter, RowsListener };
+export type { RowsAfter, RowsListener };
 export { headCursor, MAX_QUERIES_PER_READ, readAfter, readRange, readRowsAfter };

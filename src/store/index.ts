@@ -12,7 +12,6 @@ export type { EmbeddedDynalite, EmbeddedDynaliteOptions, EmbeddedStoreAccess } f
 export { startEmbeddedDynalite } from './embedded-dynalite.ts';
 export type { FeedActivity } from './feed-activity.ts';
 export { createFeedActivity } from './feed-activity.ts';
-export type { FeedRead, FeedRow, ReadOptions } from './feed.ts';
 export { MAX_QUERIES_PER_READ } from './feed.ts';
 export type { FoldOptions, FoldOutcome } from './fold.ts';
 export { FOLD_CHECK_MS } from './view.ts';

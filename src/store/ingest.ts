@@ -44,12 +44,23 @@ interface IngestHooks {
   readonly onFeedWrite?: () => void;
 }
 
+/** Each distinct item of a batch: where it first occurs (later occurrences are re-posts of it). */
+type FirstOccurrences = ReadonlyMap<string, { readonly position: number; readonly input: ItemInput }>;
+
+function firstOccurrences(items: readonly ItemInput[]): FirstOccurrences {
+  const first = new Map<string, { readonly position: number; readonly input: ItemInput }>();
+  items.forEach((input, position) => {
+    if (!first.has(input.item_id)) first.set(input.item_id, { position, input });
+  });
+  return first;
+}
+
 /** Claims every distinct item of the batch at once; the first occurrence of an id claims it. */
-async function claimAll(ctx: StoreContext, items: readonly ItemInput[], firstAt: ReadonlyMap<string, number>) {
+async function claimAll(ctx: StoreContext, first: FirstOccurrences) {
   const claims = new Map<string, Claim>();
   await Promise.all(
-    [...firstAt].map(async ([itemId, position]) => {
-      claims.set(itemId, await claimItem(ctx, items[position] as ItemInput));
+    [...first].map(async ([itemId, { input }]) => {
+      claims.set(itemId, await claimItem(ctx, input));
     }),
   );
   return claims;
@@ -58,30 +69,36 @@ async function claimAll(ctx: StoreContext, items: readonly ItemInput[], firstAt:
 const ownedOf = (claims: Iterable<Claim>): Owned[] =>
   [...claims].flatMap((claim) => (claim.kind === 'final' && claim.owned ? [claim.owned] : []));
 
+/** The items whose claim is busy, with when their writer's window ends. */
+const busyOf = (first: FirstOccurrences, claims: ReadonlyMap<string, Claim>) =>
+  [...first].flatMap(([itemId, { input }]) => {
+    const claim = claims.get(itemId);
+    return claim?.kind === 'busy' ? [{ itemId, input, until: claim.until }] : [];
+  });
+
 /**
  * Asks again about busy items, with a growing pause, until each is final or BUSY_WAIT_MS of real
  * time has passed; items taken over on the way are written. Returns what is still busy.
  */
 async function waitOutBusy(
   ctx: StoreContext,
-  items: readonly ItemInput[],
-  firstAt: ReadonlyMap<string, number>,
+  first: FirstOccurrences,
   claims: Map<string, Claim>,
   write: (owned: readonly Owned[]) => Promise<void>,
 ): Promise<{ itemId: string; until: number }[]> {
   const deadline = performance.now() + BUSY_WAIT_MS;
   let pause = 25;
   for (;;) {
-    const busy = [...claims].filter(([, claim]) => claim.kind === 'busy').map(([itemId]) => itemId);
+    const busy = busyOf(first, claims);
     if (busy.length === 0 || performance.now() >= deadline) {
-      return busy.map((itemId) => ({ itemId, until: (claims.get(itemId) as { until: number }).until }));
+      return busy.map(({ itemId, until }) => ({ itemId, until }));
     }
     await sleep(Math.min(pause, Math.max(0, deadline - performance.now())));
     pause *= 2;
     const again = new Map<string, Claim>();
     await Promise.all(
-      busy.map(async (itemId) => {
-        again.set(itemId, await recheckItem(ctx, items[firstAt.get(itemId) as number] as ItemInput));
+      busy.map(async ({ itemId, input }) => {
+        again.set(itemId, await recheckItem(ctx, input));
       }),
     );
     await write(ownedOf(again.values()));
@@ -100,10 +117,7 @@ async function ingestItems(
   hooks: IngestHooks = {},
 ): Promise<IngestStatus[]> {
   // The same id twice in one batch: the first occurrence claims, later ones are re-posts of it.
-  const firstAt = new Map<string, number>();
-  items.forEach((item, position) => {
-    if (!firstAt.has(item.item_id)) firstAt.set(item.item_id, position);
-  });
+  const first = firstOccurrences(items);
   let announced = false;
   const write = async (owned: readonly Owned[]): Promise<void> => {
     if (owned.length === 0) return;
@@ -111,9 +125,9 @@ async function ingestItems(
     announced = true;
     await writeFeed(ctx, owned);
   };
-  const claims = await claimAll(ctx, items, firstAt);
+  const claims = await claimAll(ctx, first);
   await write(ownedOf(claims.values()));
-  const busy = await waitOutBusy(ctx, items, firstAt, claims, write);
+  const busy = await waitOutBusy(ctx, first, claims, write);
   if (busy.length > 0) {
     const until = Math.max(...busy.map((entry) => entry.until));
     throw new IngestNotConfirmedError(
@@ -124,7 +138,7 @@ async function ingestItems(
   return items.map((item, position): IngestStatus => {
     const claim = claims.get(item.item_id);
     if (claim?.kind !== 'final') throw new Error('unreachable: every item was claimed');
-    if (firstAt.get(item.item_id) === position) return claim.status;
+    if (first.get(item.item_id)?.position === position) return claim.status;
     return contentHash(item) === claim.storedHash ? 'duplicate' : 'conflict';
   });
 }

@@ -8,7 +8,8 @@ import type { Item } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
 import { MAX_CLOCK_SKEW_MS } from '../feed/cursor.ts';
 import { type FeedRowRaw, mergePages, QueryBudget, queryShards } from './feed-query.ts';
-import { MAX_QUERIES_PER_READ, type ReadOptions } from './feed.ts';
+import type { FeedReadOptions } from '../stream/ports.ts';
+import { MAX_QUERIES_PER_READ } from './feed.ts';
 import { feedPartition, feedSortKeyAfter, feedSortKeyBelow, parseFeedSortKey, tickerIndexKey } from './keys.ts';
 import { TABLE_KEYS } from './table-keys.ts';
 
@@ -47,8 +48,8 @@ function decodePageToken(text: string): PageToken | null {
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null) return null;
-  const { k, s } = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || !('k' in value) || !('s' in value)) return null;
+  const { k, s } = value;
   if (typeof k !== 'string' || typeof s !== 'string' || !TOKEN_KEY.test(k) || !TOKEN_SCOPE.test(s)) return null;
   const token = { k, s };
   return encodePageToken(token) === text ? token : null;
@@ -77,7 +78,7 @@ interface NewestPage {
   readonly nextPage: string | null;
 }
 
-interface NewestOptions extends ReadOptions {
+interface NewestOptions extends FeedReadOptions {
   readonly limit: number;
   readonly ticker?: string | undefined;
   /** Only its position matters here; its scope was checked when it was parsed. */

@@ -16,7 +16,7 @@ import type {
   ItemInput,
   MetricsHistory,
 } from '../contract/index.ts';
-import type { Aggregates, FeedSource } from '../stream/ports.ts';
+import type { FeedRead, FeedReadOptions, FeedSource } from '../stream/ports.ts';
 import {
   type ConfigurationWrite,
   createConfiguration,
@@ -30,13 +30,11 @@ import {
   advanceCursor,
   checkCursor,
   type CursorParse,
-  type Delivered,
   encodeCursor,
-  type EventId,
   type FeedCursor,
 } from '../feed/cursor.ts';
 import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
-import { type FeedRead, headCursor, type ReadOptions, readAfter, type RowsListener } from './feed.ts';
+import { headCursor, readAfter, type RowsListener } from './feed.ts';
 import { FOLD_INTERVAL_MS, type FoldOptions, type FoldOutcome } from './fold.ts';
 import { type FoldState, readFoldState } from './fold-state.ts';
 import { type IngestStatus, ingestItems } from './ingest.ts';
@@ -71,14 +69,15 @@ interface StoreOptions {
   readonly onFoldError?: (error: unknown) => void;
 }
 
+/**
+ * The store: the engine's feed source (ports.ts: `readAfter` bounded to one Query per shard, see
+ * feed.ts; `headCursor`; `aggregates` from the view, see view.ts; the cursor operations with this
+ * store's settle window; `getConfiguration`), and what the REST handlers need besides.
+ */
 interface Store extends FeedSource {
   /** Final statuses only when every item is stored; else throws IngestNotConfirmedError (ingest.ts). */
   ingest(items: readonly ItemInput[]): Promise<IngestStatus[]>;
-  /** Bounded: one Query per shard; `full` says to read again (feed.ts). */
-  readAfter(cursor: FeedCursor, limit: number, options?: ReadOptions): Promise<FeedRead>;
-  headCursor(options?: ReadOptions): Promise<FeedCursor>;
   readNewest(options: NewestOptions): Promise<NewestPage>;
-  aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates>;
   /** Sentiment over time by item timestamp, one ticker or all (view.ts). */
   history(bucket: HistoryBucketSize, ticker?: string): Promise<MetricsHistory>;
   /** One fold round now, if one is due (or with `force`, whatever has settled): fold.ts. */
@@ -92,18 +91,9 @@ interface Store extends FeedSource {
   maybeFold(): void;
   /** Stops folding; resolves once a round in progress is over. The client stays the caller's. */
   close(): Promise<void>;
-  /** Parses a cursor from a client; expired when older than the retention, malformed when not ours or in the future. */
-  parseCursor(text: string): CursorParse;
-  /** Parses a page token from a client for a listing of `ticker`, the same way. */
+  /** Parses a page token from a client for a listing of `ticker`, as `parseCursor` parses cursors. */
   parsePageToken(text: string, ticker: string | undefined): PageTokenParse;
-  encodeCursor(cursor: FeedCursor): EventId;
-  /**
-   * The cursor after delivering `items` from a read at `readAt`, never past `upToMs`, with this
-   * store's settle window (for per-event cursors inside one read).
-   */
-  advanceCursor(cursor: FeedCursor, items: readonly Delivered[], readAt: number, upToMs?: number): FeedCursor;
   listConfigurations(userId: string): Promise<Configuration[]>;
-  getConfiguration(userId: string, configId: string): Promise<Configuration | null>;
   createConfiguration(userId: string, input: ConfigurationInput): Promise<ConfigurationWrite>;
   replaceConfiguration(userId: string, configId: string, input: ConfigurationInput): Promise<ConfigurationWrite>;
   deleteConfiguration(userId: string, configId: string): Promise<boolean>;
@@ -117,7 +107,7 @@ interface Store extends FeedSource {
  */
 function quietReads(ctx: StoreContext, activity: FeedActivity, onRows: RowsListener) {
   let last: { readonly cursor: string; readonly mark: ActivityMark } | undefined;
-  return async (cursor: FeedCursor, limit: number, options?: ReadOptions): Promise<FeedRead> => {
+  return async (cursor: FeedCursor, limit: number, options?: FeedReadOptions): Promise<FeedRead> => {
     const mark = activity.mark();
     const encoded = encodeCursor(cursor);
     if (last?.cursor === encoded && activity.unchangedSince(last.mark)) {

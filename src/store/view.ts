@@ -17,7 +17,7 @@
 import type { HistoryBucketSize, MetricsHistory } from '../contract/index.ts';
 import type { Aggregates } from '../stream/ports.ts';
 import type { StoreContext } from './context.ts';
-import type { Counts } from './counts.ts';
+import { copyCounts, type Counts } from './counts.ts';
 import { type ActivityMark, type FeedActivity } from './feed-activity.ts';
 import type { RowsAfter } from './feed.ts';
 import { FeedTail } from './feed-tail.ts';
@@ -50,6 +50,14 @@ interface ViewOptions {
   readonly activity: FeedActivity;
   /** A fold round failed (it is tried again at the next check). */
   readonly onFoldError?: ((error: unknown) => void) | undefined;
+}
+
+/** Drops a map's oldest entries (insertion order) beyond `max`. */
+function trimOldest(map: Map<string, unknown>, max: number): void {
+  for (const key of map.keys()) {
+    if (map.size <= max) return;
+    map.delete(key);
+  }
 }
 
 /** Where a row stands: the point up to which it counts its items. */
@@ -104,7 +112,7 @@ class AggregateView {
     if (cached !== undefined) return cached;
     const answer = await this.#historyOf(bucket, ticker, now);
     this.#answers.set(key, answer);
-    if (this.#answers.size > MAX_CACHED_ANSWERS) this.#answers.delete(this.#answers.keys().next().value as string);
+    trimOldest(this.#answers, MAX_CACHED_ANSWERS);
     return answer;
   }
 
@@ -203,8 +211,8 @@ class AggregateView {
     const rows = this.#metricsRows?.rows ?? new Map<number, MetricsRow>();
     const hours = new Map<number, HourCounts>();
     for (const [hourMs, row] of rows) {
-      const tickers = new Map([...row.tickers].map(([ticker, counts]) => [ticker, [...counts] as Counts]));
-      hours.set(hourMs, { all: [...row.all] as Counts, tickers, other: [...row.other] as Counts });
+      const tickers = new Map([...row.tickers].map(([ticker, counts]) => [ticker, copyCounts(counts)]));
+      hours.set(hourMs, { all: copyCounts(row.all), tickers, other: copyCounts(row.other) });
     }
     for (const item of this.#tail.items) {
       if (item.arrivalMs > absorbedBy(rows.get(metricsHourOf(item)), this.#base)) tallyHour(hours, item);
@@ -226,7 +234,7 @@ class AggregateView {
   #slotsOf(rows: ReadonlyMap<number, HistoryRow>, ticker: string | undefined): Map<number, Counts> {
     const slots = new Map<number, Counts>();
     for (const row of rows.values()) {
-      for (const [slotMs, counts] of row.slots) slots.set(slotMs, [...counts] as Counts);
+      for (const [slotMs, counts] of row.slots) slots.set(slotMs, copyCounts(counts));
     }
     for (const item of this.#tail.items) {
       if (item.slotMs === null || (ticker !== undefined && item.ticker !== ticker)) continue;
@@ -248,8 +256,7 @@ class AggregateView {
       this.#historyRows.set(key, rows);
       // A failed read must not be served from the cache.
       rows.catch(() => this.#historyRows.delete(key));
-      if (this.#historyRows.size > MAX_CACHED_ANSWERS)
-        this.#historyRows.delete(this.#historyRows.keys().next().value as string);
+      trimOldest(this.#historyRows, MAX_CACHED_ANSWERS);
     }
     return rows;
   }

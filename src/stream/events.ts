@@ -10,6 +10,7 @@
 import type { EventPayloads, StreamEventName } from '../contract/index.ts';
 import { type EventId, serialId } from '../feed/cursor.ts';
 import { frameEvent } from './frame.ts';
+import { Frames } from './frames.ts';
 
 type Payload<Name extends StreamEventName> = EventPayloads[Name];
 
@@ -29,22 +30,22 @@ function ownId(position: EventId): EventId {
 }
 
 const framed = <Name extends StreamEventName>(event: Name, id: EventId, payload: Payload<Name>, retry?: number) =>
-  frameEvent({ event, id, data: JSON.stringify(payload), ...(retry === undefined ? {} : { retry }) });
+  Frames.event(frameEvent({ event, id, data: JSON.stringify(payload), ...(retry === undefined ? {} : { retry }) }));
 
 /** @param after the cursor right after this item */
-const newItemEvent = (after: EventId, payload: Payload<'new_item'>): string => framed('new_item', after, payload);
-const streamOpenEvent = (position: EventId, payload: Payload<'stream_open'>): string =>
+const newItemEvent = (after: EventId, payload: Payload<'new_item'>): Frames => framed('new_item', after, payload);
+const streamOpenEvent = (position: EventId, payload: Payload<'stream_open'>): Frames =>
   framed('stream_open', ownId(position), payload);
-const metricsEvent = (position: EventId, payload: Payload<'metrics'>): string =>
+const metricsEvent = (position: EventId, payload: Payload<'metrics'>): Frames =>
   framed('metrics', ownId(position), payload);
-const sentimentUpdateEvent = (position: EventId, payload: Payload<'sentiment_update'>): string =>
+const sentimentUpdateEvent = (position: EventId, payload: Payload<'sentiment_update'>): Frames =>
   framed('sentiment_update', ownId(position), payload);
-const heartbeatEvent = (position: EventId, payload: Payload<'heartbeat'>): string =>
+const heartbeatEvent = (position: EventId, payload: Payload<'heartbeat'>): Frames =>
   framed('heartbeat', ownId(position), payload);
 /** Also sets the client's reconnection delay (`retry:`) to the delay the payload announces. */
-const reconnectEvent = (position: EventId, payload: Payload<'reconnect'>): string =>
+const reconnectEvent = (position: EventId, payload: Payload<'reconnect'>): Frames =>
   framed('reconnect', ownId(position), payload, payload.retry_ms);
-const streamClosedEvent = (position: EventId, payload: Payload<'stream_closed'>): string =>
+const streamClosedEvent = (position: EventId, payload: Payload<'stream_closed'>): Frames =>
   framed('stream_closed', ownId(position), payload);
 
 export {

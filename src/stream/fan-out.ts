@@ -6,31 +6,36 @@
  * ends its streams).
  */
 import { BatchReads } from './batch-reads.ts';
-import { cursorCovers } from '../feed/cursor.ts';
 import { newItemEvent, streamClosedEvent } from './events.ts';
 import type { BatchItem, PollBatch } from './feed-poller.ts';
+import { type BatchFrames, batchFrames, Frames } from './frames.ts';
 import type { Aggregates, EngineLogger, EventId, FeedSource, StreamMetrics } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 import {
   applyTickers,
   deferTickerUpdates,
-  framedSnapshot,
   GLOBAL,
   metricsUpdate,
+  snapshotFor,
   type TickerUpdates,
   tickerUpdates,
   type View,
   viewShows,
 } from './views.ts';
 
-/** The hub's state that fan-out reads and moves forward. */
-interface FanOutState {
-  readonly views: Map<string, View>;
+/** What fan-out uses of the hub's options (HubOptions extends it). */
+interface FanOutOptions {
   readonly logger: EngineLogger;
   /** Per batch reads (the poller's store, counted per poll). */
   readonly pollStore: FeedSource;
   readonly metrics: StreamMetrics;
-  readonly now: () => number;
+  readonly now?: () => number;
+}
+
+/** The hub's state that fan-out reads and moves forward. */
+interface FanOutState {
+  readonly options: FanOutOptions;
+  readonly views: Map<string, View>;
   /**
    * The cursor of the newest batch fanned out to every view: where a new view starts. Undefined
    * until the poller has read the feed head: no stream can start before (hub.ts, isReady).
@@ -45,17 +50,15 @@ interface ViewBatch {
   readonly items: readonly BatchItem[];
   /** Undefined when the store did not answer: items only, no updates. */
   readonly aggregates: Aggregates | undefined;
-  /** Items and ticker updates. */
-  readonly body: string;
-  readonly bodyEvents: number;
   readonly updates: TickerUpdates;
-  readonly metricsPart: string | undefined;
+  /** Items and ticker updates, then metrics if they moved. */
+  readonly frames: BatchFrames;
 }
 
-async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
-  // Each item is framed once, whatever the number of views that show it.
-  const frames = new Map<string, string>();
-  const frameOf = (entry: BatchItem): string => {
+/** Frames each item of a batch once, whatever the number of views that show it. */
+function itemFramer(): (entry: BatchItem) => Frames {
+  const frames = new Map<string, Frames>();
+  return (entry) => {
     let frame = frames.get(entry.item.item_id);
     if (frame === undefined) {
       frame = newItemEvent(entry.cursor, entry.item);
@@ -63,7 +66,11 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
     }
     return frame;
   };
-  const reads = new BatchReads(state.pollStore);
+}
+
+async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
+  const frameOf = itemFramer();
+  const reads = new BatchReads(state.options.pollStore);
   // The live map, not a copy: a view made while this batch is out (a new configuration stream
   // starts at the hub's cursor, which moves only at the end) gets this batch too.
   for (const view of state.views.values()) {
@@ -84,7 +91,7 @@ async function fanOut(state: FanOutState, batch: PollBatch): Promise<void> {
     const delivered = deliver(view, batch, share, frameOf);
     if (delivered > 0) recordDelivery(state, delivered, share);
   }
-  reads.report(state.logger, batch.cursor);
+  reads.report(state.options.logger, batch.cursor);
   state.lastFannedReadAt = batch.readAt;
   state.lastCursor = batch.cursor;
 }
@@ -111,7 +118,7 @@ function viewBatch(
   view: View,
   aggregates: Aggregates | undefined,
   batch: PollBatch,
-  frameOf: (entry: BatchItem) => string,
+  frameOf: (entry: BatchItem) => Frames,
 ): ViewBatch {
   const items = batch.items.filter((entry) => viewShows(view, entry.item));
   const viewItems = { items, readAt: batch.readAt };
@@ -119,39 +126,26 @@ function viewBatch(
     aggregates === undefined
       ? deferTickerUpdates(view, viewItems)
       : tickerUpdates(view, aggregates, viewItems, batch.cursor);
-  const metricsPart = aggregates === undefined ? undefined : metricsUpdate(view, aggregates, batch.cursor);
-  const body = items.map(frameOf).join('') + updates.part;
-  return { items, aggregates, body, bodyEvents: items.length + updates.events, updates, metricsPart };
+  const metrics = aggregates === undefined ? undefined : metricsUpdate(view, aggregates, batch.cursor);
+  const body = Frames.concat([...items.map(frameOf), updates.all]);
+  return { items, aggregates, updates, frames: batchFrames(body, metrics) };
 }
 
 /** Writes the view's share to each live subscriber; returns how many got it. */
-function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry: BatchItem) => string): number {
-  const { body, bodyEvents, metricsPart } = share;
-  // Built once per view: each subscriber gets the whole batch in one write.
-  const combined = metricsPart === undefined ? body : body + metricsPart;
+function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry: BatchItem) => Frames): number {
   let delivered = 0;
   for (const subscriber of view.subscribers) {
-    if (subscriber.state !== 'live') continue;
-    const replayed = subscriber.replayed;
-    // Rare path, right after a replay: skip what the client already has, from the replay or from
-    // its own cursor (items another process delivered before this poller reached them).
-    const items =
-      replayed === undefined
-        ? share.items
-        : share.items.filter(
-            (entry) =>
-              !replayed.itemIds.has(entry.item.item_id) &&
-              !cursorCovers(replayed.cursor, { arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }),
-          );
+    if (!subscriber.isLive()) continue;
+    // Rare path, right after a replay: only what the client does not have yet.
+    const items = subscriber.unseen(share.items);
     if (share.aggregates !== undefined && subscriber.takeMissedSnapshot()) {
-      sendWithSnapshot(view, share.aggregates, share.updates, subscriber, items.map(frameOf).join(''), items.length);
-    } else if (replayed === undefined) {
-      subscriber.sendBatch(combined, body, bodyEvents, metricsPart);
+      sendWithSnapshot(view, share.aggregates, share.updates, subscriber, Frames.concat(items.map(frameOf)));
+    } else if (items === share.items) {
+      subscriber.sendBatch(share.frames);
     } else {
-      const own = items.map(frameOf).join('') + share.updates.part;
-      subscriber.sendBatch(own + (metricsPart ?? ''), own, items.length + share.updates.events, metricsPart);
+      subscriber.sendBatch(batchFrames(Frames.concat([...items.map(frameOf), share.updates.all]), share.frames.metrics));
     }
-    if (replayed !== undefined) subscriber.liveFrom(batch.feedCursor.watermark);
+    subscriber.liveFrom(batch.feedCursor.watermark);
     delivered += 1;
   }
   return delivered;
@@ -167,21 +161,20 @@ function sendWithSnapshot(
   aggregates: Aggregates,
   updates: TickerUpdates,
   subscriber: Subscriber,
-  items: string,
-  itemEvents: number,
-) {
-  const snapshot = framedSnapshot(view, aggregates, view.cursor);
-  const beyond = updates.beyondSnapshot;
-  subscriber.send(snapshot.text + items + beyond.part, snapshot.events + itemEvents + beyond.events);
+  items: Frames,
+): void {
+  const snapshot = snapshotFor(view, aggregates, view.cursor);
+  subscriber.send(snapshot.frames.plus(items, updates.beyondSnapshot));
 }
 
 function recordDelivery(state: FanOutState, delivered: number, share: ViewBatch): void {
-  state.metrics.eventsSent(delivered * (share.bodyEvents + (share.metricsPart === undefined ? 0 : 1)));
-  const writtenAt = state.now();
+  const { metrics, now = Date.now } = state.options;
+  metrics.eventsSent(delivered * share.frames.all.events);
+  const writtenAt = now();
   for (const entry of share.items) {
-    state.metrics.deliveryLag(Math.max(0, writtenAt - Date.parse(entry.item.ingested_at)));
+    metrics.deliveryLag(Math.max(0, writtenAt - Date.parse(entry.item.ingested_at)));
   }
 }
 
-export type { FanOutState };
+export type { FanOutOptions, FanOutState };
 export { fanOut };

@@ -7,14 +7,15 @@
  */
 import { MAX_QUEUED_BYTES, STALL_HEARTBEATS } from './constants.ts';
 import { reconnectEvent } from './events.ts';
-import { fanOut, type FanOutState } from './fan-out.ts';
+import { fanOut, type FanOutOptions, type FanOutState } from './fan-out.ts';
 import type { FeedPoller } from './feed-poller.ts';
 import { Openings } from './opening.ts';
-import type { ClientId, EngineLogger, EventId, FeedSource, StreamMetrics } from './ports.ts';
+import type { Frames } from './frames.ts';
+import type { ClientId, EventId, FeedSource, HostCloseReason } from './ports.ts';
 import { replayOrReconnect, type ResumeContext } from './resume.ts';
 import type { SseSink } from './sink.ts';
 import { Subscriber } from './subscriber.ts';
-import { adoptSnapshot, aggregatesOf, framedSnapshot, type View, viewFor, type ViewConfiguration } from './views.ts';
+import { adoptSnapshot, aggregatesOf, snapshotFor, type View, viewFor, type ViewConfiguration } from './views.ts';
 
 interface ConnectRequest {
   readonly sink: SseSink;
@@ -25,18 +26,14 @@ interface ConnectRequest {
   readonly configuration?: ViewConfiguration;
 }
 
-interface HubOptions {
+/** With fan-out's: the poller's store (`pollStore`, for aggregates and configuration refreshes per batch), the metrics, the logger and the clock. */
+interface HubOptions extends FanOutOptions {
   readonly poller: FeedPoller;
-  /** Per batch: aggregates and configuration refreshes (the poller's store, counted per poll). */
-  readonly pollStore: FeedSource;
   /** Per connection: the opening snapshot and replays (kept out of the per-poll count). */
   readonly store: FeedSource;
   readonly heartbeatIntervalMs: number;
   readonly retryMs: number;
   readonly maxConnections: number;
-  readonly metrics: StreamMetrics;
-  readonly logger: EngineLogger;
-  readonly now?: () => number;
   /** Per-subscriber queue limit; default MAX_QUEUED_BYTES. */
   readonly maxQueuedBytes?: number;
   /**
@@ -59,14 +56,14 @@ interface Hub {
   isReady(): boolean;
   connect(request: ConnectRequest): Promise<Subscriber>;
   /** Ends every stream with a reconnect hint (SIGTERM, or a Lambda deadline). */
-  closeAll(reason: 'shutdown' | 'deadline'): void;
+  closeAll(reason: HostCloseReason): void;
   /** Stops timers; `closeAll` first to end streams politely. */
   stop(): void;
   /** Resolves once every batch the poller has handed over so far is fanned out. */
   settled(): Promise<void>;
 }
 
-type ReconnectReason = 'shutdown' | 'deadline' | 'store_unavailable';
+type ReconnectReason = HostCloseReason | 'store_unavailable';
 
 /** A connect before the feed head is known (see Hub.isReady). */
 class StreamNotReadyError extends Error {
@@ -87,24 +84,24 @@ interface HubState extends FanOutState {
 /** `retry` with ±50 % jitter, so a fleet of clients does not come back in one wave. */
 const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));
 
-const reconnectFrame = (state: HubState, reason: ReconnectReason, id: EventId): string =>
+const reconnectFrame = (state: HubState, reason: ReconnectReason, id: EventId): Frames =>
   reconnectEvent(id, { reason, retry_ms: jittered(state.options.retryMs) });
 
 function sendHeartbeats(state: HubState): void {
   let delivered = 0;
   for (const view of state.views.values()) {
     // Each view's own cursor: mid-batch, a view already given the batch is ahead of the others.
-    let frame: string | undefined;
+    let frame: Frames | undefined;
     for (const subscriber of view.subscribers) {
-      // Replaying or just replayed: its own cursor is ahead of the view's; an older id would
-      // move its resume point back and repeat items on reconnect.
-      if (subscriber.state !== 'live' || subscriber.replayed !== undefined) continue;
+      // Not caught up: its own position is ahead of the view's, and an older id would move its
+      // resume point back and repeat items on reconnect.
+      if (!subscriber.isCaughtUp()) continue;
       frame ??= state.openings.heartbeat(view.cursor);
-      subscriber.send(frame, 1);
+      subscriber.send(frame);
       delivered += 1;
     }
   }
-  state.metrics.eventsSent(delivered);
+  state.options.metrics.eventsSent(delivered);
 }
 
 /**
@@ -154,20 +151,19 @@ async function connect(state: HubState, resume: ResumeContext, request: ConnectR
   if (subscriber.isClosed()) return subscriber;
   // Read after any await: a fresh stream takes every batch after the view's cursor as of now.
   const startId = parsed?.ok === true ? store.encodeCursor(parsed.cursor) : view.cursor;
-  const snapshot = view.snapshot === undefined ? undefined : framedSnapshot(view, view.snapshot, startId);
+  const snapshot = view.snapshot === undefined ? undefined : snapshotFor(view, view.snapshot, startId);
   if (snapshot === undefined) subscriber.snapshotMissed();
-  const opening = state.openings.opening(outcome, startId, snapshot);
-  subscriber.send(opening.text, opening.events);
+  subscriber.send(state.openings.opening(outcome, startId, snapshot));
   if (parsed?.ok === true) await replayOrReconnect(resume, subscriber, view, parsed.cursor, startId);
   else subscriber.goLive();
   return subscriber;
 }
 
-function closeAll(state: HubState, reason: 'shutdown' | 'deadline'): void {
+function closeAll(state: HubState, reason: HostCloseReason): void {
   for (const view of state.views.values()) {
     for (const subscriber of [...view.subscribers]) {
-      const caughtUp = subscriber.state === 'live' && subscriber.replayed === undefined;
-      subscriber.close(reason, caughtUp ? reconnectFrame(state, reason, view.cursor) : undefined);
+      // One that is not caught up ends without a hint: the view's id would move it back.
+      subscriber.close(reason, subscriber.isCaughtUp() ? reconnectFrame(state, reason, view.cursor) : undefined);
     }
   }
 }
@@ -177,10 +173,6 @@ function createHub(options: HubOptions): Hub {
   const state: HubState = {
     options,
     views: new Map(),
-    logger: options.logger,
-    pollStore: options.pollStore,
-    metrics: options.metrics,
-    now,
     lastCursor: options.poller.cursor,
     lastFannedReadAt: options.poller.lastReadAt,
     size: 0,

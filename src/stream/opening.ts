@@ -13,16 +13,11 @@
 import { heartbeatEvent, streamOpenEvent } from './events.ts';
 import type { FeedHealth } from './feed-poller.ts';
 import { frameRetry } from './frame.ts';
+import { Frames } from './frames.ts';
 import type { EventId } from './ports.ts';
 import type { FramedSnapshot } from './views.ts';
 
 type OpenOutcome = 'fresh' | 'resumed' | 'reset';
-
-interface Opening {
-  readonly text: string;
-  /** How many events `text` holds (for the events-sent count). */
-  readonly events: number;
-}
 
 interface OpeningSources {
   readonly retryMs: number;
@@ -39,7 +34,7 @@ interface LastOpening {
   readonly id: EventId;
   readonly ms: number;
   readonly snapshot: FramedSnapshot | undefined;
-  readonly opening: Opening;
+  readonly opening: Frames;
 }
 
 /** One-entry memo of Date#toISOString: the same millisecond (or poll time) is formatted once. */
@@ -66,7 +61,7 @@ class Openings {
   }
 
   /** A heartbeat with id `id`, as of `ms` (now by default). */
-  heartbeat(id: EventId, ms = this.#sources.now()): string {
+  heartbeat(id: EventId, ms = this.#sources.now()): Frames {
     const health = this.#sources.health();
     return heartbeatEvent(id, {
       timestamp: this.#serverTimeIso(ms),
@@ -78,7 +73,7 @@ class Openings {
   }
 
   /** The opening of a stream that starts at `id`, with the view's framed snapshot if it has one. */
-  opening(outcome: OpenOutcome, id: EventId, snapshot: FramedSnapshot | undefined): Opening {
+  opening(outcome: OpenOutcome, id: EventId, snapshot: FramedSnapshot | undefined): Frames {
     const ms = this.#sources.now();
     const last = this.#last;
     if (last?.ms === ms && last.id === id && last.outcome === outcome && last.snapshot === snapshot) {
@@ -89,7 +84,7 @@ class Openings {
     return opening;
   }
 
-  #frame(outcome: OpenOutcome, id: EventId, snapshot: FramedSnapshot | undefined, ms: number): Opening {
+  #frame(outcome: OpenOutcome, id: EventId, snapshot: FramedSnapshot | undefined, ms: number): Frames {
     const { retryMs, heartbeatIntervalMs } = this.#sources;
     const open = streamOpenEvent(id, {
       outcome,
@@ -97,10 +92,9 @@ class Openings {
       heartbeat_interval_ms: heartbeatIntervalMs,
       server_time: this.#serverTimeIso(ms),
     });
-    const text = frameRetry(retryMs) + open + (snapshot?.text ?? '') + this.heartbeat(id, ms);
-    return { text, events: 2 + (snapshot?.events ?? 0) };
+    return Frames.fields(frameRetry(retryMs)).plus(open, snapshot?.frames ?? Frames.none, this.heartbeat(id, ms));
   }
 }
 
-export type { Opening, OpeningSources, OpenOutcome };
+export type { OpeningSources, OpenOutcome };
 export { Openings };

@@ -81,6 +81,8 @@ type CloseReason =
   | 'deadline'
   | 'error';
 type RejectReason = 'capacity';
+/** Why a host ends every stream at once: it is stopping (SIGTERM), or its invocation's deadline is near (Lambda). */
+type HostCloseReason = Extract<CloseReason, 'shutdown' | 'deadline'>;
 
 /** The engine's counters and gauges; called per connection, batch or poll, never per event. */
 interface StreamMetrics {
@@ -133,6 +135,7 @@ export type {
   FeedRead,
   FeedReadOptions,
   FeedSource,
+  HostCloseReason,
   LogFields,
   RejectReason,
   StreamKind,

@@ -9,6 +9,7 @@
 import { REPLAY_PAGE } from './constants.ts';
 import { entryCursors } from './entry-cursors.ts';
 import { metricsEvent, newItemEvent } from './events.ts';
+import { Frames } from './frames.ts';
 import type { EngineLogger, EventId, FeedCursor, FeedRead, FeedSource } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 import { aggregatesOf, type View, viewShows } from './views.ts';
@@ -18,7 +19,7 @@ interface ResumeContext {
   readonly store: FeedSource;
   readonly logger: EngineLogger;
   /** The reconnect hint that ends a replay the store failed. */
-  reconnectFrame(reason: 'store_unavailable', id: EventId): string;
+  reconnectFrame(reason: 'store_unavailable', id: EventId): Frames;
 }
 
 /** What the replay has sent so far: the items, their newest stamp, and the last id. */
@@ -87,17 +88,15 @@ function sendPage(
   read: FeedRead,
   progress: Progress,
 ): void {
-  let chunk = '';
-  let events = 0;
+  const page: Frames[] = [];
   for (const { entry, cursor } of entryCursors(store, from, read)) {
     progress.itemIds.add(entry.item.item_id);
     progress.maxArrivalMs = Math.max(progress.maxArrivalMs, entry.arrivalMs);
     if (!viewShows(view, entry.item)) continue;
     progress.lastId = store.encodeCursor(cursor);
-    chunk += newItemEvent(progress.lastId, entry.item);
-    events += 1;
+    page.push(newItemEvent(progress.lastId, entry.item));
   }
-  subscriber.send(chunk, events);
+  subscriber.send(Frames.concat(page));
 }
 
 export type { ResumeContext };

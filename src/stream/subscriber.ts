@@ -10,6 +10,9 @@
  *   quiet stream (heartbeats only) could take days.
  */
 import { randomUUID } from 'node:crypto';
+import { cursorCovers } from '../feed/cursor.ts';
+import type { BatchItem } from './feed-poller.ts';
+import type { BatchFrames, Frames } from './frames.ts';
 import type { ClientId, CloseReason, EngineLogger, FeedCursor, LogFields, StreamKind, StreamMetrics } from './ports.ts';
 import type { SseSink } from './sink.ts';
 
@@ -30,7 +33,7 @@ interface SubscriberOptions {
  * everything its own cursor covered (delivered by another process, which this one's poller may
  * not have passed yet).
  */
-interface Replayed {
+interface ReplayRecord {
   readonly itemIds: Set<string>;
   /** Where the replay ended: covers the client's cursor and every replayed item. */
   readonly cursor: FeedCursor;
@@ -53,7 +56,7 @@ class Subscriber {
    */
   private current: SubscriberState = 'opening';
   /** Set by `finishReplay`; cleared by `liveFrom` once no replayed item can come again. */
-  private replayedItems: Replayed | undefined;
+  private replay: ReplayRecord | undefined;
   /** Opened while the store was down: the next batch brings it the snapshot it missed. */
   private missedSnapshot = false;
   private readonly sink: SseSink;
@@ -62,9 +65,9 @@ class Subscriber {
   private eventsSent = 0;
   private blocked = false;
   // Both made on first use: most streams never block, and a connect storm makes thousands of them.
-  private queue: { chunk: string; events: number }[] | undefined;
+  private queue: Frames[] | undefined;
   private queuedBytes = 0;
-  private pendingMetrics: string | undefined;
+  private pendingMetrics: Frames | undefined;
   private drainWaiters: (() => void)[] | undefined;
   /** Armed only while blocked, so an idle stream costs no timer. */
   private stallTimer: NodeJS.Timeout | undefined;
@@ -139,9 +142,32 @@ class Subscriber {
     return this.blocked;
   }
 
-  /** What a replay already sent, while live batches may still repeat some of it. */
-  get replayed(): Replayed | undefined {
-    return this.replayedItems;
+  /**
+   * Live and past its replay: its position is the view's, so a heartbeat or a hint with the
+   * view's id cannot move it back (a replaying stream's own position is ahead of the view's).
+   */
+  isCaughtUp(): boolean {
+    return this.current === 'live' && this.replay === undefined;
+  }
+
+  /** Takes live batches (whether or not some of a batch's items came with its replay). */
+  isLive(): boolean {
+    return this.current === 'live';
+  }
+
+  /**
+   * The batch items this stream has not had: all of them, but right after a replay, which may
+   * have sent some already, or whose cursor covered some (another process delivered them before
+   * this one's poller reached them).
+   */
+  unseen(items: readonly BatchItem[]): readonly BatchItem[] {
+    const replay = this.replay;
+    if (replay === undefined) return items;
+    return items.filter(
+      (entry) =>
+        !replay.itemIds.has(entry.item.item_id) &&
+        !cursorCovers(replay.cursor, { arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }),
+    );
   }
 
   /** Opening → live: a fresh stream takes every batch from now on. */
@@ -154,18 +180,16 @@ class Subscriber {
     if (this.current === 'opening') this.current = 'replaying';
   }
 
-  /** Replaying → live, with what the replay sent: live batches skip those items. */
-  finishReplay(replayed: Replayed): void {
+  /** Replaying → live, with what the replay sent: live batches skip those items (`unseen`). */
+  finishReplay(replay: ReplayRecord): void {
     if (this.current !== 'replaying') return;
     this.current = 'live';
-    this.replayedItems = replayed;
+    this.replay = replay;
   }
 
   /** A live batch up to `watermark` went out: once it passes every replayed item, none can repeat. */
   liveFrom(watermark: number): void {
-    if (this.replayedItems !== undefined && watermark >= this.replayedItems.maxArrivalMs) {
-      this.replayedItems = undefined;
-    }
+    if (this.replay !== undefined && watermark >= this.replay.maxArrivalMs) this.replay = undefined;
   }
 
   /** The opening went out without a snapshot (the store did not answer). */
@@ -180,37 +204,34 @@ class Subscriber {
     return missed;
   }
 
-  /** Writes a chunk of `events` complete events, or queues it behind earlier ones. */
-  send(chunk: string, events: number): void {
-    if (this.current === 'closed' || chunk === '') return;
+  /** Writes `frames`, or queues them behind earlier ones. */
+  send(frames: Frames): void {
+    if (this.current === 'closed' || frames.isEmpty) return;
     if (!this.blocked) {
-      this.write(chunk, events);
+      this.write(frames);
       return;
     }
-    (this.queue ??= []).push({ chunk, events });
-    this.queuedBytes += chunk.length;
+    (this.queue ??= []).push(frames);
+    this.queuedBytes += frames.text.length;
     if (this.queuedBytes > this.options.maxQueuedBytes) this.close('slow_consumer');
   }
 
-  /**
-   * One batch: `combined` (= `body` + `metrics`, built once per view) in a single write when the
-   * socket is free; when blocked, `body` queues and `metrics` coalesces.
-   */
-  sendBatch(combined: string, body: string, bodyEvents: number, metrics: string | undefined): void {
+  /** One batch: all of it in a single write when the socket is free; when blocked, the body queues and the metrics coalesce. */
+  sendBatch(batch: BatchFrames): void {
     if (this.current === 'closed') return;
     if (!this.blocked) {
-      if (combined !== '') this.write(combined, bodyEvents + (metrics === undefined ? 0 : 1));
+      if (!batch.all.isEmpty) this.write(batch.all);
       return;
     }
-    this.send(body, bodyEvents);
-    if (metrics !== undefined) this.pendingMetrics = metrics;
+    this.send(batch.body);
+    if (batch.metrics !== undefined) this.pendingMetrics = batch.metrics;
   }
 
   /** A metrics frame: while blocked, only the newest waits. */
-  sendMetrics(frame: string): void {
+  sendMetrics(frame: Frames): void {
     if (this.current === 'closed') return;
     if (this.blocked) this.pendingMetrics = frame;
-    else this.write(frame, 1);
+    else this.write(frame);
   }
 
   /** Resolves when the sink can take more (replay pages wait on this). */
@@ -223,21 +244,21 @@ class Subscriber {
    * Ends the stream. `finalFrame` (a reconnect hint or stream_closed) is written first when the
    * connection can still take it; a slow consumer is cut off at once.
    */
-  close(reason: CloseReason, finalFrame?: string): void {
+  close(reason: CloseReason, finalFrame?: Frames): void {
     if (this.current === 'closed') return;
     this.current = 'closed';
     this.closeReason = reason;
     clearTimeout(this.stallTimer);
     const dropped = reason === 'slow_consumer' || reason === 'stalled';
     const lastWords = !dropped && reason !== 'client_closed' && finalFrame !== undefined && !this.blocked;
-    if (lastWords) this.eventsSent += 1;
+    if (lastWords) this.eventsSent += finalFrame.events;
     this.options.metrics.connectionClosed(this.stream, reason);
     // Logged before the socket is dropped: its peer address can no longer be read after.
     if (dropped || this.options.logger.infoEnabled) this.logClose(dropped ? 'warn' : 'info', reason);
     if (dropped) {
       this.sink.destroy();
     } else if (reason !== 'client_closed') {
-      if (lastWords) this.sink.write(finalFrame);
+      if (lastWords) this.sink.write(finalFrame.text);
       this.sink.end();
     }
     this.queue = undefined;
@@ -249,9 +270,9 @@ class Subscriber {
   }
 
   /** Writes to the sink; false (and blocked) when the sink wants us to wait for `drain`. */
-  private write(chunk: string, events: number): boolean {
-    this.eventsSent += events;
-    const accepted = this.sink.write(chunk);
+  private write(frames: Frames): boolean {
+    this.eventsSent += frames.events;
+    const accepted = this.sink.write(frames.text);
     this.blocked = !accepted;
     if (!accepted) this.armStallTimer();
     return accepted;
@@ -270,13 +291,13 @@ class Subscriber {
     while (open && this.queue !== undefined && this.queue.length > 0) {
       const next = this.queue.shift();
       if (next === undefined) break;
-      this.queuedBytes -= next.chunk.length;
-      open = this.write(next.chunk, next.events);
+      this.queuedBytes -= next.text.length;
+      open = this.write(next);
     }
     if (open && this.pendingMetrics !== undefined) {
       const frame = this.pendingMetrics;
       this.pendingMetrics = undefined;
-      open = this.write(frame, 1);
+      open = this.write(frame);
     }
     this.blocked = !open;
     if (open) {
@@ -312,5 +333,5 @@ class Subscriber {
   }
 }
 
-export type { Replayed, SubscriberOptions, SubscriberState };
+export type { ReplayRecord, SubscriberOptions, SubscriberState };
 export { Subscriber };

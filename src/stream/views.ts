@@ -8,6 +8,7 @@ import type { Configuration, Item, TickerAggregate } from '../contract/index.ts'
 import { AGGREGATES_LAG_MS, REMEMBERED_TICKERS } from './constants.ts';
 import { metricsEvent, sentimentUpdateEvent } from './events.ts';
 import type { BatchItem } from './feed-poller.ts';
+import { Frames } from './frames.ts';
 import type { Aggregates, EventId, FeedSource } from './ports.ts';
 import type { Subscriber } from './subscriber.ts';
 
@@ -50,8 +51,7 @@ interface View {
 interface FramedSnapshot {
   readonly aggregates: Aggregates;
   readonly id: EventId;
-  readonly text: string;
-  readonly events: number;
+  readonly frames: Frames;
 }
 
 /** A configuration stream's owner and its configuration as read at connect. */
@@ -126,27 +126,28 @@ function adoptSnapshot(view: View, aggregates: Aggregates): void {
 }
 
 /** The metrics and the most active tickers' aggregates, as a new stream opens with them. */
-function snapshotFrames(aggregates: Aggregates, id: EventId): string {
-  let frames = metricsEvent(id, aggregates.metrics);
-  for (const aggregate of aggregates.topTickers) frames += sentimentUpdateEvent(id, aggregate);
-  return frames;
-}
+const frameSnapshot = (aggregates: Aggregates, id: EventId): Frames =>
+  Frames.concat([
+    metricsEvent(id, aggregates.metrics),
+    ...aggregates.topTickers.map((aggregate) => sentimentUpdateEvent(id, aggregate)),
+  ]);
 
 /**
- * The view's snapshot framed with `id`. Every fresh stream opens with the view's cursor, so the
- * frames are built once per batch and reused; a resumed stream's snapshot carries the client's
- * own cursor and is built for it alone (it does not replace the shared one).
+ * The view's snapshot framed with `id`, from the view's cache when it can. Every fresh stream
+ * opens with the view's cursor, so the frames are built once per batch and reused; a resumed
+ * stream's snapshot carries the client's own cursor and is built for it alone (it does not
+ * replace the shared one).
  */
-function framedSnapshot(view: View, aggregates: Aggregates, id: EventId): FramedSnapshot {
+function snapshotFor(view: View, aggregates: Aggregates, id: EventId): FramedSnapshot {
   const cached = view.framed;
   if (cached !== undefined && cached.aggregates === aggregates && cached.id === id) return cached;
-  const framed = { aggregates, id, text: snapshotFrames(aggregates, id), events: 1 + aggregates.topTickers.length };
+  const framed = { aggregates, id, frames: frameSnapshot(aggregates, id) };
   if (id === view.cursor && aggregates === view.snapshot) view.framed = framed;
   return framed;
 }
 
 /** The batch's metrics frame for the view, or undefined when they did not change. */
-function metricsUpdate(view: View, aggregates: Aggregates, id: EventId): string | undefined {
+function metricsUpdate(view: View, aggregates: Aggregates, id: EventId): Frames | undefined {
   const key = metricsKey(aggregates);
   const frame = key === view.lastMetrics ? undefined : metricsEvent(id, aggregates.metrics);
   view.lastMetrics = key;
@@ -160,10 +161,10 @@ interface ViewItems {
 }
 
 /**
- * The view's recent tickers after this batch: its items' tickers join, those not seen for
+ * Moves the view's recent tickers on by this batch: its items' tickers join, those not seen for
  * AGGREGATES_LAG_MS leave (by then the aggregates count their items; see ports.ts).
  */
-function recentTickers(view: View, batch: ViewItems): ReadonlyMap<string, number> {
+function refreshRecentTickers(view: View, batch: ViewItems): ReadonlyMap<string, number> {
   for (const entry of batch.items) view.recentTickers.set(entry.item.ticker, batch.readAt);
   for (const [ticker, seenAt] of view.recentTickers) {
     if (batch.readAt - seenAt > AGGREGATES_LAG_MS) view.recentTickers.delete(ticker);
@@ -173,10 +174,9 @@ function recentTickers(view: View, batch: ViewItems): ReadonlyMap<string, number
 
 /** One batch's `sentiment_update`s for a view, and those of them a snapshot does not carry. */
 interface TickerUpdates {
-  readonly part: string;
-  readonly events: number;
+  readonly all: Frames;
   /** The updates of tickers outside the snapshot's most active ones (`topTickers`). */
-  readonly beyondSnapshot: { readonly part: string; readonly events: number };
+  readonly beyondSnapshot: Frames;
 }
 
 /**
@@ -188,31 +188,26 @@ function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id:
   const top = new Set(aggregates.topTickers.map((a) => a.ticker));
   let candidates = aggregates.tickers;
   if (view.tickers === null && aggregates.topTickers.length < aggregates.tickers.length) {
-    const recent = recentTickers(view, batch);
+    const recent = refreshRecentTickers(view, batch);
     const deferred = view.deferredTickers;
     candidates = aggregates.tickers.filter((a) => top.has(a.ticker) || recent.has(a.ticker) || deferred.has(a.ticker));
   }
   view.deferredTickers.clear();
-  let part = '';
-  let events = 0;
-  const beyondSnapshot = { part: '', events: 0 };
+  const all: Frames[] = [];
+  const beyondSnapshot: Frames[] = [];
   for (const aggregate of candidates) {
     const key = tickerKey(aggregate);
     if (view.lastTickers.get(aggregate.ticker) === key) continue;
     view.lastTickers.set(aggregate.ticker, key);
     const frame = sentimentUpdateEvent(id, aggregate);
-    part += frame;
-    events += 1;
-    if (!top.has(aggregate.ticker)) {
-      beyondSnapshot.part += frame;
-      beyondSnapshot.events += 1;
-    }
+    all.push(frame);
+    if (!top.has(aggregate.ticker)) beyondSnapshot.push(frame);
   }
   // Only the most active tickers need remembering; the others are re-sent when they move.
   if (view.lastTickers.size > REMEMBERED_TICKERS) {
     for (const ticker of view.lastTickers.keys()) if (!top.has(ticker)) view.lastTickers.delete(ticker);
   }
-  return { part, events, beyondSnapshot };
+  return { all: Frames.concat(all), beyondSnapshot: Frames.concat(beyondSnapshot) };
 }
 
 /**
@@ -221,7 +216,7 @@ function tickerUpdates(view: View, aggregates: Aggregates, batch: ViewItems, id:
  */
 function deferTickerUpdates(view: View, batch: ViewItems): TickerUpdates {
   for (const entry of batch.items) view.deferredTickers.add(entry.item.ticker);
-  return { part: '', events: 0, beyondSnapshot: { part: '', events: 0 } };
+  return { all: Frames.none, beyondSnapshot: Frames.none };
 }
 
 export type { FramedSnapshot, TickerUpdates, View, ViewConfiguration };
@@ -230,10 +225,9 @@ export {
   aggregatesOf,
   applyTickers,
   deferTickerUpdates,
-  framedSnapshot,
+  snapshotFor,
   GLOBAL,
   metricsUpdate,
-  snapshotFrames,
   tickerUpdates,
   viewFor,
   viewShows,

@@ -14,8 +14,12 @@ function refusePosition(parameter: 'after' | 'page', reason: 'malformed' | 'expi
     expired
       ? `The ${what} is older than the item retention; list without ${parameter} to start again.`
       : `The ${what} was not issued by this service for this listing.`,
-    [{ location: 'query', pointer: `/${parameter}`, message: expired ? 'has expired' : `is not a valid ${what}` }],
-    expired ? PROBLEM_TYPES.cursorExpired : PROBLEM_TYPES.invalidRequest,
+    {
+      issues: [
+        { location: 'query', pointer: `/${parameter}`, message: expired ? 'has expired' : `is not a valid ${what}` },
+      ],
+      kind: expired ? PROBLEM_TYPES.cursorExpired : PROBLEM_TYPES.invalidRequest,
+    },
   );
 }
 
@@ -34,9 +38,9 @@ const listItems =
     // The validator fills the contract's default; the generated type still says optional.
     const limit = query.limit ?? 50;
     if (query.after !== undefined && query.page !== undefined) {
-      throw new BadRequestError('Use either after (a stream cursor) or page (a page token), not both.', [
-        { location: 'query', pointer: '/page', message: 'cannot be combined with after' },
-      ]);
+      throw new BadRequestError('Use either after (a stream cursor) or page (a page token), not both.', {
+        issues: [{ location: 'query', pointer: '/page', message: 'cannot be combined with after' }],
+      });
     }
     if (query.after !== undefined) {
       const parsed = deps.store.parseCursor(query.after);

@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../../src/store/index.ts';
 import { feedPartition, feedSortKey, tickerIndexKey } from '../../../src/store/keys.ts';
-import type { FeedRead } from '../../../src/store/index.ts';
+import type { FeedRead } from '../../../src/stream/ports.ts';
 import { itemInput, startTestStore, type TestStore } from '../../support/test-store.ts';
 
 let t: TestStore;

@@ -3,6 +3,7 @@
  * contract-valid event, and a payload that drifts from the contract does not compile (the
  * `@ts-expect-error` lines fail `tsc` if the builders ever accept them).
  */
+import { Frames } from '../../../src/stream/frames.ts';
 import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { parseEvent, type StreamEvent } from '../../../src/contract/index.ts';
@@ -74,7 +75,7 @@ describe('typed event builders', () => {
       reconnectEvent(ID, { reason: 'deadline', retry_ms: 1500 }),
       streamClosedEvent(ID, { reason: 'configuration_deleted' }),
     ];
-    const { events, retries } = readBack(frames.join(''));
+    const { events, retries } = readBack(Frames.concat(frames).text);
     expect(events.map((e) => e.event)).toEqual([
       'stream_open',
       'metrics',
@@ -103,6 +104,6 @@ describe('typed event builders', () => {
       streamClosedEvent(ID, { reason: 'configuration_deleted', extra: true }),
     ];
     // At run time the frames are still built; the contract check is what catches them.
-    expect(() => readBack(build().join(''))).toThrow();
+    expect(() => readBack(Frames.concat(build()).text)).toThrow();
   });
 });

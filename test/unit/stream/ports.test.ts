@@ -25,4 +25,21 @@ describe('stream engine ports', () => {
   it('is implemented by the store', () => {
     expectTypeOf<Store>().toExtend<FeedSource>();
   });
+
+  it('is all the store takes from the engine: its types, not copies; the cursor is the feed’s (src/feed)', () => {
+    const STORE = new URL('../../../src/store/', import.meta.url);
+    const fromEngine: string[] = [];
+    for (const file of readdirSync(STORE).filter((name) => name.endsWith('.ts'))) {
+      const source = readFileSync(new URL(file, STORE), 'utf8');
+      for (const [, specifier = ''] of source.matchAll(/\bfrom\s+'([^']+)'/g)) {
+        if (specifier.startsWith('../stream/') && specifier !== '../stream/ports.ts')
+          fromEngine.push(`${file}: ${specifier}`);
+      }
+      // No declaration of the port's own shapes: the store uses ports.ts's.
+      for (const name of ['FeedRead', 'FeedEntry', 'Aggregates', 'FeedReadOptions']) {
+        if (new RegExp(`\\binterface ${name}\\b`).test(source)) fromEngine.push(`${file}: declares ${name}`);
+      }
+    }
+    expect(fromEngine).toEqual([]);
+  });
 });

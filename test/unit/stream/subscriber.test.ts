@@ -1,3 +1,6 @@
+import type { Item } from '../../../src/contract/index.ts';
+import { encodeCursor, itemHash } from '../../../src/feed/cursor.ts';
+import { Frames } from '../../../src/stream/frames.ts';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { engineLogger } from '../../../src/observability/engine-logger.ts';
@@ -82,9 +85,9 @@ describe('Subscriber backpressure', () => {
     const { metrics } = recordingMetrics();
     const subscriber = subscriberOn(s.sink, metrics);
 
-    subscriber.send('a'.repeat(20), 1); // fills the socket's buffer
-    subscriber.send('second', 1);
-    subscriber.send('third', 1);
+    subscriber.send(Frames.event('a'.repeat(20))); // fills the socket's buffer
+    subscriber.send(Frames.event('second'));
+    subscriber.send(Frames.event('third'));
     expect(subscriber.isBlocked).toBe(true);
     expect(s.written).toEqual(['a'.repeat(20)]);
 
@@ -97,11 +100,11 @@ describe('Subscriber backpressure', () => {
     const s = stalledSink(10);
     const { metrics } = recordingMetrics();
     const subscriber = subscriberOn(s.sink, metrics);
-    subscriber.send('x'.repeat(20), 1);
+    subscriber.send(Frames.event('x'.repeat(20)));
 
-    subscriber.sendMetrics('metrics-1');
-    subscriber.send('item', 1);
-    subscriber.sendMetrics('metrics-2');
+    subscriber.sendMetrics(Frames.event('metrics-1'));
+    subscriber.send(Frames.event('item'));
+    subscriber.sendMetrics(Frames.event('metrics-2'));
     s.release();
 
     expect(s.written.slice(1)).toEqual(['item', 'metrics-2']);
@@ -111,9 +114,9 @@ describe('Subscriber backpressure', () => {
     const s = stalledSink(10);
     const { metrics, closed } = recordingMetrics();
     const subscriber = subscriberOn(s.sink, metrics, 1000);
-    subscriber.send('x'.repeat(20), 1);
+    subscriber.send(Frames.event('x'.repeat(20)));
 
-    for (let i = 0; i < 100; i++) subscriber.send('y'.repeat(50), 1);
+    for (let i = 0; i < 100; i++) subscriber.send(Frames.event('y'.repeat(50)));
 
     expect(subscriber.state).toBe('closed');
     expect(s.isDestroyed()).toBe(true);
@@ -126,8 +129,8 @@ describe('Subscriber backpressure', () => {
     const subscriber = subscriberOn(s.sink, metrics);
     subscriber.goLive();
 
-    subscriber.close('shutdown', 'event: reconnect\n\n');
-    subscriber.send('late', 1);
+    subscriber.close('shutdown', Frames.event('event: reconnect\n\n'));
+    subscriber.send(Frames.event('late'));
 
     expect(s.written).toEqual(['event: reconnect\n\n']);
     expect(s.isEnded()).toBe(true);
@@ -151,7 +154,9 @@ describe('Subscriber state', () => {
     expect(subscriber.state).toBe('replaying');
     subscriber.finishReplay(replayed);
     expect(subscriber.state).toBe('live');
-    expect(subscriber.replayed).toBe(replayed);
+    // Live, but not caught up until a live batch passes what the replay sent.
+    expect(subscriber.isLive()).toBe(true);
+    expect(subscriber.isCaughtUp()).toBe(false);
     subscriber.startReplay();
     expect(subscriber.state).toBe('live');
     subscriber.close('shutdown');
@@ -159,11 +164,32 @@ describe('Subscriber state', () => {
     expect(subscriber.state).toBe('closed');
   });
 
+  it('after a replay, skips in live batches what it already has, until a batch passes the replay', () => {
+    const subscriber = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
+    subscriber.startReplay();
+    // The replay sent `a`; the client's cursor covered everything up to 3 and `c` at 4.
+    const cursor = { watermark: 3, entries: [{ arrivalMs: 4, hash: itemHash('c') }] };
+    subscriber.finishReplay({ itemIds: new Set(['a']), cursor, maxArrivalMs: 6 });
+    const batch = ['a', 'b', 'c', 'd'].map((id, index) => ({
+      item: { item_id: id } as Item,
+      arrivalMs: index + 2,
+      cursor: encodeCursor({ watermark: index + 2, entries: [] }),
+    }));
+    // a: replayed; b (at 3): covered by the watermark; c: listed in the cursor; d: new.
+    expect(subscriber.unseen(batch).map((entry) => entry.item.item_id)).toEqual(['d']);
+    subscriber.liveFrom(5);
+    expect(subscriber.isCaughtUp()).toBe(false);
+    subscriber.liveFrom(6);
+    expect(subscriber.isCaughtUp()).toBe(true);
+    // Caught up, it takes whole batches as they are: the same array, nothing filtered.
+    expect(subscriber.unseen(batch)).toBe(batch);
+  });
+
   it('goes live from opening without a replay, and closes from any state', () => {
     const fresh = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
     fresh.goLive();
     expect(fresh.state).toBe('live');
-    expect(fresh.replayed).toBeUndefined();
+    expect(fresh.isCaughtUp()).toBe(true);
     const opening = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
     opening.close('client_closed');
     expect(opening.state).toBe('closed');
@@ -190,8 +216,8 @@ describe('Subscriber stall timeout', () => {
     const s = stalledSink(10);
     const { metrics, closed } = recordingMetrics();
     const subscriber = subscriberOn(s.sink, metrics);
-    subscriber.send('x'.repeat(20), 1); // the peer stopped reading: blocked from here on
-    subscriber.send('heartbeat', 1);
+    subscriber.send(Frames.event('x'.repeat(20))); // the peer stopped reading: blocked from here on
+    subscriber.send(Frames.event('heartbeat'));
 
     vi.advanceTimersByTime(STALL_MS - 1);
     expect(subscriber.state).not.toBe('closed');
@@ -207,7 +233,7 @@ describe('Subscriber stall timeout', () => {
     const s = stalledSink(10);
     const { metrics, closed } = recordingMetrics();
     const subscriber = subscriberOn(s.sink, metrics);
-    subscriber.send('x'.repeat(20), 1);
+    subscriber.send(Frames.event('x'.repeat(20)));
     vi.advanceTimersByTime(STALL_MS - 1);
     s.release();
     expect(subscriber.isBlocked).toBe(false);
@@ -281,7 +307,7 @@ describe('Subscriber log lines', () => {
 
   it('never looks the client up when no line about it is written', () => {
     const { subscriber, logger, lookups } = loggedSubscriber('WARN');
-    subscriber.send('x'.repeat(5), 1);
+    subscriber.send(Frames.event('x'.repeat(5)));
     subscriber.close('client_closed');
     expect(logger.lines).toEqual([]);
     expect(lookups.count).toBe(0);
@@ -289,7 +315,7 @@ describe('Subscriber log lines', () => {
 
   it('names the client of a dropped stream, looked up before its socket is destroyed', () => {
     const { subscriber, logger, lookups, sink } = loggedSubscriber('WARN');
-    subscriber.send('x'.repeat(20), 1);
+    subscriber.send(Frames.event('x'.repeat(20)));
     subscriber.close('slow_consumer');
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatchObject({
