@@ -9,24 +9,10 @@ export interface Validator<T> {
   errors?: ErrorObject[] | null;
 }
 import type { HeartbeatPayload, Item, Metrics, ReconnectPayload, StreamClosedPayload, StreamOpenPayload, TickerAggregate } from './models/index.ts';
+import type { SseFields } from './event-payloads.ts';
 import * as validators from './validators/asyncapi.cjs';
 
-/** SSE frame fields every event carries (the `id:` cursor, an optional `retry:`). */
-export interface SseFields {
-  id: string;
-  retry?: number;
-}
-
-/** Payload type of each SSE event, keyed by its `event:` name. */
-export interface EventPayloads {
-  stream_open: StreamOpenPayload;
-  metrics: Metrics;
-  new_item: Item;
-  sentiment_update: TickerAggregate;
-  heartbeat: HeartbeatPayload;
-  reconnect: ReconnectPayload;
-  stream_closed: StreamClosedPayload;
-}
+export type { EventPayloads, SseFields } from './event-payloads.ts';
 
 /** Every SSE event of the contract: its payload validator and the channels that carry it. */
 export const events = {

@@ -67,7 +67,10 @@ async function main(): Promise<void> {
   } catch (error) {
     // One line, no stack: the operator fixes the environment, not the code. The stack is for debug.
     logger.debug('start-up failed', { error });
-    const reason = error instanceof StartupError ? error.message : `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+    const reason =
+      error instanceof StartupError
+        ? error.message
+        : `cannot start: ${error instanceof Error ? error.message : String(error)}`;
     process.stderr.write(`${PREFIX}: ${reason.replace(/\s+/g, ' ')}\n`);
     process.exit(1);
   }

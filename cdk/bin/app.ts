@@ -3,7 +3,7 @@
  * AwsSolutions pack on every synth, so a finding without a written acknowledgement fails
  * `npm run cdk:synth` in CI, not only the unit tests.
  *
- * The few deployment choices come from CDK context (`cdk deploy -c dashboardOrigin=https://…`);
+ * The few deployment choices come from CDK context (`cdk deploy -c corsAllowedOrigins=https://…`);
  * there is no account or region, so synth never calls AWS.
  *
  * `-c streaming=fargate` deploys the Fargate fleet ({@link TickerpulseFleetStack}) instead of the
@@ -40,7 +40,7 @@ const auth = {
 if (streaming === 'lambda') {
   new TickerpulseStack(app, stackName, {
     description: 'tickerpulse: REST + SSE over DynamoDB on Lambda Function URLs',
-    dashboardOrigin: context('dashboardOrigin'),
+    corsAllowedOrigins: listContext('corsAllowedOrigins'),
     ...auth,
     streamReservedConcurrency: numberContext('streamReservedConcurrency'),
     restReservedConcurrency: numberContext('restReservedConcurrency'),
@@ -51,6 +51,7 @@ if (streaming === 'lambda') {
     description: 'tickerpulse: REST + SSE + dashboard over DynamoDB on an ECS Fargate fleet behind an ALB',
     ...auth,
     certificateArn: context('certificateArn'),
+    corsAllowedOrigins: listContext('corsAllowedOrigins'),
     minTasks: numberContext('minTasks'),
     maxTasks: numberContext('maxTasks'),
     maxConnectionsPerTask: numberContext('maxConnectionsPerTask'),
@@ -61,6 +62,14 @@ if (streaming === 'lambda') {
 }
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+/** A comma-separated context value as a list, or undefined when unset or empty. */
+function listContext(key: string): string[] | undefined {
+  return context(key)
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
 
 /** A context value as a number (CLI `-c` values are strings), or undefined when unset. */
 function numberContext(key: string): number | undefined {

@@ -58,6 +58,11 @@ interface TickerpulseFleetStackProps extends StackProps {
   readonly streamTokenSecretParameterName?: string;
   /** ACM certificate ARN for HTTPS on 443 (HTTP then redirects). Default: none, plain HTTP on 80. */
   readonly certificateArn?: string;
+  /**
+   * `CORS_ALLOWED_ORIGINS` of every task: browser origins allowed to call the API and open its
+   * streams from another page. Default none (the dashboard the fleet serves is same-origin).
+   */
+  readonly corsAllowedOrigins?: readonly string[];
   /** Task CPU units and memory (a Fargate combination). Default 512 / 1024. */
   readonly cpu?: number;
   readonly memoryLimitMiB?: number;
@@ -117,6 +122,7 @@ class TickerpulseFleetStack extends Stack {
         ...optional('AUTH_JWKS_URL', settings.jwksUrl),
         ...optional('AUTH_JWT_ISSUER', settings.jwtIssuer),
         ...optional('AUTH_JWT_AUDIENCE', settings.jwtAudience),
+        ...optional('CORS_ALLOWED_ORIGINS', props.corsAllowedOrigins?.join(',') || undefined),
       },
       secrets,
     });

@@ -17,7 +17,7 @@ const MIN_STREAM_TIMEOUT = Duration.minutes(1);
 
 /** Defaults of {@link TickerpulseStackProps}, one place for the code and the docs. */
 const DEFAULTS = Object.freeze({
-  dashboardOrigin: 'http://localhost:3000',
+  corsAllowedOrigins: [] as readonly string[],
   ingestApiKeyParameterName: '/tickerpulse/ingest-api-key',
   jwtSecretParameterName: '/tickerpulse/auth-jwt-secret',
   // Short streams bound what a vanished client costs (Lambda sees no disconnect and bills the
@@ -36,8 +36,12 @@ const DEFAULTS = Object.freeze({
 
 /** Settings of `TickerpulseStack`; every one has a default. */
 interface TickerpulseStackProps extends StackProps {
-  /** Browser origin of the dashboard, allowed by both URLs' CORS. Default `http://localhost:3000`. */
-  readonly dashboardOrigin?: string;
+  /**
+   * Browser origins allowed to call the REST URL and open the SSE URL from another page (CORS),
+   * each `scheme://host[:port]` exactly as a browser sends it. Default none: no Function URL
+   * CORS, so no page on another origin can read an answer.
+   */
+  readonly corsAllowedOrigins?: readonly string[];
   /**
    * Name of the SSM SecureString holding the ingest API key (≥ 16 characters), created out of
    * band. Default `/tickerpulse/ingest-api-key`.
@@ -125,12 +129,14 @@ function resolveSettings(props: TickerpulseStackProps) {
       `TickerpulseStack: secretsMaxAge must be whole seconds from 1 s to 1 hour (got ${secretsMaxAge.toHumanString()})`,
     );
   }
-  const dashboardOrigin = props.dashboardOrigin ?? DEFAULTS.dashboardOrigin;
+  const corsAllowedOrigins = props.corsAllowedOrigins ?? DEFAULTS.corsAllowedOrigins;
   // Browsers compare the Origin header verbatim: a trailing slash or a path would never match.
-  if (URL.parse(dashboardOrigin)?.origin !== dashboardOrigin) {
-    throw new Error(
-      `TickerpulseStack: dashboardOrigin must be scheme://host[:port] (got ${JSON.stringify(dashboardOrigin)})`,
-    );
+  for (const origin of corsAllowedOrigins) {
+    if (URL.parse(origin)?.origin !== origin) {
+      throw new Error(
+        `TickerpulseStack: corsAllowedOrigins must each be scheme://host[:port] (got ${JSON.stringify(origin)})`,
+      );
+    }
   }
   // Whoever controls the key set can sign tokens as any user, so it travels over TLS.
   if (props.jwksUrl !== undefined && URL.parse(props.jwksUrl)?.protocol !== 'https:') {
@@ -143,7 +149,7 @@ function resolveSettings(props: TickerpulseStackProps) {
     );
   }
   return {
-    dashboardOrigin,
+    corsAllowedOrigins,
     ingestApiKeyParameterName: parameterName(props.ingestApiKeyParameterName ?? DEFAULTS.ingestApiKeyParameterName),
     jwtSecretParameterName:
       props.jwksUrl === undefined

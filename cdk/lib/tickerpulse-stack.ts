@@ -5,6 +5,7 @@
  * The stack is env-agnostic (no account or region) so `cdk synth` runs offline, and every setting
  * arrives through {@link TickerpulseStackProps}: nothing here reads `process.env`.
  */
+import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_S, CORS_REQUEST_HEADERS } from '../../src/http/cors-headers.ts';
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Architecture, FunctionUrlAuthType, HttpMethod, InvokeMode, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -118,20 +119,18 @@ class TickerpulseStack extends Stack {
       // would need SigV4, which neither a browser fetch nor EventSource can send.
       authType: FunctionUrlAuthType.NONE,
       invokeMode: InvokeMode.BUFFERED,
-      cors: cors(settings.dashboardOrigin, {
-        allowedMethods: [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE],
-        allowedHeaders: ['Content-Type', 'Authorization', 'X-User-ID', 'X-API-Key'],
-        exposedHeaders: ['Location', 'Retry-After'],
-      }),
+      ...cors(settings.corsAllowedOrigins, [
+        HttpMethod.GET,
+        HttpMethod.HEAD,
+        HttpMethod.POST,
+        HttpMethod.PUT,
+        HttpMethod.DELETE,
+      ]),
     });
     this.streamUrl = this.streamFunction.addFunctionUrl({
       authType: FunctionUrlAuthType.NONE,
       invokeMode: InvokeMode.RESPONSE_STREAM,
-      cors: cors(settings.dashboardOrigin, {
-        allowedMethods: [HttpMethod.GET],
-        allowedHeaders: ['Last-Event-ID', 'Authorization', 'X-User-ID'],
-        exposedHeaders: ['Retry-After'],
-      }),
+      ...cors(settings.corsAllowedOrigins, [HttpMethod.GET, HttpMethod.HEAD]),
     });
 
     this.monitoring = new TickerpulseMonitoring(this, 'Monitoring', {
@@ -197,12 +196,22 @@ function functionBase(entry: string) {
   };
 }
 
-/** CORS for the dashboard origin; preflights are cached for an hour. */
-function cors(
-  origin: string,
-  options: Pick<FunctionUrlCorsOptions, 'allowedMethods' | 'allowedHeaders' | 'exposedHeaders'>,
-): FunctionUrlCorsOptions {
-  return { allowedOrigins: [origin], maxAge: Duration.hours(1), ...options };
+/**
+ * A Function URL's CORS: the allowed origins with the request and response headers and the
+ * preflight lifetime the Node servers use (src/http/cors-headers.ts), or none at all when no
+ * origin is allowed. The URL then answers preflights itself.
+ */
+function cors(origins: readonly string[], allowedMethods: HttpMethod[]): { readonly cors?: FunctionUrlCorsOptions } {
+  if (origins.length === 0) return {};
+  return {
+    cors: {
+      allowedOrigins: [...origins],
+      allowedMethods,
+      allowedHeaders: [...CORS_REQUEST_HEADERS],
+      exposedHeaders: [...CORS_EXPOSED_HEADERS],
+      maxAge: Duration.seconds(CORS_MAX_AGE_S),
+    },
+  };
 }
 
 export type { TickerpulseStackProps } from './stack-settings.ts';

@@ -130,6 +130,14 @@ describe('task', () => {
     });
   });
 
+  it('passes the CORS origins it is given to every task, and none by default', () => {
+    expect(envOf(serverContainer())).not.toHaveProperty('CORS_ALLOWED_ORIGINS');
+    const custom = synth({ corsAllowedOrigins: ['https://app.example.com', 'http://localhost:5173'] });
+    expect(envOf(serverContainer(custom.template))).toMatchObject({
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com,http://localhost:5173',
+    });
+  });
+
   it('injects the secrets from SSM SecureStrings by name; the template holds no value', () => {
     const secrets = serverContainer().Secrets as { Name: string; ValueFrom: unknown }[];
     expect(secrets.map((secret) => secret.Name)).toEqual(['INGEST_API_KEY', 'AUTH_JWT_SECRET']);

@@ -235,31 +235,21 @@ describe('Lambda functions', () => {
 });
 
 describe('Function URLs', () => {
-  it('REST: buffered, public (auth NONE), CORS for the dashboard origin', () => {
+  it('REST: buffered, public (auth NONE), no CORS unless origins are given', () => {
     template.hasResourceProperties('AWS::Lambda::Url', {
       TargetFunctionArn: arnOf(stack.restFunction),
       InvokeMode: 'BUFFERED',
       AuthType: 'NONE',
-      Cors: {
-        AllowOrigins: ['http://localhost:3000'],
-        AllowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
-        AllowHeaders: ['Content-Type', 'Authorization', 'X-User-ID', 'X-API-Key'],
-        ExposeHeaders: ['Location', 'Retry-After'],
-        MaxAge: 3600,
-      },
+      Cors: Match.absent(),
     });
   });
 
-  it('SSE: response streaming, public (auth NONE), GET with Last-Event-ID from the dashboard origin', () => {
+  it('SSE: response streaming, public (auth NONE), no CORS unless origins are given', () => {
     template.hasResourceProperties('AWS::Lambda::Url', {
       TargetFunctionArn: arnOf(stack.streamFunction),
       InvokeMode: 'RESPONSE_STREAM',
       AuthType: 'NONE',
-      Cors: {
-        AllowOrigins: ['http://localhost:3000'],
-        AllowMethods: ['GET'],
-        AllowHeaders: ['Last-Event-ID', 'Authorization', 'X-User-ID'],
-      },
+      Cors: Match.absent(),
     });
   });
 
@@ -440,18 +430,27 @@ describe('outputs', () => {
 });
 
 describe('stack props', () => {
-  it('applies the dashboard origin, stream timeout and capacity', () => {
+  it('applies the CORS origins, stream timeout and capacity', () => {
     const custom = synth({
-      dashboardOrigin: 'https://dashboard.example.com',
+      corsAllowedOrigins: ['https://dashboard.example.com', 'http://localhost:5173'],
       streamTimeout: Duration.minutes(15),
       streamReservedConcurrency: 20,
     });
-    for (const mode of ['BUFFERED', 'RESPONSE_STREAM']) {
-      custom.template.hasResourceProperties('AWS::Lambda::Url', {
-        InvokeMode: mode,
-        Cors: Match.objectLike({ AllowOrigins: ['https://dashboard.example.com'] }),
-      });
-    }
+    // The same request and response headers and preflight lifetime as the Node servers (src/http/cors-headers.ts).
+    const shared = {
+      AllowOrigins: ['https://dashboard.example.com', 'http://localhost:5173'],
+      AllowHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-User-ID', 'Last-Event-ID'],
+      ExposeHeaders: ['Location', 'Retry-After', 'WWW-Authenticate'],
+      MaxAge: 3600,
+    };
+    custom.template.hasResourceProperties('AWS::Lambda::Url', {
+      InvokeMode: 'BUFFERED',
+      Cors: { ...shared, AllowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'] },
+    });
+    custom.template.hasResourceProperties('AWS::Lambda::Url', {
+      InvokeMode: 'RESPONSE_STREAM',
+      Cors: { ...shared, AllowMethods: ['GET', 'HEAD'] },
+    });
     custom.template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 900, ReservedConcurrentExecutions: 20 });
     custom.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ConcurrentExecutions',
@@ -502,7 +501,8 @@ describe('stack props', () => {
       { jwksUrl: 'http://id.example.com/jwks', streamTokenSecretParameterName: '/s' },
       /https/,
     ],
-    ['an origin with a path', { dashboardOrigin: 'https://dashboard.example.com/' }, /scheme:\/\/host/],
+    ['an origin with a path', { corsAllowedOrigins: ['https://dashboard.example.com/'] }, /scheme:\/\/host/],
+    ['an origin with a wildcard', { corsAllowedOrigins: ['*'] }, /scheme:\/\/host/],
     ['a wildcard parameter name', { ingestApiKeyParameterName: '/tickerpulse/*' }, /not an SSM parameter name/],
     ['an unknown log level', { logLevel: 'verbose' }, /logLevel/],
     ['no stream capacity', { streamReservedConcurrency: 0 }, /positive integer/],

@@ -7,7 +7,7 @@ import { bundleSpec } from './bundle-spec.ts';
 import { messageTargets, operationTargets } from './contract-walk.ts';
 import { generateEventModels } from './event-models.ts';
 import { generatedHeader } from './header.ts';
-import { generateEventsIndex, generateOperationsIndex } from './indexes.ts';
+import { generateEventPayloads, generateEventsIndex, generateOperationsIndex } from './indexes.ts';
 import { generateOpenApiTypes } from './openapi-types.ts';
 import { generateAsyncApiValidators, generateOpenApiValidators } from './validators.ts';
 
@@ -27,6 +27,7 @@ Output of \`npm run generate\`, committed so that a clone type-checks and runs w
 | \`validators/openapi-params.cjs\` | query and path parameter validators (fill defaults; src/contract converts numbers strictly first) | ajv standalone |
 | \`validators/asyncapi.cjs\` | SSE payload and frame-field validators | ajv standalone |
 | \`operations.ts\`, \`events.ts\` | typed maps from operation / event to its validators | scripts/codegen/indexes.ts |
+| \`event-payloads.ts\` | the events' payload and frame types only (what the client's types reach) | scripts/codegen/indexes.ts |
 
 Only \`src/contract/\` imports from here at run time; the dashboard (\`src/dashboard/\`) names these types in JSDoc, checked by \`tsconfig.dashboard.json\`.
 `;
@@ -52,7 +53,8 @@ async function generateAll(specsDir: string): Promise<GeneratedTree> {
     tree.set(`validators/${name}.d.cts`, module.declarations);
   }
   tree.set('operations.ts', generateOperationsIndex(operations));
-  tree.set('events.ts', generateEventsIndex(asyncapi, messages, channels));
+  tree.set('event-payloads.ts', generateEventPayloads(asyncapi, messages));
+  tree.set('events.ts', generateEventsIndex(messages, channels));
   return new Map([...tree].sort(([a], [b]) => a.localeCompare(b)));
 }
 

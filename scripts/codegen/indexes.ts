@@ -82,39 +82,52 @@ function flatInterface(document: JsonObject, name: string, schema: JsonObject): 
   return [`export interface ${name} {`, ...props, '}'].join('\n');
 }
 
-function generateEventsIndex(
-  document: JsonObject,
-  messages: readonly MessageTarget[],
-  channels: readonly ChannelTarget[],
-): string {
-  const typeOf = (message: MessageTarget): string => {
-    const ref = isObject(message.schema) ? message.schema.$ref : undefined;
-    if (typeof ref !== 'string')
-      throw new Error(`message ${message.component}: the payload must be a $ref to a schema`);
-    return ref.replace('#/components/schemas/', '');
-  };
+/** The type of each message's payload: its schema's name. */
+function payloadTypeOf(message: MessageTarget): string {
+  const ref = isObject(message.schema) ? message.schema.$ref : undefined;
+  if (typeof ref !== 'string') throw new Error(`message ${message.component}: the payload must be a $ref to a schema`);
+  return ref.replace('#/components/schemas/', '');
+}
+
+/**
+ * `event-payloads.ts`: the events' types only (no validator), so that the client's declarations
+ * reach no validator and no ajv type.
+ */
+function generateEventPayloads(document: JsonObject, messages: readonly MessageTarget[]): string {
   const frameSchema = resolvePointer(document, '#/components/schemas/SseFields');
   if (!isObject(frameSchema)) throw new Error('components.schemas.SseFields is missing');
-  const modelTypes = [...new Set(messages.map(typeOf))].sort();
+  const modelTypes = [...new Set(messages.map(payloadTypeOf))].sort();
   return [
     generatedHeader('scripts/codegen/indexes.ts', 'specs/asyncapi.yaml'),
-    VALIDATOR_TYPE,
     `import type { ${modelTypes.join(', ')} } from './models/index.ts';`,
-    "import * as validators from './validators/asyncapi.cjs';",
     '',
     '/** SSE frame fields every event carries (the `id:` cursor, an optional `retry:`). */',
     flatInterface(document, 'SseFields', frameSchema),
     '',
     '/** Payload type of each SSE event, keyed by its `event:` name. */',
     'export interface EventPayloads {',
-    ...messages.map((m) => `  ${m.event}: ${typeOf(m)};`),
+    ...messages.map((m) => `  ${m.event}: ${payloadTypeOf(m)};`),
     '}',
+    '',
+  ].join('\n');
+}
+
+function generateEventsIndex(messages: readonly MessageTarget[], channels: readonly ChannelTarget[]): string {
+  const modelTypes = [...new Set(messages.map(payloadTypeOf))].sort();
+  return [
+    generatedHeader('scripts/codegen/indexes.ts', 'specs/asyncapi.yaml'),
+    VALIDATOR_TYPE,
+    `import type { ${modelTypes.join(', ')} } from './models/index.ts';`,
+    "import type { SseFields } from './event-payloads.ts';",
+    "import * as validators from './validators/asyncapi.cjs';",
+    '',
+    "export type { EventPayloads, SseFields } from './event-payloads.ts';",
     '',
     '/** Every SSE event of the contract: its payload validator and the channels that carry it. */',
     'export const events = {',
     ...messages.map(
       (m) =>
-        `  ${m.event}: { validate: validators.${m.validator} as Validator<${typeOf(m)}>, channels: [${m.channels.map(quote).join(', ')}] },`,
+        `  ${m.event}: { validate: validators.${m.validator} as Validator<${payloadTypeOf(m)}>, channels: [${m.channels.map(quote).join(', ')}] },`,
     ),
     '} as const;',
     '',
@@ -130,4 +143,4 @@ function generateEventsIndex(
   ].join('\n');
 }
 
-export { generateEventsIndex, generateOperationsIndex };
+export { generateEventPayloads, generateEventsIndex, generateOperationsIndex };

@@ -19,7 +19,7 @@ export type {
   Subscription,
   WaitCause,
 } from './stream.ts';
-export type { EventPayloads } from '../../generated/events.ts';
+export type { EventPayloads } from '../../generated/event-payloads.ts';
 export { CLIENT_LIMITS } from './limits.ts';
 export { createRestClient } from './rest.ts';
 export { isLambdaThrottle, isProblem } from './rest-errors.ts';

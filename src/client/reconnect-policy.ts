@@ -12,12 +12,7 @@
  * - anything else is a failure: backoff with full jitter, and at least what the server asked for
  *   (`Retry-After`, or the hint), every delay clamped into [MIN_DELAY_MS, MAX_DELAY_MS].
  */
-import {
-  type BackoffPolicy,
-  backoffDelay,
-  clampDelay,
-  isHealthy,
-} from '../dashboard/shared/reconnect-policy.js';
+import { type BackoffPolicy, backoffDelay, clampDelay, isHealthy } from '../dashboard/shared/reconnect-policy.js';
 import type { ConnectionEnd } from './sse-connection.ts';
 
 type CloseReason = 'closed' | 'stream_closed' | 'refused' | 'gave_up';

@@ -20,7 +20,7 @@
  * Payloads are not validated here: the client trusts the contract, which the server's tests enforce.
  */
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { EventPayloads } from '../../generated/events.ts';
+import type { EventPayloads } from '../../generated/event-payloads.ts';
 import { type BackoffPolicy, clampHeartbeat, silenceTimeoutMs } from '../dashboard/shared/reconnect-policy.js';
 import { type CloseReason, decide, type Session, type StreamClosure, type WaitCause } from './reconnect-policy.ts';
 import { type ConnectionEnd, runConnection } from './sse-connection.ts';

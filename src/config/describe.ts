@@ -5,6 +5,8 @@
  */
 import { type Config, type EnvName, FIELDS, SECRET_FIELDS, type Setting, SETTINGS } from './settings.ts';
 
+const isList = (value: unknown): value is readonly string[] => Array.isArray(value);
+
 /**
  * The settings for a start-up log line, keyed by `Config` field: unset values are null and every
  * secret is `(set)` or null, so the result never holds a secret value.
@@ -12,7 +14,8 @@ import { type Config, type EnvName, FIELDS, SECRET_FIELDS, type Setting, SETTING
 function describeConfig(config: Config): Record<string, string | number | boolean | null> {
   const described: Record<string, string | number | boolean | null> = {};
   for (const [field, value] of Object.entries(config)) {
-    described[field] = SECRET_FIELDS.has(field) ? (value === undefined ? null : '(set)') : (value ?? null);
+    const shown = isList(value) ? value.join(',') : value;
+    described[field] = SECRET_FIELDS.has(field) ? (shown === undefined ? null : '(set)') : (shown ?? null);
   }
   return described;
 }
@@ -34,7 +37,7 @@ type SettingDescription = {
  */
 function describeSettings(): readonly SettingDescription[] {
   return FIELDS.map((field) => {
-    const setting: Setting<string | number | boolean | undefined> = SETTINGS[field];
+    const setting: Setting<string | number | boolean | readonly string[] | undefined> = SETTINGS[field];
     const { fallback } = setting;
     const shown = typeof fallback === 'function' || fallback === undefined ? undefined : String(fallback);
     return {

@@ -164,6 +164,25 @@ const baseUrl: Parser<string> = {
   },
 };
 
+// Browsers send `Origin` as scheme://host[:port] exactly (lower case, default port left out, no
+// slash): an entry written any other way would never match, so it is refused here, not ignored.
+const ORIGIN_EXPECTED =
+  'none, or origins separated by commas, each http(s)://host[:port] as a browser sends it, or http(s)://host:* for any port';
+const isOrigin = (entry: string): boolean => {
+  const url = URL.parse(entry);
+  return url !== null && /^https?:$/.test(url.protocol) && url.origin === entry;
+};
+const isAnyPortOrigin = (entry: string): boolean =>
+  entry.endsWith(':*') && isOrigin(entry.slice(0, -2)) && URL.parse(entry.slice(0, -2))?.port === '';
+const corsOrigins: Parser<readonly string[]> = {
+  accepts: ORIGIN_EXPECTED,
+  check: (value) => {
+    if (value === 'none') return ok([]);
+    const entries = value.split(',').map((entry) => entry.trim());
+    return entries.every((entry) => isOrigin(entry) || isAnyPortOrigin(entry)) ? ok(entries) : fail(ORIGIN_EXPECTED);
+  },
+};
+
 // Listen fails late, and with a stack trace, on anything that is not a name or an address; '%' is
 // an IPv6 zone (fe80::1%eth0).
 const HOST_EXPECTED = 'a host name or address: letters, digits, ".", "-", "_", ":" and "%"';
@@ -220,6 +239,7 @@ export type { Check, Failure, LogFormat, LogLevel, Parser };
 export {
   baseUrl,
   boolean,
+  corsOrigins,
   headerSecret,
   host,
   httpUrl,

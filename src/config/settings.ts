@@ -6,6 +6,7 @@
 import {
   baseUrl,
   boolean,
+  corsOrigins,
   headerSecret,
   host,
   httpUrl,
@@ -52,6 +53,7 @@ const ENV = Object.freeze({
   FOLD_INTERVAL_MS: 'FOLD_INTERVAL_MS',
   DASHBOARD_REST_BASE_URL: 'DASHBOARD_REST_BASE_URL',
   DASHBOARD_STREAM_BASE_URL: 'DASHBOARD_STREAM_BASE_URL',
+  CORS_ALLOWED_ORIGINS: 'CORS_ALLOWED_ORIGINS',
 } as const);
 
 type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -99,6 +101,7 @@ type Config = {
   readonly foldIntervalMs: number;
   readonly dashboardRestBaseUrl: string | undefined;
   readonly dashboardStreamBaseUrl: string | undefined;
+  readonly corsAllowedOrigins: readonly string[];
 };
 
 /** One setting: its variable, rule, default and meaning. */
@@ -311,6 +314,16 @@ const SETTINGS: { readonly [K in keyof Config]: Setting<Config[K]> } = {
     fallback: undefined,
     defaultText: "none: the page's own origin",
     summary: "The same for the dashboard's SSE streams (streamBaseUrl of its /config.js).",
+  },
+  corsAllowedOrigins: {
+    env: ENV.CORS_ALLOWED_ORIGINS,
+    parser: corsOrigins,
+    fallback: (profile) => (profile === 'local' ? ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'] : []),
+    defaultText: 'npm start: any port of http://localhost, http://127.0.0.1 and http://[::1]; npm run serve: none',
+    profiles: ['local', 'server'],
+    summary:
+      'Browser origins allowed to call the API and open its streams from another page (CORS); none allows no ' +
+      "other origin. On AWS the Function URLs apply the CDK stack's corsAllowedOrigins instead.",
   },
 };
 

@@ -85,9 +85,13 @@ async function streamAccess(rt: LambdaRuntime, request: ReturnType<typeof reques
   });
 }
 
-/** Ends the response (the runtime complains about a stream never ended) and waits until it is. */
+/**
+ * Ends the response (the runtime complains about a stream never ended) and waits until it is. A
+ * stream already destroyed (a client dropped for not reading) is over: `end` would never call
+ * back, and the invocation would run on until the function's timeout.
+ */
 async function endResponse(stream: Writable): Promise<void> {
-  if (stream.writableEnded) return;
+  if (stream.writableEnded || stream.destroyed) return;
   await new Promise<void>((resolve) => {
     stream.end(() => {
       resolve();

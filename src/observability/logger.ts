@@ -10,8 +10,7 @@ import { TextLogger } from './text-logger.ts';
 type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 /** Whether `format` means text here: `auto` is text when standard output is a terminal. */
-const printsText = (format: LogFormat): boolean =>
-  format === 'text' || (format === 'auto' && process.stdout.isTTY);
+const printsText = (format: LogFormat): boolean => format === 'text' || (format === 'auto' && process.stdout.isTTY);
 
 function createLogger(level: LogLevel, format: LogFormat = 'json', serviceName = 'tickerpulse'): Logger {
   const options = { serviceName, logLevel: level.toUpperCase() as Uppercase<LogLevel> };

@@ -18,7 +18,8 @@ import { isApiPath } from '../http/api-path.ts';
 import { answerClientError } from '../http/client-error.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import { dashboardSecurityHeaders } from '../http/security-headers.ts';
-import { requestLog } from '../http/raw-response.ts';
+import { createCors } from '../http/cors.ts';
+import { requestLog, splitUrl } from '../http/raw-response.ts';
 import { createStreamRoutes, matchStreamRoute, type StreamRoutes } from '../http/streams.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPrometheusMetrics, type PrometheusStreamMetrics } from '../observability/stream-metrics.ts';
@@ -72,8 +73,9 @@ interface AppDeps {
 }
 
 /**
- * The request listener: the streams straight from node:http (their connect is the hot path, see
- * src/http/streams.ts), everything else (the REST API, the dashboard) through one express app.
+ * The request listener: CORS for every API path first (src/http/cors.ts), then the streams
+ * straight from node:http (their connect is the hot path, see src/http/streams.ts), everything
+ * else (the REST API, the dashboard) through one express app.
  */
 function serverListener(config: Config, deps: AppDeps): RequestListener {
   const { auth, streamTokens } = authFromConfig(config, deps.secrets, deps.now);
@@ -89,7 +91,13 @@ function serverListener(config: Config, deps: AppDeps): RequestListener {
   });
   const app = serverApp(config, deps, { auth, streamTokens, streams });
   const logRequest = requestLog(deps.logger);
+  const cors = createCors(config.corsAllowedOrigins);
   return (req, res) => {
+    const { path } = splitUrl(req.url);
+    if (isApiPath(path) && cors.handle(req, res, path)) {
+      logRequest(req, res);
+      return;
+    }
     const route = matchStreamRoute(req);
     if (route === undefined) return void app(req, res);
     logRequest(req, res);

@@ -26,13 +26,7 @@ import {
   replaceConfiguration,
 } from './configurations.ts';
 import type { StoreContext } from './context.ts';
-import {
-  advanceCursor,
-  checkCursor,
-  type CursorParse,
-  encodeCursor,
-  type FeedCursor,
-} from '../feed/cursor.ts';
+import { advanceCursor, checkCursor, type CursorParse, encodeCursor, type FeedCursor } from '../feed/cursor.ts';
 import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
 import { headCursor, readAfter, type RowsListener } from './feed.ts';
 import { FOLD_INTERVAL_MS, type FoldOptions, type FoldOutcome } from './fold.ts';

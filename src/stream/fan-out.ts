@@ -143,7 +143,9 @@ function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry
     } else if (items === share.items) {
       subscriber.sendBatch(share.frames);
     } else {
-      subscriber.sendBatch(batchFrames(Frames.concat([...items.map(frameOf), share.updates.all]), share.frames.metrics));
+      subscriber.sendBatch(
+        batchFrames(Frames.concat([...items.map(frameOf), share.updates.all]), share.frames.metrics),
+      );
     }
     subscriber.liveFrom(batch.feedCursor.watermark);
     delivered += 1;

@@ -29,7 +29,8 @@ describe('describeSettings', () => {
     const config = loadConfig({});
     for (const setting of settings) {
       const value = config[setting.field];
-      if (setting.name === ENV.AUTH_TRUST_USER_ID_HEADER) continue;
+      // These two depend on the profile; each has its own test below.
+      if (setting.name === ENV.AUTH_TRUST_USER_ID_HEADER || setting.name === ENV.CORS_ALLOWED_ORIGINS) continue;
       if (value === undefined) expect(setting.default, setting.name).toMatch(/^none\b/);
       else expect(setting.default, setting.name).toBe(String(value));
     }
@@ -42,6 +43,15 @@ describe('describeSettings', () => {
     expect(loadConfig(required, 'server').authTrustUserIdHeader).toBe(false);
     expect(loadConfig(required, 'lambda').authTrustUserIdHeader).toBe(false);
     expect(trust?.default).toBe('true locally (npm start), false for npm run serve and in Lambda');
+  });
+
+  it('says which origins each profile allows by default, as loadConfig does', () => {
+    const cors = settings.find((setting) => setting.name === ENV.CORS_ALLOWED_ORIGINS);
+    const required = { INGEST_API_KEY: 'k'.repeat(16), AUTH_JWT_SECRET: 's'.repeat(32) };
+    const local = loadConfig({}).corsAllowedOrigins;
+    expect(local).toEqual(['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*']);
+    expect(loadConfig(required, 'server').corsAllowedOrigins).toEqual([]);
+    expect(cors?.default).toBe('npm start: any port of http://localhost, http://127.0.0.1 and http://[::1]; npm run serve: none');
   });
 
   // Values that break at least one rule of every setting except free text.

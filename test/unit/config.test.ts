@@ -34,6 +34,7 @@ const LOCAL_DEFAULTS: Config = {
   foldIntervalMs: 15_000,
   dashboardRestBaseUrl: undefined,
   dashboardStreamBaseUrl: undefined,
+  corsAllowedOrigins: ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'],
 };
 
 /** Runs `loadConfig` expecting a ConfigError, and returns it so tests can assess its problems. */
@@ -92,6 +93,7 @@ describe('loadConfig defaults', () => {
       ...LOCAL_DEFAULTS,
       authTrustUserIdHeader: false,
       simulate: false,
+      corsAllowedOrigins: [],
       ingestApiKey: INGEST_KEY,
       authJwksUrl: 'https://auth.example.com/.well-known/jwks.json',
       streamTokenSecret: JWT_SECRET,
@@ -136,6 +138,13 @@ describe('loadConfig valid values', () => {
     ['AUTH_JWKS_URL', 'http://localhost/jwks.json', 'authJwksUrl', 'http://localhost/jwks.json'],
     ['AUTH_JWKS_URL', 'http://[::1]:9000/jwks.json', 'authJwksUrl', 'http://[::1]:9000/jwks.json'],
     ['DASHBOARD_REST_BASE_URL', 'https://rest.example.com', 'dashboardRestBaseUrl', 'https://rest.example.com'],
+    ['CORS_ALLOWED_ORIGINS', 'none', 'corsAllowedOrigins', []],
+    [
+      'CORS_ALLOWED_ORIGINS',
+      'https://app.example.com, http://localhost:5173,https://x.example.com:*',
+      'corsAllowedOrigins',
+      ['https://app.example.com', 'http://localhost:5173', 'https://x.example.com:*'],
+    ],
     [
       'DASHBOARD_STREAM_BASE_URL',
       'http://127.0.0.1:4011/prefix/',
@@ -183,7 +192,7 @@ describe('loadConfig valid values', () => {
     const config = loadConfig({ [name]: raw });
 
     // Assess
-    expect(config[field]).toBe(expected);
+    expect(config[field]).toEqual(expected);
     expect(config).toEqual({ ...LOCAL_DEFAULTS, [field]: expected });
   });
 
@@ -215,6 +224,8 @@ describe('loadConfig invalid values', () => {
   const bool = 'expected one of true, false, 1, 0, yes, no, on, off';
   const hostRule = 'expected a host name or address: letters, digits, ".", "-", "_", ":" and "%"';
   const credentials = 'a URL without a user name or password (the value is not shown)';
+  const origins =
+    'expected none, or origins separated by commas, each http(s)://host[:port] as a browser sends it, or http(s)://host:* for any port';
 
   it.each([
     ['PORT', 'abc', `PORT="abc" is not valid: ${int(0, 65_535)}`],
@@ -299,6 +310,20 @@ describe('loadConfig invalid values', () => {
       `AUTH_JWKS_URL="http://localhost.evil.example/" is not valid: ${jwks}`,
     ],
     ['DASHBOARD_REST_BASE_URL', 'rest.example.com', `DASHBOARD_REST_BASE_URL="rest.example.com" is not valid: ${url}`],
+    ...[
+      'https://app.example.com/',
+      'HTTPS://app.example.com',
+      'https://app.example.com:443',
+      '*',
+      'ftp://x.example',
+      'https://x.example.com:*/',
+      'https://a.example,',
+      'https://user@a.example',
+    ].map((value): [string, string, string] => [
+      'CORS_ALLOWED_ORIGINS',
+      value,
+      `CORS_ALLOWED_ORIGINS=${JSON.stringify(value)} is not valid: ${origins}`,
+    ]),
     [
       'DASHBOARD_STREAM_BASE_URL',
       'https://sse.example.com/?x=1',
@@ -581,6 +606,7 @@ describe('loadConfig cross-field rules', () => {
       ...LOCAL_DEFAULTS,
       authTrustUserIdHeader: false,
       simulate: false,
+      corsAllowedOrigins: [],
       ingestApiKey: INGEST_KEY,
       authJwtSecret: JWT_SECRET,
       createTable: true,
@@ -646,6 +672,7 @@ describe('describeConfig', () => {
     // Assess
     expect(described).toEqual({
       ...LOCAL_DEFAULTS,
+      corsAllowedOrigins: LOCAL_DEFAULTS.corsAllowedOrigins.join(','),
       dynamodbEndpoint: null,
       dataDir: null,
       ingestApiKey: null,

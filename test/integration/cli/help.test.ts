@@ -25,6 +25,7 @@ const COMMANDS = [
   ['bench:rest', 'npm run bench:rest'],
   ['docs', 'npm run docs'],
   ['build', 'npm run build'],
+  ['build:client', 'npm run build:client'],
   ['generate', 'npm run generate'],
   ['lint:docker', 'npm run lint:docker'],
   ['screenshots', 'npm run screenshots'],

@@ -4,7 +4,6 @@
  * a 200 stream whose events carry an empty id. The blip is real: the function's Query calls go
  * through a loopback proxy in front of dynalite that drops them while the store is "down".
  */
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkProblem, parseEvent } from '../../../src/contract/index.ts';
 import { decodeCursor } from '../../../src/feed/cursor.ts';
@@ -38,7 +37,7 @@ afterAll(async () => {
 async function invoke(remainingMs: number) {
   const response = collectingResponse();
   await handler(
-    functionUrlEvent('GET', '/api/v2/stream') as LambdaFunctionURLEvent,
+    functionUrlEvent('GET', '/api/v2/stream'),
     response.stream,
     contextWithDeadline(remainingMs),
   );
