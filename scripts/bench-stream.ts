@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { decimal, defineCommand, integer, oneOf, readCommandLine } from '../src/cli/usage.ts';
 import { runCleanup } from './bench/cleanup.ts';
 import { launchFloor } from './bench/floor-target.ts';
-import { formatReport, type TickerpulseResult } from './bench/report.ts';
+import { INSTALL_HINT, launchNchan } from './bench/nchan-target.ts';
+import { formatReport, type ServerResult } from './bench/report.ts';
 import { measureStream, type RunSettings, type StreamFigures } from './bench/stream-run.ts';
 import { launchTickerpulse, type LaunchedTickerpulse } from './bench/tickerpulse-target.ts';
 
@@ -42,8 +43,8 @@ const COMMAND = defineCommand({
     },
     only: {
       value: '<server>',
-      description: 'Measure one server only (default: both).',
-      rule: oneOf(['floor', 'tickerpulse']),
+      description: 'Measure one server only (default: all three, the peer when it is installed).',
+      rule: oneOf(['floor', 'nchan', 'tickerpulse']),
     },
   },
   notes: [
@@ -51,6 +52,7 @@ const COMMAND = defineCommand({
       'MAX_CONNECTIONS=20000, POLL_INTERVAL_MS=1000, HEARTBEAT_INTERVAL_MS=30000 and its own INGEST_API_KEY; ' +
       'every other variable of npm start (see npm start -- --help) passes through to it.',
     'Raise the open-files limit (ulimit -n) above --clients plus 100, or expect EMFILE failures.',
+    `The peer, nginx + Nchan, runs when it is installed (${INSTALL_HINT}); without it the benchmark says so and goes on.`,
   ],
 });
 
@@ -123,9 +125,10 @@ const settingsFor = (): RunSettings => ({
 });
 
 let floor: StreamFigures | undefined;
-let tickerpulse: TickerpulseResult = { kind: 'skipped' };
+let peer: ServerResult = { kind: 'skipped' };
+let tickerpulse: ServerResult = { kind: 'skipped' };
 
-if (only !== 'tickerpulse') {
+if (only === undefined || only === 'floor') {
   log('floor: starting');
   const launched = await launchFloor();
   try {
@@ -136,7 +139,23 @@ if (only !== 'tickerpulse') {
   }
 }
 
-if (only !== 'floor') {
+if (only === undefined || only === 'nchan') {
+  log('nchan: starting');
+  const launched = await launchNchan();
+  if (launched.available) {
+    try {
+      peer = { kind: 'measured', figures: await measureStream(launched.target, settingsFor()) };
+    } finally {
+      log('nchan: stopping');
+      await launched.stop();
+    }
+  } else {
+    log(`nchan: not available (${launched.reason})`);
+    peer = { kind: 'unavailable', reason: launched.reason };
+  }
+}
+
+if (only === undefined || only === 'tickerpulse') {
   log('tickerpulse: starting (embedded store, seeding demo items)');
   let launched: LaunchedTickerpulse | undefined;
   try {
@@ -179,6 +198,7 @@ process.stdout.write(
     localAddresses,
     openFilesLimit: openFiles,
     floor,
+    peer,
     tickerpulse,
   }),
   () => {

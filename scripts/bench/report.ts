@@ -4,8 +4,8 @@
  */
 import type { StreamFigures } from './stream-run.ts';
 
-/** What there is to report for tickerpulse: figures, a reason it was not measured, or nothing asked. */
-type TickerpulseResult =
+/** What there is to report for a server: figures, a reason it was not measured, or nothing asked. */
+type ServerResult =
   | { readonly kind: 'measured'; readonly figures: StreamFigures }
   | { readonly kind: 'unavailable'; readonly reason: string }
   | { readonly kind: 'skipped' };
@@ -20,7 +20,9 @@ interface ReportInput {
   readonly localAddresses: readonly string[];
   readonly openFilesLimit: number | undefined;
   readonly floor: StreamFigures | undefined;
-  readonly tickerpulse: TickerpulseResult;
+  /** The peer, nginx + Nchan (nchan-target.ts). */
+  readonly peer: ServerResult;
+  readonly tickerpulse: ServerResult;
 }
 
 const TARGET_CLIENTS = 10_000;
@@ -29,6 +31,9 @@ const MAX_RATIO = 1.25;
 const MAX_CONNECT_RATIO = 1.5;
 const MAX_LATENCY_RATIO = 1.5;
 const MAX_MEDIAN_FAN_OUT_MS = 200;
+/** Against the peer every figure must be at least as good, and idle CPU at most this % of a core. */
+const MAX_PEER_RATIO = 1;
+const MAX_IDLE_CPU_PERCENT = 1;
 
 function num(value: number | undefined, digits: number): string {
   return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
@@ -117,6 +122,53 @@ function targetRows(t: StreamFigures, floor: StreamFigures | undefined, rate: nu
   ];
 }
 
+/** The targets against the peer: connect-all, memory, latency and CPU per delivered item each ≤ 1.0× Nchan. */
+function peerRows(t: StreamFigures, peer: StreamFigures): string[] {
+  const check = (label: string, value: number, peerValue: number): string => {
+    const measured = ratio(value, peerValue);
+    const known = Number.isFinite(measured);
+    return row([label, known ? `${num(measured, 2)}×` : '—', verdict(known ? measured <= MAX_PEER_RATIO : undefined)]);
+  };
+  const idlePercent = t.idleCpuMsPerS / 10;
+  return [
+    row(['target against the peer', 'measured', 'result']),
+    row(['---', '---', '---']),
+    check(`connect all ≤ ${MAX_PEER_RATIO.toFixed(1)}× Nchan`, t.connectAllMs, peer.connectAllMs),
+    check(`memory per connection ≤ ${MAX_PEER_RATIO.toFixed(1)}× Nchan`, t.kibPerConnection, peer.kibPerConnection),
+    check(`ingest→client latency p50 ≤ ${MAX_PEER_RATIO.toFixed(1)}× Nchan`, t.latencyP50Ms, peer.latencyP50Ms),
+    // Per delivered item: the server's CPU in the event phase, the ingests included, over the items delivered.
+    check(
+      `CPU per delivered item, ingest included, ≤ ${MAX_PEER_RATIO.toFixed(1)}× Nchan`,
+      t.usPerItemDelivery,
+      peer.usPerItemDelivery,
+    ),
+    row([
+      `idle CPU with ${t.connected} idle clients ≤ ${MAX_IDLE_CPU_PERCENT} % of a core`,
+      `${num(idlePercent, 1)} %`,
+      verdict(Number.isFinite(idlePercent) ? idlePercent <= MAX_IDLE_CPU_PERCENT : undefined),
+    ]),
+    row(['zero loss', `lost ${t.lost}, duplicated ${t.duplicated}`, verdict(t.lost === 0 && t.duplicated === 0)]),
+  ];
+}
+
+/** A row of `t`'s figures as ratios to `base`'s. */
+function ratiosRow(label: string, t: StreamFigures, base: StreamFigures): string {
+  return row([
+    label,
+    '',
+    `${num(ratio(t.connectAllMs, base.connectAllMs), 2)}×`,
+    `${num(ratio(t.kibPerConnection, base.kibPerConnection), 2)}×`,
+    '',
+    `${num(ratio(t.usPerDelivery, base.usPerDelivery), 2)}×`,
+    '',
+    '',
+    `${num(ratio(t.latencyP50Ms, base.latencyP50Ms), 2)}× (p50)`,
+    '',
+    '',
+    '',
+  ]);
+}
+
 function details(f: StreamFigures): string[] {
   const lines = [
     `- ${f.name}: ${f.deliveries} events delivered in the event phase ${JSON.stringify(Object.fromEntries(f.phaseEventsByType))}; ` +
@@ -141,8 +193,9 @@ function details(f: StreamFigures): string[] {
 
 /** The whole report as Markdown. */
 function formatReport(input: ReportInput): string {
-  const { floor, tickerpulse } = input;
+  const { floor, peer, tickerpulse } = input;
   const measured = tickerpulse.kind === 'measured' ? tickerpulse.figures : undefined;
+  const peerFigures = peer.kind === 'measured' ? peer.figures : undefined;
   const lines = [
     `Stream benchmark: \`${input.command}\``,
     '',
@@ -166,6 +219,10 @@ function formatReport(input: ReportInput): string {
     row(Array.from({ length: 12 }, () => '---')),
   ];
   if (floor !== undefined) lines.push(figuresRow(floor));
+  if (peerFigures !== undefined) lines.push(figuresRow(peerFigures));
+  if (peer.kind === 'unavailable') {
+    lines.push(row(['nchan', `not available: ${peer.reason}`, ...Array.from({ length: 10 }, () => '')]));
+  }
   if (measured !== undefined) lines.push(figuresRow(measured));
   if (tickerpulse.kind === 'unavailable') {
     lines.push(row(['tickerpulse', `not available: ${tickerpulse.reason}`, ...Array.from({ length: 10 }, () => '')]));
@@ -190,8 +247,12 @@ function formatReport(input: ReportInput): string {
       ]),
     );
   }
+  if (peerFigures !== undefined && floor !== undefined) lines.push(ratiosRow('nchan ÷ floor', peerFigures, floor));
+  if (measured !== undefined && peerFigures !== undefined)
+    lines.push(ratiosRow('tickerpulse ÷ nchan', measured, peerFigures));
   if (measured !== undefined) lines.push('', ...targetRows(measured, floor, input.rate));
-  const all = [floor, measured].filter((f): f is StreamFigures => f !== undefined);
+  if (measured !== undefined && peerFigures !== undefined) lines.push('', ...peerRows(measured, peerFigures));
+  const all = [floor, peerFigures, measured].filter((f): f is StreamFigures => f !== undefined);
   if (all.length > 0) lines.push('', ...all.flatMap(details));
   lines.push(
     '',
@@ -202,5 +263,5 @@ function formatReport(input: ReportInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-export type { ReportInput, TickerpulseResult };
+export type { ReportInput, ServerResult };
 export { formatReport };

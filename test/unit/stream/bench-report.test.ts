@@ -37,7 +37,7 @@ const figures = (name: string, connectAllMs: number, latencyP50Ms: number): Stre
   serverPhaseCpuMs: 3_000,
 });
 
-function report(floor: StreamFigures, tickerpulse: StreamFigures): string {
+function report(floor: StreamFigures, tickerpulse: StreamFigures, peer?: StreamFigures): string {
   return formatReport({
     command: 'npm run bench',
     nodeVersion: '24.21.0',
@@ -47,6 +47,7 @@ function report(floor: StreamFigures, tickerpulse: StreamFigures): string {
     localAddresses: ['127.0.0.1'],
     openFilesLimit: 20_000,
     floor,
+    peer: peer === undefined ? { kind: 'unavailable', reason: 'not installed' } : { kind: 'measured', figures: peer },
     tickerpulse: { kind: 'measured', figures: tickerpulse },
   });
 }
@@ -74,8 +75,40 @@ describe('the benchmark’s target table', () => {
       localAddresses: ['127.0.0.1'],
       openFilesLimit: 20_000,
       floor: undefined,
+      peer: { kind: 'skipped' },
       tickerpulse: { kind: 'measured', figures: figures('tickerpulse', 3_000, 150) },
     });
     expect(targetRow(text, 'connect all ≤ 1.5× floor')).toBe('| connect all ≤ 1.5× floor | — | n/a |');
+  });
+
+  it('judges tickerpulse against the peer, Nchan, measured in the same run: each figure at most 1.0×', () => {
+    const peer = { ...figures('nchan', 1_000, 80), kibPerConnection: 10, usPerItemDelivery: 15, idleCpuMsPerS: 0 };
+    const behind = report(figures('floor', 1_400, 90), figures('tickerpulse', 1_200, 120), peer);
+    expect(targetRow(behind, 'connect all ≤ 1.0× Nchan')).toBe('| connect all ≤ 1.0× Nchan | 1.20× | FAIL |');
+    expect(targetRow(behind, 'memory per connection ≤ 1.0× Nchan')).toBe(
+      '| memory per connection ≤ 1.0× Nchan | 1.20× | FAIL |',
+    );
+    expect(targetRow(behind, 'ingest→client latency p50 ≤ 1.0× Nchan')).toBe(
+      '| ingest→client latency p50 ≤ 1.0× Nchan | 1.50× | FAIL |',
+    );
+    expect(targetRow(behind, 'idle CPU with 10000 idle clients ≤ 1 % of a core')).toBe(
+      '| idle CPU with 10000 idle clients ≤ 1 % of a core | 1.0 % | PASS |',
+    );
+    const ahead = report(
+      figures('floor', 1_400, 90),
+      { ...figures('tickerpulse', 900, 70), kibPerConnection: 9 },
+      peer,
+    );
+    expect(targetRow(ahead, 'connect all ≤ 1.0× Nchan')).toBe('| connect all ≤ 1.0× Nchan | 0.90× | PASS |');
+    expect(targetRow(ahead, 'memory per connection ≤ 1.0× Nchan')).toBe(
+      '| memory per connection ≤ 1.0× Nchan | 0.90× | PASS |',
+    );
+    expect(ahead).toContain('| tickerpulse ÷ nchan |');
+  });
+
+  it('says how to install the peer when it is missing, and judges nothing against it', () => {
+    const text = report(figures('floor', 1_400, 90), figures('tickerpulse', 1_200, 120));
+    expect(text).toContain('| nchan | not available: not installed |');
+    expect(text).not.toContain('Nchan |');
   });
 });
