@@ -11,12 +11,12 @@
  * them, and the benchmark goes on without it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stopChild } from '../lib/child-process.ts';
+import { freePort } from '../lib/free-port.ts';
 import { benchItem } from './bench-items.ts';
 import { onCleanup, stopWithin } from './cleanup.ts';
 import { postJson } from './loopback-http.ts';
@@ -80,21 +80,6 @@ http {
 `;
 }
 
-/** A port of 127.0.0.1 free right now (nginx cannot be told to pick one and say which). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
 /** Resolves once something accepts HTTP on `port`, or rejects when `child` exits first. */
 async function waitForPort(port: number, child: ChildProcess, prefix: string): Promise<void> {
   const giveUpAt = performance.now() + START_TIMEOUT_MS;
@@ -119,7 +104,7 @@ async function launchNchan(): Promise<NchanLaunch> {
     return { available: false, reason: `not installed: ${INSTALL_HINT}` };
   const prefix = mkdtempSync(join(tmpdir(), 'tickerpulse-nchan-'));
   for (const dir of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, dir));
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   writeFileSync(join(prefix, 'nginx.conf'), configuration(prefix, port));
   const child = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], {
     stdio: ['ignore', 'inherit', 'inherit'],

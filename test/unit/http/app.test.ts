@@ -8,7 +8,7 @@
  * types allow.
  */
 import { once } from 'node:events';
-import { createServer, request, type Server } from 'node:http';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import type { Handlers } from '../../../src/http/handler.ts';
 import { createRestHandlers } from '../../../src/http/handlers/index.ts';
 import type { Store } from '../../../src/store/index.ts';
 import { type CapturingLogger, capturingLogger } from '../../support/capturing-logger.ts';
+import { listenOnLoopback, type LoopbackServer } from '../../support/loopback-server.ts';
 
 const INGEST_KEY = 'unit-ingest-key-0123456789';
 const auth: RequestAuth = {
@@ -64,7 +65,7 @@ describe('createApp', () => {
 });
 
 describe('the app on a loopback port', () => {
-  let server: Server;
+  let loopback: LoopbackServer;
   let logger: CapturingLogger;
   let reading: Promise<AbortSignal>;
 
@@ -88,17 +89,11 @@ describe('the app on a loopback port', () => {
         });
       },
     });
-    server = createServer(app);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    loopback = await listenOnLoopback(app);
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
+  afterAll(() => loopback.close());
 
-  const port = () => (server.address() as AddressInfo).port;
+  const port = () => (loopback.server.address() as AddressInfo).port;
 
   it('stops the store read of a client that leaves, and neither answers nor logs it as a failure', async () => {
     const req = request({ host: '127.0.0.1', port: port(), path: '/api/v2/items', agent: false });

@@ -5,30 +5,25 @@
  * never for a response that was sent in full or after the watch was released.
  */
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientGoneError, watchClientGone } from '../../../src/http/client-gone.ts';
+import { listenOnLoopback, type LoopbackServer } from '../../support/loopback-server.ts';
 
-let server: Server;
+let loopback: LoopbackServer;
 let onRequest: (req: IncomingMessage, res: ServerResponse) => void;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  loopback = await listenOnLoopback((req, res) => {
     onRequest(req, res);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => loopback.close());
 
 /** Opens a raw connection and sends one GET; the caller decides when it goes away. */
 async function client() {
-  const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const socket = connect((loopback.server.address() as AddressInfo).port, '127.0.0.1');
   socket.on('error', () => undefined);
   await once(socket, 'connect');
   socket.write('GET /api/v2/items HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');

@@ -7,7 +7,6 @@
  * schema's 2048 characters whatever bytes the path held.
  */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +14,12 @@ import { checkProblem } from '../../../src/contract/index.ts';
 import { MAX_BODY_BYTES } from '../../../src/http/app.ts';
 import { NotFoundError } from '../../../src/http/errors.ts';
 import { toProblem } from '../../../src/http/problem.ts';
+import { listenOnLoopback, type LoopbackServer } from '../../support/loopback-server.ts';
 
 // The options of the app's own JSON parser (src/http/app.ts), minus its duplicate-name check.
 const jsonBody = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json', inflate: false });
 
-let server: Server;
+let loopback: LoopbackServer;
 let nextError: PromiseWithResolvers<unknown>;
 
 beforeAll(async () => {
@@ -34,15 +34,9 @@ beforeAll(async () => {
     nextError.resolve(error);
     res.end();
   });
-  server = createServer(app);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  loopback = await listenOnLoopback(app);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => loopback.close());
 
 /**
  * The error body-parser hands to `next` for the raw request `head` + `body`; with `leave`, the
@@ -50,7 +44,7 @@ afterAll(async () => {
  */
 async function parserErrorFor(head: string, body: string, leave = false): Promise<unknown> {
   nextError = Promise.withResolvers();
-  const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const socket = connect((loopback.server.address() as AddressInfo).port, '127.0.0.1');
   await once(socket, 'connect');
   socket.on('error', () => undefined);
   socket.write(`${head}\r\nHost: 127.0.0.1\r\n\r\n${body}`);

@@ -6,8 +6,7 @@
  * than followed by a second status line. URLs are split and queries parsed as the express app
  * parses them.
  */
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkProblem } from '../../../src/contract/index.ts';
@@ -16,24 +15,19 @@ import { NotFoundError } from '../../../src/http/errors.ts';
 import { queryOf, sendProblem, splitUrl } from '../../../src/http/raw-response.ts';
 import { API_SECURITY_HEADERS } from '../../../src/http/security-headers.ts';
 import { type CapturingLogger, capturingLogger } from '../../support/capturing-logger.ts';
+import { listenOnLoopback, type LoopbackServer } from '../../support/loopback-server.ts';
 
-let server: Server;
+let loopback: LoopbackServer;
 let logger: CapturingLogger;
 /** What the server does with the next request. */
 let handle: (req: IncomingMessage, res: ServerResponse) => void;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  loopback = await listenOnLoopback((req, res) => {
     handle(req, res);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => loopback.close());
 beforeEach(() => {
   logger = capturingLogger('DEBUG');
 });
@@ -49,7 +43,7 @@ interface Received {
 /** Sends one request; resolves with what arrived, or `undefined` when no response arrived at all. */
 function send(method: string, path: string): Promise<Received | undefined> {
   return new Promise((resolve) => {
-    const { port } = server.address() as AddressInfo;
+    const { port } = loopback.server.address() as AddressInfo;
     const req = request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       const done = (cut: boolean) => {
