@@ -147,7 +147,7 @@ function deliver(view: View, batch: PollBatch, share: ViewBatch, frameOf: (entry
         batchFrames(Frames.concat([...items.map(frameOf), share.updates.all]), share.frames.metrics),
       );
     }
-    subscriber.liveFrom(batch.feedCursor.watermark);
+    subscriber.liveFrom(batch.feedCursor.watermark, batch.cursor);
     delivered += 1;
   }
   return delivered;

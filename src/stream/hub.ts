@@ -93,11 +93,10 @@ function sendHeartbeats(state: HubState): void {
     // Each view's own cursor: mid-batch, a view already given the batch is ahead of the others.
     let frame: Frames | undefined;
     for (const subscriber of view.subscribers) {
-      // Not caught up: its own position is ahead of the view's, and an older id would move its
-      // resume point back and repeat items on reconnect.
-      if (!subscriber.isCaughtUp()) continue;
-      frame ??= state.openings.heartbeat(view.cursor);
-      subscriber.send(frame);
+      const id = subscriber.resumeId(view.cursor);
+      if (id === undefined) continue;
+      // Right after a replay a stream stands ahead of its view: its heartbeat carries its own id.
+      subscriber.send(id === view.cursor ? (frame ??= state.openings.heartbeat(id)) : state.openings.heartbeat(id));
       delivered += 1;
     }
   }
@@ -162,8 +161,9 @@ async function connect(state: HubState, resume: ResumeContext, request: ConnectR
 function closeAll(state: HubState, reason: HostCloseReason): void {
   for (const view of state.views.values()) {
     for (const subscriber of [...view.subscribers]) {
-      // One that is not caught up ends without a hint: the view's id would move it back.
-      subscriber.close(reason, subscriber.isCaughtUp() ? reconnectFrame(state, reason, view.cursor) : undefined);
+      // One still opening or replaying ends without a hint: its client resumes from its last id.
+      const id = subscriber.resumeId(view.cursor);
+      subscriber.close(reason, id === undefined ? undefined : reconnectFrame(state, reason, id));
     }
   }
 }

@@ -73,10 +73,11 @@ async function replay(
     // moves with the delivery: mid-batch, other views may not have it yet).
     if (!read.full && read.readAt >= view.readAt) break;
   }
-  subscriber.finishReplay({ itemIds: progress.itemIds, cursor, maxArrivalMs: progress.maxArrivalMs });
+  const lastId = ctx.store.encodeCursor(cursor);
+  subscriber.finishReplay({ itemIds: progress.itemIds, cursor, maxArrivalMs: progress.maxArrivalMs, lastId });
   // Metrics may have moved while replaying; the client gets the current ones.
   const aggregates = view.snapshot ?? (await aggregatesOf(view, ctx.store));
-  subscriber.sendMetrics(metricsEvent(ctx.store.encodeCursor(cursor), aggregates.metrics));
+  subscriber.sendMetrics(metricsEvent(lastId, aggregates.metrics));
 }
 
 /** One page of the replay in one write: the view's items, each with the cursor right after it. */

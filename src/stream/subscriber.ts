@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { cursorCovers } from '../feed/cursor.ts';
 import type { BatchItem } from './feed-poller.ts';
 import type { BatchFrames, Frames } from './frames.ts';
+import type { EventId } from '../feed/cursor.ts';
 import type { ClientId, CloseReason, EngineLogger, FeedCursor, LogFields, StreamKind, StreamMetrics } from './ports.ts';
 import type { SseSink } from './sink.ts';
 
@@ -39,6 +40,8 @@ interface ReplayRecord {
   readonly cursor: FeedCursor;
   /** Once a live cursor's watermark passes this, no item it already has can come again. */
   readonly maxArrivalMs: number;
+  /** The id of the last event sent to the stream: its resume point while it is ahead of its view. */
+  readonly lastId: EventId;
 }
 
 /**
@@ -142,17 +145,20 @@ class Subscriber {
     return this.blocked;
   }
 
-  /**
-   * Live and past its replay: its position is the view's, so a heartbeat or a hint with the
-   * view's id cannot move it back (a replaying stream's own position is ahead of the view's).
-   */
-  isCaughtUp(): boolean {
-    return this.current === 'live' && this.replay === undefined;
-  }
-
   /** Takes live batches (whether or not some of a batch's items came with its replay). */
   isLive(): boolean {
     return this.current === 'live';
+  }
+
+  /**
+   * The id a heartbeat or a reconnect hint to this stream carries, so that resuming from it loses
+   * and repeats nothing: the view's once caught up; right after a replay (whose items may still
+   * come in live batches) the id of the last event it was sent, which is where the client already
+   * stands; none while it opens or replays.
+   */
+  resumeId(viewCursor: EventId): EventId | undefined {
+    if (this.current !== 'live') return undefined;
+    return this.replay?.lastId ?? viewCursor;
   }
 
   /**
@@ -187,9 +193,13 @@ class Subscriber {
     this.replay = replay;
   }
 
-  /** A live batch up to `watermark` went out: once it passes every replayed item, none can repeat. */
-  liveFrom(watermark: number): void {
-    if (this.replay !== undefined && watermark >= this.replay.maxArrivalMs) this.replay = undefined;
+  /**
+   * A live batch up to `watermark`, with id `id`, went out: once it passes every replayed item,
+   * none can repeat; until then the batch's id is where the client stands.
+   */
+  liveFrom(watermark: number, id: EventId): void {
+    if (this.replay === undefined) return;
+    this.replay = watermark >= this.replay.maxArrivalMs ? undefined : { ...this.replay, lastId: id };
   }
 
   /** The opening went out without a snapshot (the store did not answer). */

@@ -116,6 +116,36 @@ describe('the global stream', () => {
     resumed.close();
   });
 
+  it('gives every event an id of its own, and resumes from any of them (mid-batch, a heartbeat) with what came after it', async () => {
+    const s = await stream();
+    const ids = await ingest(5);
+    await s.waitFor((events) => ids.every((id) => itemIds(events).includes(id)));
+    // A heartbeat after the batch, so that one of them is among the ids resumed from.
+    const seenBefore = s.events.length;
+    await s.waitFor((events) => events.slice(seenBefore).some((e) => e.event === 'heartbeat'));
+    s.close();
+    const { events } = s;
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    expect(new Set(events.map((e) => e.event))).toEqual(
+      new Set(['stream_open', 'metrics', 'sentiment_update', 'heartbeat', 'new_item']),
+    );
+
+    const batchStart = events.findIndex((e) => e.event === 'new_item' && ids.includes(e.data.item_id));
+    for (const [index, event] of events.entries()) {
+      if (index < batchStart - 1) continue;
+      const after = itemIds(events.slice(index + 1)).filter((id) => ids.includes(id));
+      const resumed = await stream(`?last_event_id=${encodeURIComponent(event.id)}`);
+      // Whatever came after this event, then one more heartbeat: nothing is left to arrive.
+      await resumed.waitFor((got) => got.filter((e) => e.event === 'heartbeat').length >= 2);
+      expect(
+        itemIds(resumed.events).filter((id) => ids.includes(id)),
+        `resumed from ${event.event}`,
+      ).toEqual(after);
+      expect(resumed.violations).toEqual([]);
+      resumed.close();
+    }
+  });
+
   it('prefers the Last-Event-ID header over the query', async () => {
     const s = await stream();
     const ids = await ingest(2);

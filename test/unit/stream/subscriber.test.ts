@@ -139,7 +139,12 @@ describe('Subscriber backpressure', () => {
 });
 
 describe('Subscriber state', () => {
-  const replayed = { itemIds: new Set(['a']), cursor: { watermark: 0, entries: [] }, maxArrivalMs: 5 };
+  const replayed = {
+    itemIds: new Set(['a']),
+    cursor: { watermark: 0, entries: [] },
+    maxArrivalMs: 5,
+    lastId: encodeCursor({ watermark: 5, entries: [] }),
+  };
 
   it('moves forward only through its own methods: opening, replaying, live, closed', () => {
     const subscriber = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
@@ -149,14 +154,16 @@ describe('Subscriber state', () => {
     expect(subscriber.state).toBe('opening');
     subscriber.startReplay();
     expect(subscriber.state).toBe('replaying');
+    // Replaying, it stands nowhere a heartbeat or a hint could name.
+    expect(subscriber.resumeId(replayed.lastId)).toBeUndefined();
     // A replaying stream goes live only when its replay finishes, with what it sent.
     subscriber.goLive();
     expect(subscriber.state).toBe('replaying');
     subscriber.finishReplay(replayed);
     expect(subscriber.state).toBe('live');
-    // Live, but not caught up until a live batch passes what the replay sent.
+    // Live, but ahead of its view until a live batch passes what the replay sent.
     expect(subscriber.isLive()).toBe(true);
-    expect(subscriber.isCaughtUp()).toBe(false);
+    expect(subscriber.resumeId(encodeCursor({ watermark: 1, entries: [] }))).toBe(replayed.lastId);
     subscriber.startReplay();
     expect(subscriber.state).toBe('live');
     subscriber.close('shutdown');
@@ -169,7 +176,11 @@ describe('Subscriber state', () => {
     subscriber.startReplay();
     // The replay sent `a`; the client's cursor covered everything up to 3 and `c` at 4.
     const cursor = { watermark: 3, entries: [{ arrivalMs: 4, hash: itemHash('c') }] };
-    subscriber.finishReplay({ itemIds: new Set(['a']), cursor, maxArrivalMs: 6 });
+    const replayEnd = encodeCursor({ watermark: 6, entries: [] });
+    subscriber.finishReplay({ itemIds: new Set(['a']), cursor, maxArrivalMs: 6, lastId: replayEnd });
+    // Ahead of its view: heartbeats and hints carry where the client stands, not the view's id.
+    const viewId = encodeCursor({ watermark: 2, entries: [] });
+    expect(subscriber.resumeId(viewId)).toBe(replayEnd);
     const batch = ['a', 'b', 'c', 'd'].map((id, index) => ({
       item: { item_id: id } as Item,
       arrivalMs: index + 2,
@@ -177,10 +188,12 @@ describe('Subscriber state', () => {
     }));
     // a: replayed; b (at 3): covered by the watermark; c: listed in the cursor; d: new.
     expect(subscriber.unseen(batch).map((entry) => entry.item.item_id)).toEqual(['d']);
-    subscriber.liveFrom(5);
-    expect(subscriber.isCaughtUp()).toBe(false);
-    subscriber.liveFrom(6);
-    expect(subscriber.isCaughtUp()).toBe(true);
+    const liveAt5 = encodeCursor({ watermark: 5, entries: [] });
+    subscriber.liveFrom(5, liveAt5);
+    expect(subscriber.resumeId(viewId)).toBe(liveAt5);
+    // Caught up: where the view stands.
+    subscriber.liveFrom(6, encodeCursor({ watermark: 6, entries: [] }));
+    expect(subscriber.resumeId(viewId)).toBe(viewId);
     // Caught up, it takes whole batches as they are: the same array, nothing filtered.
     expect(subscriber.unseen(batch)).toBe(batch);
   });
@@ -189,7 +202,8 @@ describe('Subscriber state', () => {
     const fresh = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
     fresh.goLive();
     expect(fresh.state).toBe('live');
-    expect(fresh.isCaughtUp()).toBe(true);
+    const viewId = encodeCursor({ watermark: 1, entries: [] });
+    expect(fresh.resumeId(viewId)).toBe(viewId);
     const opening = subscriberOn(stalledSink(1000).sink, recordingMetrics().metrics);
     opening.close('client_closed');
     expect(opening.state).toBe('closed');
