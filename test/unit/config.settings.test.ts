@@ -51,7 +51,9 @@ describe('describeSettings', () => {
     const local = loadConfig({}).corsAllowedOrigins;
     expect(local).toEqual(['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*']);
     expect(loadConfig(required, 'server').corsAllowedOrigins).toEqual([]);
-    expect(cors?.default).toBe('npm start: any port of http://localhost, http://127.0.0.1 and http://[::1]; npm run serve: none');
+    expect(cors?.default).toBe(
+      'npm start: any port of http://localhost, http://127.0.0.1 and http://[::1]; npm run serve: none',
+    );
   });
 
   // Values that break at least one rule of every setting except free text.

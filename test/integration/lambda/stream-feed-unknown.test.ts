@@ -36,11 +36,7 @@ afterAll(async () => {
 
 async function invoke(remainingMs: number) {
   const response = collectingResponse();
-  await handler(
-    functionUrlEvent('GET', '/api/v2/stream'),
-    response.stream,
-    contextWithDeadline(remainingMs),
-  );
+  await handler(functionUrlEvent('GET', '/api/v2/stream'), response.stream, contextWithDeadline(remainingMs));
   await response.finished;
   return response.decode();
 }

@@ -29,15 +29,15 @@ afterAll(async () => {
 
 it('returns once a stream that takes nothing is dropped, well before its deadline', async () => {
   const stuck = new Writable({ write() {} }); // a client that stopped reading
-  const invocation = handler(
-    functionUrlEvent('GET', '/api/v2/stream'),
-    stuck,
-    contextWithDeadline(20_000),
-  );
+  const invocation = handler(functionUrlEvent('GET', '/api/v2/stream'), stuck, contextWithDeadline(20_000));
   // Dropped as stalled after 3 heartbeat intervals (3 s); the deadline margin is at 19 s.
   const outcome = await Promise.race([
     invocation.then(() => 'returned'),
-    new Promise((resolve) => setTimeout(() => { resolve('still running'); }, 6000)),
+    new Promise((resolve) =>
+      setTimeout(() => {
+        resolve('still running');
+      }, 6000),
+    ),
   ]);
   expect(outcome).toBe('returned');
 }, 15_000);
