@@ -29,6 +29,7 @@ const COMMANDS = [
   ['generate', 'npm run generate'],
   ['lint:docker', 'npm run lint:docker'],
   ['screenshots', 'npm run screenshots'],
+  ['example', 'npm run example'],
 ] as const;
 
 /** Bounds a run whose command ignored the arguments and started working (a server, a build). */
@@ -102,7 +103,7 @@ function docSection(command: string): string {
 
 it('covers every npm script that runs our own code', () => {
   const ours = Object.entries(packageScripts)
-    .filter(([, line]) => /^(exec )?(node|tsx) (src|scripts)\//.test(line))
+    .filter(([, line]) => /^(exec )?(node|tsx) (src|scripts|examples)\//.test(line))
     .map(([name]) => name)
     .sort();
   expect(ours).toEqual(COMMANDS.map(([script]) => script).sort());

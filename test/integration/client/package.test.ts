@@ -6,14 +6,16 @@
  *   `nodenext` with no special flag, and a typo in a path or a query parameter is an error;
  * - runs a plain ES module that lists items and follows the stream of the real server, on this
  *   Node (24) and on the system's Node 20, with no loader;
- * - bundles it for browsers with esbuild, within the 10 KiB gzipped budget.
+ * - bundles it for browsers with esbuild, within the 10 KiB gzipped budget;
+ * - carries `tickerpulse/react` built too, which type-checks in a strict project that has React's
+ *   types (React is an optional peer: the client above never needs it).
  * The tarball is the one `prepare` built (npm ci runs it); packing again skips the scripts so
  * that the build other tests import is not replaced while they run.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -25,6 +27,8 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
 /** What the client imports at run time (and openapi-fetch's own types). */
 const CLIENT_DEPENDENCIES = ['eventsource-parser', 'openapi-fetch', 'openapi-typescript-helpers'];
+/** What a React app brings itself for `tickerpulse/react`: React and its types (and theirs). */
+const REACT_DEPENDENCIES = ['react', '@types/react', 'csstype'];
 const SYSTEM_NODE = '/usr/bin/node';
 
 let project: string;
@@ -83,6 +87,8 @@ describe('the packed client in a fresh project', () => {
     const files = readdirSync(join(project, 'node_modules/tickerpulse'), { recursive: true }).map(String);
     expect(files).toContain(join('dist/package/src/client/index.js'));
     expect(files).toContain(join('dist/package/src/client/index.d.ts'));
+    expect(files).toContain(join('dist/package/src/react/index.js'));
+    expect(files).toContain(join('dist/package/src/react/index.d.ts'));
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
   });
 
@@ -156,6 +162,43 @@ describe('the packed client in a fresh project', () => {
     expect(result.events).toEqual(['stream_open', 'heartbeat']);
     if (node === SYSTEM_NODE) expect(result.node).toMatch(/^v20\./);
   });
+
+  it.each(['bundler', 'nodenext'] as const)(
+    'type-checks tickerpulse/react under moduleResolution %s next to React, and catches typos',
+    async (resolution) => {
+      const modules = join(project, 'node_modules');
+      for (const name of REACT_DEPENDENCIES) {
+        mkdirSync(dirname(join(modules, name)), { recursive: true });
+        if (!existsSync(join(modules, name))) symlinkSync(join(ROOT, 'node_modules', name), join(modules, name));
+      }
+      writeFileSync(
+        join(project, 'uses-react.ts'),
+        [
+          "import { type StreamView, useStream } from 'tickerpulse/react';",
+          'export function useLive(userId: string): StreamView {',
+          "  return useStream('http://127.0.0.1:3000/api/v2/stream', {",
+          "    headers: { 'x-user-id': userId },",
+          '    onEvent: { new_item: (item) => console.log(item.ticker, item.score) },',
+          '  });',
+          '}',
+          'export const total = (view: StreamView): number | undefined => view.latest.metrics?.total;',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(project, 'typo-react.ts'),
+        [
+          "import { useStream } from 'tickerpulse/react';",
+          "export const view = () => useStream('/api/v2/stream', { onEvent: { new_itme: () => undefined } });",
+          'export const total = () => view().latest.metrics?.totl;',
+        ].join('\n'),
+      );
+      expect(await tsc(tsconfig(`tsconfig.react-${resolution}.json`, resolution, ['uses-react.ts']))).toBe('');
+      const typos = await tsc(tsconfig(`tsconfig.react-${resolution}-typo.json`, resolution, ['typo-react.ts']));
+      expect(typos).toMatch(/^typo-react\.ts\(2,\d+\): error .*'new_itme'/m);
+      expect(typos).toMatch(/^typo-react\.ts\(3,\d+\): error .*'totl'/m);
+    },
+    60_000,
+  );
 
   it('bundles for browsers with esbuild within 10 KiB gzipped', async () => {
     writeFileSync(
