@@ -5,6 +5,7 @@
  * - RequestGate: requests in flight finish before the database closes; new ones get a 503.
  * - ownerGate: only the owner's signed requests are served; no browser gets CORS (docs/security.md).
  */
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
@@ -122,7 +123,18 @@ function withoutCors(res: ServerResponse): void {
   res.setHeader = (name, value) => (name.toLowerCase().startsWith('access-control-') ? res : setHeader(name, value));
 }
 
+/**
+ * Makes the data directory, or throws why it cannot be used. dynalite opens its files in the
+ * background and reports no failure: on a directory it cannot use, the store would start, then
+ * hang every request or end its thread at the first one ("Database is closed").
+ */
+function usableDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  accessSync(dataDir, constants.R_OK | constants.W_OK);
+}
+
 function createDynaliteServer(options: DynaliteServerOptions): DynaliteServer {
+  if (options.dataDir !== undefined) usableDataDir(options.dataDir);
   // dynalite is CommonJS and ships no types.
   const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
   const server = dynalite({

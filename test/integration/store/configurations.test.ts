@@ -72,6 +72,26 @@ describe('configurations', () => {
     expect((await t.store.createConfiguration(newUser(), input('Tech'))).ok).toBe(true);
   });
 
+  it('keeps the name claimed when a replace keeps the name, in another case or spacing, and changes the rest', async () => {
+    const owner = newUser();
+    const kept = await created(owner, 'Watch', ['AAPL']);
+    t.advance(1000);
+
+    const replaced = await t.store.replaceConfiguration(owner, kept.config_id, input(' WATCH ', ['MSFT', 'NVDA']));
+
+    expect(replaced).toEqual({
+      ok: true,
+      configuration: {
+        ...kept,
+        name: ' WATCH ',
+        tickers: ['MSFT', 'NVDA'],
+        updated_at: new Date(t.now()).toISOString(),
+      },
+    });
+    expect(await t.store.getConfiguration(owner, kept.config_id)).toEqual(replaced.ok && replaced.configuration);
+    expect(await t.store.createConfiguration(owner, input('watch'))).toEqual({ ok: false, reason: 'name-taken' });
+  });
+
   it('frees a name on rename and on delete', async () => {
     const owner = newUser();
     const a = await created(owner, 'Alpha');

@@ -1,11 +1,13 @@
 /**
  * The embedded store's server (dynalite behind its two gates), run in the test process on a
  * loopback port: who it answers, what a browser gets from it, and how it closes with requests in
- * flight. embedded-dynalite.test.ts checks the same server through its thread, as `npm start`
- * runs it; embedded-store-access.test.ts probes `npm start` itself.
+ * flight (idle connections are closed while they finish). embedded-dynalite.test.ts checks the
+ * same server through its thread, as `npm start` runs it; embedded-store-access.test.ts probes
+ * `npm start` itself.
  */
-import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { Agent, type IncomingMessage, request } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDynamoClients } from '../../../src/store/dynamo-client.ts';
@@ -27,7 +29,7 @@ async function listening(options: DynaliteServerOptions) {
   };
   cleanups.push(close);
   const endpoint = `http://127.0.0.1:${String((dynalite.server.address() as AddressInfo).port)}`;
-  return { endpoint, close };
+  return { endpoint, close, server: dynalite.server };
 }
 
 const listTables = async (endpoint: string, credentials?: { accessKeyId: string; secretAccessKey: string }) => {
@@ -36,6 +38,15 @@ const listTables = async (endpoint: string, credentials?: { accessKeyId: string;
     clients.client.destroy();
   });
   return clients.client.send(new ListTablesCommand({}));
+};
+
+/** A ListTables request's headers as the SDK signs them (dynalite checks the form, not the signature). */
+const SIGNED = {
+  'content-type': 'application/x-amz-json-1.0',
+  'x-amz-target': 'DynamoDB_20120810.ListTables',
+  authorization:
+    'AWS4-HMAC-SHA256 Credential=anyone/20261207/local/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
+  'x-amz-date': '20261207T000000Z',
 };
 
 const OWNER = { accessKeyId: 'owner-0123456789abcdef', secretAccessKey: 'secret' };
@@ -143,5 +154,59 @@ describe('closing the embedded store server', () => {
     expect(inFlightStatus).toBe(200);
     await closing;
     await expect(fetch(endpoint, { method: 'POST', body: '{}' })).rejects.toThrow();
+  });
+
+  it('closes idle kept-alive connections while a request is still in flight, not only once it is answered', async () => {
+    const { endpoint, close, server } = await listening({});
+    // No keep-alive timeout: nothing but the store's close ends an idle connection here.
+    server.keepAliveTimeout = 0;
+    const { port } = new URL(endpoint);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => {
+      agent.destroy();
+    });
+    // A client that made one request and keeps its connection open, idle, for the next.
+    const idle = await new Promise<Socket>((resolve, reject) => {
+      const first = request(
+        { host: '127.0.0.1', port, method: 'POST', agent, headers: SIGNED },
+        (res: IncomingMessage) => {
+          const { socket } = res;
+          res.resume().on('end', () => {
+            resolve(socket);
+          });
+        },
+      );
+      first.on('error', reject);
+      first.end('{}');
+    });
+    const idleClosed = once(idle, 'close');
+    // Another whose request dynalite is still working on: its body has not all arrived.
+    const inFlight = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      headers: { ...SIGNED, 'content-length': '2' },
+    });
+    const answered = new Promise<number | undefined>((resolve, reject) => {
+      inFlight.on('response', (res) => {
+        res.resume().on('end', () => {
+          resolve(res.statusCode);
+        });
+      });
+      inFlight.on('error', reject);
+    });
+    const arrived = once(server, 'request');
+    inFlight.write('{');
+    await arrived;
+
+    const closing = close();
+    // The idle connection is closed while the store still drains: it still listens, and the other
+    // request is unanswered. (Node's own close, after the drain, would close it only then.)
+    await idleClosed;
+    expect(server.listening).toBe(true);
+    inFlight.end('}');
+
+    expect(await answered).toBe(200);
+    await closing;
   });
 });

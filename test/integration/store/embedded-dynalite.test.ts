@@ -1,10 +1,11 @@
 /**
  * The embedded store in its own thread: it answers over loopback like any DynamoDB endpoint,
  * closes even while a client keeps its kept-alive connection busy, keeps its data across a
- * restart on the same files, reports a start that cannot listen, and answers only its owner
- * unless told to share (the attacker's view of `npm start` is embedded-store-access.test.ts).
+ * restart on the same files, reports a start that cannot listen or cannot use its data directory,
+ * and answers only its owner unless told to share (the attacker's view of `npm start` is
+ * embedded-store-access.test.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,20 @@ describe('the embedded store', () => {
     const address = taken.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     await expect(startEmbeddedDynalite({ port })).rejects.toThrow(/did not start: .*EADDRINUSE/);
+  });
+
+  it('rejects a start on a data directory it cannot use, naming it, and a start after it succeeds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickerpulse-embedded-'));
+    cleanups.push(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    writeFileSync(join(dir, 'a-file'), 'not a directory');
+    const dataDir = join(dir, 'a-file', 'data');
+
+    await expect(startEmbeddedDynalite({ dataDir })).rejects.toThrow(`ENOTDIR: not a directory, mkdir '${dataDir}'`);
+
+    const { client } = await started({ dataDir: join(dir, 'data') });
+    await expect(client.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
   });
 
   it('answers only clients signed with its own credentials, which are fresh at every start', async () => {
