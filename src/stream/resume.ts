@@ -3,7 +3,7 @@
  * its connection drains, until a final page whose read started no earlier than the newest batch
  * its view was given. Every later batch then starts where a read no later than the replay's end
  * left off, so the client takes all later batches and skips only the items the replay already
- * gave it (`Subscriber.replayed`). Batches fanned out during the replay are covered by the
+ * gave it (`Subscriber.unseen`). Batches fanned out during the replay are covered by the
  * replay itself.
  */
 import { REPLAY_PAGE } from './constants.ts';
