@@ -43,10 +43,20 @@ function readCpuMs(pid: number): number {
   return ((utime + stime) * 1000) / clockTicks();
 }
 
+/** Busy and total CPU time of the whole machine (all cores) in ms, from the first line of /proc/stat. */
+function readMachineCpuMs(): { readonly busyMs: number; readonly totalMs: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal ...: idle and iowait are the not-busy ones.
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busyMs: ((total - idle) * 1000) / clockTicks(), totalMs: (total * 1000) / clockTicks() };
+}
+
 /** Both readings of `pid` at once. */
 function sampleProcess(pid: number): ProcSample {
   return { rssKiB: readRssKiB(pid), cpuMs: readCpuMs(pid) };
 }
 
 export type { ProcSample };
-export { readCpuMs, readRssKiB, sampleProcess };
+export { readCpuMs, readMachineCpuMs, readRssKiB, sampleProcess };

@@ -22,6 +22,7 @@ const COMMANDS = [
   ['serve', 'npm run serve'],
   ['mock', 'npm run mock'],
   ['bench', 'npm run bench'],
+  ['bench:fleet', 'npm run bench:fleet'],
   ['bench:rest', 'npm run bench:rest'],
   ['docs', 'npm run docs'],
   ['build', 'npm run build'],

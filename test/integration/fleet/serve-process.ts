@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ENV } from '../../../src/config.ts';
+import { cleanEnvironment } from '../../../scripts/lib/clean-environment.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const serveEntry = resolve(root, 'src/serve.ts');
@@ -17,17 +17,6 @@ const FLEET_JWT_SECRET = 'fleet-test-jwt-secret-0123456789abcdef';
 
 /** Bounds a start-up (4 Node processes at once on a 2-core machine) and any run expected to end. */
 const START_BOUND_MS = 30_000;
-
-/** The inherited environment without any AWS_* or tickerpulse variable. */
-function cleanEnvironment(): Record<string, string> {
-  const ours = new Set<string>(Object.values(ENV));
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined && !entry[0].startsWith('AWS_') && !ours.has(entry[0]),
-    ),
-  );
-}
 
 /** What a serve process of the fleet runs with; `extra` adds or overrides, and an empty value unsets. */
 function fleetEnv(endpoint: string, tableName: string, extra: Record<string, string> = {}): Record<string, string> {
