@@ -13,7 +13,6 @@
  * helper runs in its own process group under `timeout -s KILL`). Loopback only. Options:
  * `npm run bench:fleet -- --help` (COMMAND below).
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { decimal, defineCommand, integer, readCommandLine, refuse } from '../src/cli/usage.ts';
@@ -25,6 +24,7 @@ import { type FleetFigures, measureFleet } from './bench/fleet-run.ts';
 import { INGEST_API_KEY, startServers, startStore } from './bench/fleet-servers.ts';
 import { type FleetWorker, startWorker } from './bench/fleet-workers.ts';
 import { probeStream } from './bench/loopback-http.ts';
+import { guardRun, openFilesLimit } from './bench/run-guard.ts';
 
 const STREAM_PATH = '/api/v2/stream';
 /** Each server's own connection cap: above its share of clients, under its descriptor limit. */
@@ -91,46 +91,12 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(2);
 }
 
-const started = performance.now();
-function log(line: string): void {
-  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
-}
-
-/** Cleans up (bounded), SIGKILLs every process group left, and exits with `code`; later calls do nothing. */
-let exiting = false;
-function abort(reason: string, code: number): void {
-  if (exiting) return;
-  exiting = true;
-  log(`${reason}: stopping servers, store and clients`);
-  void runCleanup(15_000).finally(() => {
-    killStartedGroups();
-    process.exit(code);
-  });
-}
-
-const deadline = setTimeout(() => {
-  abort(`deadline of ${deadlineS} s reached`, 3);
-}, deadlineS * 1000);
-process.once('SIGINT', () => {
-  abort('SIGINT', 130);
+const { started, log, abort, disarm } = guardRun({
+  deadlineS,
+  stopping: 'servers, store and clients',
+  cleanupMs: 15_000,
+  afterCleanup: killStartedGroups,
 });
-process.once('SIGTERM', () => {
-  abort('SIGTERM', 143);
-});
-process.on('uncaughtException', (error) => {
-  log(`uncaught: ${error.stack ?? String(error)}`);
-  abort('uncaught exception', 1);
-});
-process.on('unhandledRejection', (error) => {
-  log(`unhandled rejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  abort('unhandled rejection', 1);
-});
-
-/** Soft limit on open files of this process, from /proc (Node has no getrlimit); children inherit it. */
-function openFilesLimit(): number | undefined {
-  const match = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-  return match?.[1] === undefined ? undefined : Number(match[1]);
-}
 
 // Helpers die by themselves shortly after the deadline even if this process is SIGKILLed.
 const lifetimeS = deadlineS + 30;
@@ -213,7 +179,7 @@ async function main(): Promise<void> {
   await Promise.all(workers.map((w) => w.stop()));
   await Promise.all(fleet.map((s) => s.process.stop()));
   await store.process.stop();
-  clearTimeout(deadline);
+  disarm();
   await runCleanup(10_000);
   killStartedGroups();
   // Keep-alive sockets of fetch would otherwise hold the process open for a few seconds.

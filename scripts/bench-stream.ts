@@ -10,7 +10,6 @@
  * Every phase is bounded, and the whole run has a hard deadline after which it kills the servers
  * it started and exits non-zero. Options: `npm run bench -- --help` (COMMAND below).
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { decimal, defineCommand, integer, oneOf, readCommandLine } from '../src/cli/usage.ts';
 import { runCleanup } from './bench/cleanup.ts';
@@ -18,6 +17,7 @@ import { launchFloor } from './bench/floor-target.ts';
 import { INSTALL_HINT, launchNchan } from './bench/nchan-target.ts';
 import { formatReport, type ServerResult } from './bench/report.ts';
 import { measureStream, type RunSettings, type StreamFigures } from './bench/stream-run.ts';
+import { guardRun, openFilesLimit } from './bench/run-guard.ts';
 import { launchTickerpulse, type LaunchedTickerpulse } from './bench/tickerpulse-target.ts';
 
 const COMMAND = defineCommand({
@@ -64,46 +64,12 @@ if (nodeMajor < 24) {
   process.exit(2);
 }
 
-/** Soft limit on open files of this process, from /proc (Node has no getrlimit). */
-function openFilesLimit(): number | undefined {
-  const match = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-  return match?.[1] === undefined ? undefined : Number(match[1]);
-}
-
-const started = performance.now();
-function log(line: string): void {
-  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
-}
-
-/** Cleans up (bounded) and exits with `code`; later calls do nothing. */
-let exiting = false;
-function abort(reason: string, code: number): void {
-  if (exiting) return;
-  exiting = true;
-  log(`${reason}: stopping servers and clients`);
-  void runCleanup(20_000).finally(() => {
-    process.exit(code);
-  });
-}
-
+const { started, log, disarm } = guardRun({
+  deadlineS,
+  stopping: 'servers and clients',
+  cleanupMs: 20_000,
+});
 const deadlineMs = deadlineS * 1000;
-const deadline = setTimeout(() => {
-  abort(`deadline of ${deadlineS} s reached`, 3);
-}, deadlineMs);
-process.once('SIGINT', () => {
-  abort('SIGINT', 130);
-});
-process.once('SIGTERM', () => {
-  abort('SIGTERM', 143);
-});
-process.on('uncaughtException', (error) => {
-  log(`uncaught: ${error.stack ?? String(error)}`);
-  abort('uncaught exception', 1);
-});
-process.on('unhandledRejection', (error) => {
-  log(`unhandled rejection: ${String(error)}`);
-  abort('unhandled rejection', 1);
-});
 
 const openFiles = openFilesLimit();
 if (openFiles !== undefined && openFiles < clients + 100) {
@@ -181,7 +147,7 @@ if (only === undefined || only === 'tickerpulse') {
   }
 }
 
-clearTimeout(deadline);
+disarm();
 await runCleanup(10_000);
 const args = process.argv.slice(2).join(' ');
 const command =
