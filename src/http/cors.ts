@@ -24,6 +24,8 @@ import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_S, CORS_REQUEST_HEADERS } from './co
 import { API_SECURITY_HEADERS } from './security-headers.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const VARY_ONLY: Readonly<Record<string, string>> = Object.freeze({ Vary: 'Origin' });
 
 /** The methods of the contract's operations on `path` (HEAD with GET), or none for a path it does not have. */
 function methodsOf(path: string): string[] {
@@ -51,6 +53,8 @@ interface Cors {
    * sets the headers the answer will carry and returns false.
    */
   handle(req: IncomingMessage, res: ServerResponse, path: string): boolean;
+  /** The headers `handle` sets on an answer that is not a preflight, for a request from `origin`. */
+  headersFor(origin: string | undefined): Readonly<Record<string, string>>;
 }
 
 function createCors(allowedOrigins: readonly string[]): Cors {
@@ -82,6 +86,11 @@ function createCors(allowedOrigins: readonly string[]): Cors {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Access-Control-Expose-Headers', exposed);
       return false;
+    },
+    headersFor(origin) {
+      if (allowedOrigins.length === 0) return NO_HEADERS;
+      if (origin === undefined || !allows(origin)) return VARY_ONLY;
+      return { Vary: 'Origin', 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': exposed };
     },
   };
 }

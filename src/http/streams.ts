@@ -12,7 +12,8 @@
  * the configuration (404), capacity or a feed not read yet (503 + Retry-After). Only then do the
  * SSE headers go out.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { StreamTokens } from '../auth/index.ts';
 import { matchOperation, type OperationId, operations } from '../contract/index.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -22,7 +23,7 @@ import { SSE_HEADERS } from '../stream/constants.ts';
 import type { Hub } from '../stream/hub.ts';
 import type { SseSink } from '../stream/sink.ts';
 import type { RequestAuth } from './authenticate.ts';
-import { watchClientGone } from './client-gone.ts';
+import { type ClientWatch, watchClientGone } from './client-gone.ts';
 import { ServiceUnavailableError } from './errors.ts';
 import { isStreamOperation } from './handler.ts';
 import { PROBLEM_TYPES } from './problem-types.ts';
@@ -66,9 +67,31 @@ interface StreamRoute {
   readonly query: Record<string, unknown>;
 }
 
+/**
+ * One stream request, whichever way it came in (node:http, or the lean path of
+ * stream-sockets.ts): what the checks read, and the two ways it can be answered.
+ */
+interface StreamExchange {
+  readonly method: string;
+  /** Lower-cased names, as Node gives them. */
+  readonly headers: IncomingHttpHeaders;
+  remoteAddress(): string | undefined;
+  /** Watches the client from now on: the signal aborts when it leaves. */
+  watchGone(): ClientWatch;
+  /** Answers a refusal as a problem; a stream whose headers went out is cut instead. */
+  refuse(error: unknown): void;
+  /**
+   * Accepts: the stream's headers (sent with its first frames) on a socket prepared for a stream,
+   * and the sink the engine writes to; undefined for HEAD, which is answered with the headers.
+   */
+  accept(heartbeatIntervalMs: number): SseSink | undefined;
+}
+
 interface StreamRoutes {
   /** Serves the stream `route` names on this request, or its refusal. */
   serve(req: IncomingMessage, res: ServerResponse, route: StreamRoute): void;
+  /** The same, for a request that did not come through node:http. */
+  serveExchange(exchange: StreamExchange, route: StreamRoute): void;
 }
 
 /** The last segment of every stream operation's path: any other request skips the route table. */
@@ -81,7 +104,10 @@ const STREAM_PATH_ENDINGS = [
 ];
 
 /** The stream a GET or HEAD on the contract's exact path asks for; undefined for anything else. */
-function matchStreamRoute(req: IncomingMessage): StreamRoute | undefined {
+function matchStreamRoute(req: {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+}): StreamRoute | undefined {
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
   const { path, query } = splitUrl(req.url);
   if (!STREAM_PATH_ENDINGS.some((ending) => path.endsWith(ending))) return undefined;
@@ -126,12 +152,37 @@ class ResponseSink implements SseSink {
 }
 
 /** The socket settings of a stream: small frames at once, no request timeout, dead peers found. */
-function prepareStreamSocket(req: IncomingMessage, heartbeatIntervalMs: number): void {
-  req.socket.setNoDelay(true);
+function prepareStreamSocket(socket: Socket, heartbeatIntervalMs: number): void {
+  socket.setNoDelay(true);
   // A stream is idle between events by design; Node's request timeouts must not cut it.
-  req.socket.setTimeout(0);
+  socket.setTimeout(0);
   // A peer that vanished without a FIN between heartbeats far apart is found by keep-alive probes.
-  if (heartbeatIntervalMs > KEEPALIVE_PROBE_AFTER_MS) req.socket.setKeepAlive(true, KEEPALIVE_PROBE_AFTER_MS);
+  if (heartbeatIntervalMs > KEEPALIVE_PROBE_AFTER_MS) socket.setKeepAlive(true, KEEPALIVE_PROBE_AFTER_MS);
+}
+
+/** A node:http request and its response as a stream exchange. */
+function nodeExchange(req: IncomingMessage, res: ServerResponse, logger: Logger): StreamExchange {
+  return {
+    method: req.method ?? 'GET',
+    headers: req.headers,
+    remoteAddress: () => req.socket.remoteAddress,
+    watchGone: () => watchClientGone(res),
+    refuse: (error) => {
+      sendProblem(req, res, error, { logger });
+    },
+    accept: (heartbeatIntervalMs) => {
+      // No flushHeaders(): the headers go out with the opening frames, in one write (one packet)
+      // instead of two; the opening follows at once (or after the first snapshot of a new view).
+      res.writeHead(200, STREAM_HEADERS);
+      if (req.method === 'HEAD') {
+        // The headers a GET would get, and no stream.
+        res.end();
+        return undefined;
+      }
+      prepareStreamSocket(req.socket, heartbeatIntervalMs);
+      return new ResponseSink(res);
+    },
+  };
 }
 
 function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
@@ -152,25 +203,14 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
   };
 
   /** Opens an authorized stream: capacity and readiness (503), the SSE headers, then the engine. */
-  const open = (req: IncomingMessage, res: ServerResponse, access: StreamAccess): void => {
+  const open = (exchange: StreamExchange, access: StreamAccess): void => {
     if (!deps.hub.hasCapacity()) throw refuseAtCapacity();
     if (!deps.hub.isReady()) throw refuseNotReady();
-    // No flushHeaders(): the headers go out with the opening frames, in one write (one packet)
-    // instead of two; the opening follows at once (or after the first snapshot of a new view).
-    res.writeHead(200, STREAM_HEADERS);
-    if (req.method === 'HEAD') {
-      // The headers a GET would get, and no stream.
-      res.end();
-      return;
-    }
-    prepareStreamSocket(req, deps.heartbeatIntervalMs);
-    deps.hub.connect({ sink: new ResponseSink(res), ...access }).catch((error: unknown) => {
-      answerError(req, res, error);
+    const sink = exchange.accept(deps.heartbeatIntervalMs);
+    if (sink === undefined) return;
+    deps.hub.connect({ sink, ...access }).catch((error: unknown) => {
+      exchange.refuse(error);
     });
-  };
-
-  const answerError = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
-    sendProblem(req, res, error, { logger: deps.logger });
   };
 
   /**
@@ -178,44 +218,46 @@ function createStreamRoutes(deps: StreamRouteDeps): StreamRoutes {
    * connection is watched meanwhile; a client that left stops it there and takes no slot.
    */
   const identifyThenOpen = (
-    req: IncomingMessage,
-    res: ServerResponse,
+    exchange: StreamExchange,
     checked: Extract<CheckedStreamRequest, { kind: 'identify' }>,
   ): void => {
-    const { signal, release } = watchClientGone(res);
-    identifyStreamClient(deps, checked, req.headers, signal)
+    const { signal, release } = exchange.watchGone();
+    identifyStreamClient(deps, checked, exchange.headers, signal)
       .then((access) => {
         release();
-        if (!signal.aborted) open(req, res, access);
+        if (!signal.aborted) open(exchange, access);
       })
       .catch((error: unknown) => {
         release();
         // A client that left needs no answer (and its leaving is no server error).
-        if (!signal.aborted) answerError(req, res, error);
+        if (!signal.aborted) exchange.refuse(error);
       });
   };
 
-  const serve = (req: IncomingMessage, res: ServerResponse, route: StreamRoute): void => {
-    const { socket } = req;
+  const serveExchange = (exchange: StreamExchange, route: StreamRoute): void => {
     try {
       const checked = checkStreamRequest({
         operationId: route.operationId,
         query: route.query,
         pathParams: route.pathParams,
-        headers: req.headers,
-        remoteAddress: () => socket.remoteAddress,
+        headers: exchange.headers,
+        remoteAddress: () => exchange.remoteAddress(),
       });
       // The global stream needs nothing more: it opens in this tick, so there is no await during
       // which its client could leave unnoticed (a socket closed already is freed by its sink).
-      if (checked.kind === 'open') open(req, res, checked.access);
-      else identifyThenOpen(req, res, checked);
+      if (checked.kind === 'open') open(exchange, checked.access);
+      else identifyThenOpen(exchange, checked);
     } catch (error) {
-      answerError(req, res, error);
+      exchange.refuse(error);
     }
   };
 
-  return { serve };
+  const serve = (req: IncomingMessage, res: ServerResponse, route: StreamRoute): void => {
+    serveExchange(nodeExchange(req, res, deps.logger), route);
+  };
+
+  return { serve, serveExchange };
 }
 
-export type { StreamRoute, StreamRouteDeps, StreamRoutes };
-export { createStreamRoutes, matchStreamRoute };
+export type { StreamExchange, StreamRoute, StreamRouteDeps, StreamRoutes };
+export { createStreamRoutes, matchStreamRoute, prepareStreamSocket, STREAM_HEADERS };

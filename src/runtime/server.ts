@@ -18,7 +18,8 @@ import { isApiPath } from '../http/api-path.ts';
 import { answerClientError } from '../http/client-error.ts';
 import { createRestHandlers } from '../http/handlers/index.ts';
 import { dashboardSecurityHeaders } from '../http/security-headers.ts';
-import { createCors } from '../http/cors.ts';
+import { type Cors, createCors } from '../http/cors.ts';
+import { serveStreamsOnSockets, type StreamSockets } from '../http/stream-sockets.ts';
 import { requestLog, splitUrl } from '../http/raw-response.ts';
 import { createStreamRoutes, matchStreamRoute, type StreamRoutes } from '../http/streams.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -72,12 +73,19 @@ interface AppDeps {
   readonly now: () => number;
 }
 
+/** What serves requests: node:http's listener, and the stream routes and CORS policy the lean path shares with it. */
+interface ServerRoutes {
+  readonly listener: RequestListener;
+  readonly streams: StreamRoutes;
+  readonly cors: Cors;
+}
+
 /**
  * The request listener: CORS for every API path first (src/http/cors.ts), then the streams
  * straight from node:http (their connect is the hot path, see src/http/streams.ts), everything
  * else (the REST API, the dashboard) through one express app.
  */
-function serverListener(config: Config, deps: AppDeps): RequestListener {
+function serverListener(config: Config, deps: AppDeps): ServerRoutes {
   const { auth, streamTokens } = authFromConfig(config, deps.secrets, deps.now);
   const streams = createStreamRoutes({
     hub: deps.engine.hub,
@@ -92,7 +100,7 @@ function serverListener(config: Config, deps: AppDeps): RequestListener {
   const app = serverApp(config, deps, { auth, streamTokens, streams });
   const logRequest = requestLog(deps.logger);
   const cors = createCors(config.corsAllowedOrigins);
-  return (req, res) => {
+  const listener: RequestListener = (req, res) => {
     const { path } = splitUrl(req.url);
     if (isApiPath(path) && cors.handle(req, res, path)) {
       logRequest(req, res);
@@ -103,6 +111,7 @@ function serverListener(config: Config, deps: AppDeps): RequestListener {
     logRequest(req, res);
     streams.serve(req, res, route);
   };
+  return { listener, streams, cors };
 }
 
 /** The REST API, the dashboard, and the other spellings of the stream paths, on one express app. */
@@ -155,14 +164,16 @@ async function listen(httpServer: Server, config: Config): Promise<string> {
 }
 
 /** Stops accepting and ends idle connections; whatever is still open after 1 s (a stuck client) is cut. */
-function closeHttpServer(httpServer: Server): Promise<void> {
+function closeHttpServer(httpServer: Server, sockets: StreamSockets): Promise<void> {
   return new Promise<void>((resolve) => {
     httpServer.close(() => {
       resolve();
     });
     httpServer.closeIdleConnections();
+    sockets.closeWaiting();
     setTimeout(() => {
       httpServer.closeAllConnections();
+      sockets.destroyAll();
     }, 1000).unref();
   });
 }
@@ -201,7 +212,10 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
     activity.onAppend(() => {
       started.wake();
     });
-    httpServer.on('request', serverListener(config, { store, engine: started, metrics, secrets, logger, now }));
+    const routes = serverListener(config, { store, engine: started, metrics, secrets, logger, now });
+    httpServer.on('request', routes.listener);
+    // Plain stream requests are served from their sockets, below node:http (stream-sockets.ts).
+    const sockets = serveStreamsOnSockets(httpServer, { streams: routes.streams, cors: routes.cors, logger });
     // Requests Node refuses itself (e.g. a URL over 16 KiB) are answered as problems too.
     httpServer.on('clientError', answerClientError);
     const url = await listen(httpServer, config);
@@ -222,7 +236,7 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
         started.hub.closeAll('shutdown');
         started.stop();
         clearInterval(folding);
-        await closeHttpServer(httpServer);
+        await closeHttpServer(httpServer, sockets);
         await store.close();
         clients.client.destroy();
         poll.destroy();

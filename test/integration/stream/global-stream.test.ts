@@ -58,7 +58,8 @@ describe('the global stream', () => {
     expect(s.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(s.headers.get('x-accel-buffering')).toBe('no');
     expect(s.headers.get('content-encoding')).toBeNull();
-    expect(s.headers.get('connection')).not.toBe('close');
+    // An endless body: delimited by the connection's close (the lean path), never by a length.
+    expect(s.headers.get('content-length')).toBeNull();
     s.close();
   });
 
