@@ -11,7 +11,7 @@
  * it started and exits non-zero. Options: `npm run bench -- --help` (COMMAND below).
  */
 import { performance } from 'node:perf_hooks';
-import { decimal, defineCommand, integer, oneOf, readCommandLine } from '../src/cli/usage.ts';
+import { decimal, defineCommand, integer, oneOf, readCommandLine, text } from '../src/cli/usage.ts';
 import { runCleanup } from './bench/cleanup.ts';
 import { launchFloor } from './bench/floor-target.ts';
 import { INSTALL_HINT, launchNchan } from './bench/nchan-target.ts';
@@ -46,6 +46,12 @@ const COMMAND = defineCommand({
       description: 'Measure one server only (default: all three, the peer when it is installed).',
       rule: oneOf(['floor', 'nchan', 'tickerpulse']),
     },
+    'profile-dir': {
+      value: '<dir>',
+      description:
+        "Write a CPU profile of tickerpulse's server (Node's --cpu-prof, main thread and store thread) into this directory; profiling slows the server, so its figures are not comparable.",
+      rule: text('a directory'),
+    },
   },
   notes: [
     'Environment: tickerpulse runs with PORT=0, HOST=127.0.0.1, LOG_LEVEL=warn, SIMULATE=0, ' +
@@ -56,7 +62,7 @@ const COMMAND = defineCommand({
   ],
 });
 
-const { clients, events, rate, 'deadline-s': deadlineS, only } = readCommandLine(COMMAND);
+const { clients, events, rate, 'deadline-s': deadlineS, only, 'profile-dir': profileDir } = readCommandLine(COMMAND);
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 24) {
   // The servers are spawned with this process's Node and run .ts files natively, which needs 24.
@@ -125,7 +131,7 @@ if (only === undefined || only === 'tickerpulse') {
   log('tickerpulse: starting (embedded store, seeding demo items)');
   let launched: LaunchedTickerpulse | undefined;
   try {
-    launched = await launchTickerpulse();
+    launched = await launchTickerpulse(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
   } catch (error) {
     log(`tickerpulse: server did not start: ${String(error)}`);
     tickerpulse = { kind: 'unavailable', reason: 'server did not start (see log)' };

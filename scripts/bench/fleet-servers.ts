@@ -11,6 +11,7 @@ import { freePort } from '../lib/free-port.ts';
 import { type BoundedProcess, startBounded } from './bounded-process.ts';
 import { loopbackUrl } from './loopback-http.ts';
 import { cleanEnvironment } from '../lib/clean-environment.ts';
+import { nodeCommandOf } from '../lib/npm-script-command.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const TABLE = 'tickerpulse-bench-fleet';
@@ -75,9 +76,11 @@ function serveEnvironment(endpoint: string, settings: ServeSettings, createTable
 }
 
 async function startServe(index: number, endpoint: string, settings: ServeSettings): Promise<FleetServer> {
-  const started = await startBounded(process.execPath, [resolve(root, 'src/serve.ts')], {
+  // As `npm run serve` starts it: the script's environment and Node options (package.json).
+  const serve = nodeCommandOf('serve');
+  const started = await startBounded(process.execPath, [...serve.nodeOptions, serve.entry], {
     cwd: root,
-    env: serveEnvironment(endpoint, settings, index === 0),
+    env: { ...serveEnvironment(endpoint, settings, index === 0), ...serve.env },
     lifetimeS: settings.lifetimeS,
     ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
     readyTimeoutMs: START_TIMEOUT_MS,

@@ -1,10 +1,12 @@
 /**
  * Runs `src/main.ts` as its own process for benchmarks, so the load generator never shares the
- * server's event loop, and reads its URL from what it prints.
+ * server's event loop, and reads its URL from what it prints. It starts as `npm start` starts it
+ * (the script's environment and Node options, from package.json).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { stopChild } from '../lib/child-process.ts';
+import { nodeCommandOf } from '../lib/npm-script-command.ts';
 
 interface ServerProcess {
   readonly url: string;
@@ -17,11 +19,17 @@ const root = resolve(import.meta.dirname, '../..');
 /** Seeding the demo data takes about 8 s on a quiet 2-core machine, and several times that on a busy one. */
 const START_TIMEOUT_MS = 150_000;
 
-async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+async function startServerProcess(
+  env: Record<string, string>,
+  nodeOptions: readonly string[] = [],
+): Promise<ServerProcess> {
   const ingestApiKey = 'bench-ingest-key-000000000000';
-  const child: ChildProcess = spawn(process.execPath, [resolve(root, 'src/main.ts')], {
+  const start = nodeCommandOf('start');
+  const child: ChildProcess = spawn(process.execPath, [...start.nodeOptions, ...nodeOptions, start.entry], {
+    cwd: root,
     env: {
       ...process.env,
+      ...start.env,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

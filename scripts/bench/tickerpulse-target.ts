@@ -62,9 +62,9 @@ async function readFeedCounters(baseUrl: string): Promise<FeedCounters | undefin
   }
 }
 
-/** Starts tickerpulse, registers its stop for every exit path, and checks its stream endpoint. */
-async function launchTickerpulse(): Promise<LaunchedTickerpulse> {
-  const server = await startServerProcess(SERVER_ENV);
+/** Starts tickerpulse (with `nodeOptions` before its script), registers its stop for every exit path, and checks its stream endpoint. */
+async function launchTickerpulse(nodeOptions: readonly string[] = []): Promise<LaunchedTickerpulse> {
+  const server = await startServerProcess(SERVER_ENV, nodeOptions);
   let stopping: Promise<void> | undefined;
   const stopOnce = (): Promise<void> => (stopping ??= stopWithin(() => server.stop(), server.pid, STOP_GRACE_MS));
   const unregister = onCleanup(stopOnce);

@@ -179,6 +179,8 @@ beforeAll(async () => {
     INGEST_API_KEY: 'image-test-ingest-key-0001',
     AUTH_JWT_SECRET: 'image-test-jwt-secret-of-at-least-32-characters',
     LOG_LEVEL: 'warn',
+    // The image's compile cache is in its user's home; here, beside the copy of its files.
+    NODE_COMPILE_CACHE: join(app, 'compile-cache'),
   };
   const [command = '', ...args] = spec.command ?? [];
   server = spawn(command, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'], ...asImageUser() });

@@ -104,7 +104,7 @@ function docSection(command: string): string {
 
 it('covers every npm script that runs our own code', () => {
   const ours = Object.entries(packageScripts)
-    .filter(([, line]) => /^(exec )?(node|tsx) (src|scripts|examples)\//.test(line))
+    .filter(([, line]) => /^(?:[A-Z_]+=\S+ )*(?:exec )?(?:node|tsx)(?: --\S+)* (?:src|scripts|examples)\//.test(line))
     .map(([name]) => name)
     .sort();
   expect(ours).toEqual(COMMANDS.map(([script]) => script).sort());
