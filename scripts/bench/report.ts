@@ -180,6 +180,11 @@ function details(f: StreamFigures): string[] {
       `(${num((f.clientCpuMs * 100) / f.phaseMs, 0)}% of one core on average, ${num((f.clientCpuMs * 1000) / f.deliveries, 2)} µs ` +
       `per event received, ${num(f.clientCpuMs / f.publishedCount, 1)} ms per published item, roughly the shortest fan-out these clients can observe)`,
   );
+  lines.push(
+    `- ${f.name}: resident memory ${num(f.rssBaseKiB / 1024, 1)} MB before the connects, ` +
+      `${num(f.rssConnectedKiB / 1024, 1)} MB with ${f.connected} clients (KiB/conn is the growth ÷ clients; ` +
+      'free heap the server already holds at the start is reused before it grows, so that figure can read low)',
+  );
   if (f.connectFailures.size > 0) {
     lines.push(`- ${f.name}: connect failures ${JSON.stringify(Object.fromEntries(f.connectFailures))}`);
   }

@@ -56,6 +56,9 @@ interface StreamFigures {
   readonly connectFailures: ReadonlyMap<string, number>;
   readonly connectAllMs: number;
   readonly kibPerConnection: number;
+  /** Resident memory before the connects (the server at start) and 3 s after the last, in KiB. */
+  readonly rssBaseKiB: number;
+  readonly rssConnectedKiB: number;
   readonly idleCpuMsPerS: number;
   /** CPU above the idle rate per dispatched event of any type received during the event phase. */
   readonly usPerDelivery: number;
@@ -221,6 +224,8 @@ async function measureStream(target: StreamTarget, settings: RunSettings): Promi
       connectFailures: outcome.failures,
       connectAllMs: outcome.connectAllMs,
       kibPerConnection,
+      rssBaseKiB: rssBase,
+      rssConnectedKiB: rssConnected,
       idleCpuMsPerS,
       usPerDelivery: deliveries > 0 ? (cpuAboveIdleMs * 1000) / deliveries : Number.NaN,
       usPerItemDelivery: itemDeliveries > 0 ? (cpuAboveIdleMs * 1000) / itemDeliveries : Number.NaN,

@@ -13,6 +13,8 @@ const figures = (name: string, connectAllMs: number, latencyP50Ms: number): Stre
   connectFailures: new Map(),
   connectAllMs,
   kibPerConnection: 12,
+  rssBaseKiB: 200 * 1024,
+  rssConnectedKiB: 320 * 1024,
   idleCpuMsPerS: 10,
   usPerDelivery: 10,
   usPerItemDelivery: 20,
@@ -63,6 +65,12 @@ describe('the benchmark’s target table', () => {
     const failing = report(figures('floor', 2_000, 100), figures('tickerpulse', 4_200, 400));
     expect(targetRow(failing, 'connect all ≤ 1.5× floor')).toBe('| connect all ≤ 1.5× floor | 2.10× | FAIL |');
     expect(targetRow(failing, 'latency p50 ≤ 1.5× floor')).toBe('| latency p50 ≤ 1.5× floor | 4.00× | FAIL |');
+  });
+
+  it('prints each server’s resident memory at start and with its clients', () => {
+    const text = report(figures('floor', 2_000, 100), figures('tickerpulse', 3_000, 150));
+    expect(text).toContain('- tickerpulse: resident memory 200.0 MB before the connects, 320.0 MB with 10000 clients');
+    expect(text).toContain('- floor: resident memory 200.0 MB before the connects');
   });
 
   it('says n/a without a floor to compare with', () => {
