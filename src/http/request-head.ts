@@ -66,7 +66,8 @@ function readHeaders(lines: readonly string[]): Record<string, string> | undefin
     // A bare CR or LF inside a line, obs-fold, obs-text or a control character: Node decides.
     if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(raw)) return undefined;
     const key = name.toLowerCase();
-    if (key in headers || NOT_LEAN.has(key)) return undefined;
+    // `__proto__`: Node drops such a header; read it as Node does by leaving it to Node.
+    if (key in headers || NOT_LEAN.has(key) || key === '__proto__') return undefined;
     // Only spaces and tabs can be left to trim: FIELD_VALUE allowed nothing else it removes.
     headers[key] = raw.trim();
   }

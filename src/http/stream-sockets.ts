@@ -40,6 +40,14 @@ import {
  */
 const FIRST_BYTES_WAIT_MS = 5_000;
 
+/**
+ * How long a connection whose answer is complete (a refusal, or a stream the server ended) may
+ * stay open for the client to read it and close its side; then it is cut. Without this a client
+ * that never closes would hold the descriptor for good (node:http cuts such a connection at its
+ * keep-alive timeout).
+ */
+const LINGER_MS = 2_000;
+
 interface StreamSocketsDeps {
   readonly streams: StreamRoutes;
   readonly cors: Cors;
@@ -80,6 +88,13 @@ function destroySocket(this: Socket): void {
   this.destroy();
 }
 
+/** Ends the writing side; the connection is cut if it is still open LINGER_MS later. */
+function endThenCut(socket: Socket, last?: string): void {
+  socket.setTimeout(LINGER_MS, destroySocket);
+  if (last === undefined) socket.end();
+  else socket.end(last);
+}
+
 /** Routes every new connection of `httpServer`: streams it recognizes from the socket, the rest to node:http. */
 function serveStreamsOnSockets(httpServer: Server, deps: StreamSocketsDeps): StreamSockets {
   const nodeHttp = takeNodeHttpListener(httpServer);
@@ -95,6 +110,7 @@ function serveStreamsOnSockets(httpServer: Server, deps: StreamSocketsDeps): Str
   const handOver = (socket: Socket, bytes?: Buffer): void => {
     waiting.delete(socket);
     socket.removeListener('data', onFirstBytes);
+    socket.removeListener('end', destroySocket);
     socket.removeListener('timeout', onSilence);
     socket.removeListener('error', ignoreError);
     socket.removeListener('close', forget);
@@ -121,9 +137,8 @@ function serveStreamsOnSockets(httpServer: Server, deps: StreamSocketsDeps): Str
     answered.add(this);
     this.removeListener('timeout', onSilence);
     this.setTimeout(0);
-    // Nothing may follow the head: a client that sends more (or leaves) is not one to stream to.
+    // Nothing may follow the head: a client that sends more is not one to stream to.
     this.on('data', destroySocket);
-    this.on('end', destroySocket);
     deps.streams.serveExchange(new SocketExchange(this, head, exchangeDeps), route);
   }
 
@@ -131,6 +146,9 @@ function serveStreamsOnSockets(httpServer: Server, deps: StreamSocketsDeps): Str
     waiting.add(socket);
     socket.on('error', ignoreError);
     socket.on('close', forget);
+    // A client that closes its side (or sends its request and closes it) is not one to stream
+    // to; one that closes before a byte (a health check, a port scan) is freed at once.
+    socket.on('end', destroySocket);
     socket.setTimeout(FIRST_BYTES_WAIT_MS, onSilence);
     socket.once('data', onFirstBytes);
   });
@@ -209,10 +227,12 @@ class SocketExchange implements StreamExchange {
 
   refuse(error: unknown): void {
     const socket = this.#socket;
-    if (this.#accepted || error instanceof ClientGoneError) return void socket.destroy();
+    if (error instanceof ClientGoneError) return void socket.destroy();
     const path = splitUrl(this.#head.target).path;
     const problem = toProblem(error, path);
     if (problem.unexpected) this.#deps.logger.error('request failed', { path, method: this.method, error });
+    // A stream whose headers are out cannot change its status: it is cut, as node:http's is.
+    if (this.#accepted) return void socket.destroy();
     const body = JSON.stringify(problem.body);
     const head = responseHead(problem.status, {
       ...API_SECURITY_HEADERS,
@@ -222,7 +242,7 @@ class SocketExchange implements StreamExchange {
       'Content-Length': String(Buffer.byteLength(body)),
     });
     this.#deps.logAnswer(this.#head, problem.status, this.#startedAt);
-    socket.end(head + body);
+    endThenCut(socket, head + body);
   }
 
   accept(heartbeatIntervalMs: number): SseSink {
@@ -260,8 +280,7 @@ class SocketSink implements SseSink {
   end(): void {
     const head = this.#head;
     this.#head = undefined;
-    if (head === undefined) this.#socket.end();
-    else this.#socket.end(head);
+    endThenCut(this.#socket, head);
   }
 
   destroy(): void {
@@ -306,4 +325,4 @@ function httpDate(): string {
 }
 
 export type { StreamSockets };
-export { FIRST_BYTES_WAIT_MS, responseHead, serveStreamsOnSockets };
+export { FIRST_BYTES_WAIT_MS, LINGER_MS, responseHead, serveStreamsOnSockets };

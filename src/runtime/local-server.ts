@@ -32,6 +32,8 @@ interface LocalServer {
   readonly seeded: number;
   /** The stream engine's fan-out (tests inspect its size). */
   readonly hub: Hub;
+  /** Connections the lean stream path holds (tests check that each is released). */
+  readonly streamSockets: { readonly size: number };
   /** Stops accepting, ends open connections, closes the store; resolves when all is closed. */
   close(): Promise<void>;
 }
@@ -118,6 +120,7 @@ async function startLocalServer(config: Config, options: LocalServerOptions): Pr
     tableCreated,
     seeded,
     hub: server.hub,
+    streamSockets: server.streamSockets,
     close: async () => {
       await server.close();
       await embedded?.close();

@@ -57,6 +57,8 @@ interface RunningServer {
   readonly engine: StreamEngine;
   /** The stream engine's fan-out (tests inspect its size). */
   readonly hub: Hub;
+  /** Connections the lean stream path holds (tests check that each is released). */
+  readonly streamSockets: { readonly size: number };
   /**
    * Ends every stream with a reconnect hint, stops the engine, stops accepting, ends the open
    * connections (a stuck one after 1 s) and destroys both clients.
@@ -231,6 +233,7 @@ async function startServer(assembly: ServerAssembly): Promise<RunningServer> {
       secrets,
       engine: started,
       hub: started.hub,
+      streamSockets: sockets,
       close: async () => {
         // Streams first: each gets a reconnect hint, then the server stops accepting.
         started.hub.closeAll('shutdown');

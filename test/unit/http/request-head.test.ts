@@ -52,6 +52,7 @@ describe('recognizeRequestHead', () => {
     ['obs-text in a value', `${PLAIN.slice(0, -2)}X-A: caf\u00e9\r\n\r\n`],
     ['a non-token name', `${PLAIN.slice(0, -2)}X(A): a\r\n\r\n`],
     ['LF line ends', PLAIN.replaceAll('\r\n', '\n')],
+    ['a __proto__ header (Node drops it)', `${PLAIN.slice(0, -2)}__proto__: x\r\n\r\n`],
   ])('leaves %s to node:http', (_case, text) => {
     expect(head(text)).toBeUndefined();
   });
