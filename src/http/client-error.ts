@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Problem } from '../contract/index.ts';
+import { closingHead, endThenCut } from './closing-answer.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
 import { PROBLEM_TYPES, type ProblemKind } from './problem-types.ts';
 import { API_SECURITY_HEADERS } from './security-headers.ts';
@@ -31,9 +32,6 @@ const MALFORMED: Refusal = {
   detail: 'The request is not valid HTTP/1.1.',
 };
 
-/** How long a refused client may keep sending before its connection is cut. */
-const LINGER_MS = 2000;
-
 const answered = new WeakSet<Duplex>();
 
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
@@ -49,21 +47,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const { kind, detail } = REFUSALS[error.code ?? ''] ?? MALFORMED;
   const problem: Problem = { type: kind.type, title: kind.title, status: kind.status, detail };
   const body = JSON.stringify(problem);
-  // end(), not destroy(): the client may still be sending, and a reset would lose this answer.
   // The API's security headers too: this answer is no page, whatever the request was.
-  socket.end(
-    [
-      `HTTP/1.1 ${kind.status} ${kind.title}`,
-      `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      ...Object.entries(API_SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
-      'Connection: close',
-      '',
-      body,
-    ].join('\r\n'),
-  );
-  // Whatever it goes on sending is read and dropped, for a bounded time only.
-  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  const head = closingHead(kind.status, {
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...API_SECURITY_HEADERS,
+  });
+  endThenCut(socket, head + body);
 }
 
 export { answerClientError };

@@ -15,12 +15,13 @@
  * body is delimited by the connection's close (`Connection: close`, no chunked framing), and the
  * connection is not reused after the answer.
  */
-import { type Server, STATUS_CODES } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { Logger } from '../observability/logger.ts';
 import type { SseSink } from '../stream/sink.ts';
 import { ClientGoneError } from './client-gone.ts';
+import { closingHead, endThenCut } from './closing-answer.ts';
 import type { Cors } from './cors.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import { recognizeRequestHead, type RequestHead } from './request-head.ts';
@@ -39,14 +40,6 @@ import {
  * its own header timeout): a browser's speculative connection sends its request later.
  */
 const FIRST_BYTES_WAIT_MS = 5_000;
-
-/**
- * How long a connection whose answer is complete (a refusal, or a stream the server ended) may
- * stay open for the client to read it and close its side; then it is cut. Without this a client
- * that never closes would hold the descriptor for good (node:http cuts such a connection at its
- * keep-alive timeout).
- */
-const LINGER_MS = 2_000;
 
 interface StreamSocketsDeps {
   readonly streams: StreamRoutes;
@@ -86,13 +79,6 @@ function ignoreError(): void {
 }
 function destroySocket(this: Socket): void {
   this.destroy();
-}
-
-/** Ends the writing side; the connection is cut if it is still open LINGER_MS later. */
-function endThenCut(socket: Socket, last?: string): void {
-  socket.setTimeout(LINGER_MS, destroySocket);
-  if (last === undefined) socket.end();
-  else socket.end(last);
 }
 
 /** Routes every new connection of `httpServer`: streams it recognizes from the socket, the rest to node:http. */
@@ -234,7 +220,7 @@ class SocketExchange implements StreamExchange {
     // A stream whose headers are out cannot change its status: it is cut, as node:http's is.
     if (this.#accepted) return void socket.destroy();
     const body = JSON.stringify(problem.body);
-    const head = responseHead(problem.status, {
+    const head = closingHead(problem.status, {
       ...API_SECURITY_HEADERS,
       ...this.#corsHeaders(),
       ...problem.headers,
@@ -249,7 +235,7 @@ class SocketExchange implements StreamExchange {
     this.#accepted = true;
     prepareStreamSocket(this.#socket, heartbeatIntervalMs);
     this.#deps.logAnswer(this.#head, 200, this.#startedAt);
-    return new SocketSink(this.#socket, responseHead(200, { ...STREAM_HEADERS, ...this.#corsHeaders() }));
+    return new SocketSink(this.#socket, closingHead(200, { ...STREAM_HEADERS, ...this.#corsHeaders() }));
   }
 
   #corsHeaders(): Readonly<Record<string, string>> {
@@ -297,32 +283,5 @@ class SocketSink implements SseSink {
   }
 }
 
-/** A header value that could end its line would let a value write headers of its own. */
-const LINE_BREAK = /[\r\n]/;
-
-/** The status line and headers of an answer that closes its connection, with Date as node:http sends it. */
-function responseHead(status: number, headers: Readonly<Record<string, string>>): string {
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
-  for (const [name, value] of Object.entries(headers)) {
-    if (LINE_BREAK.test(value)) throw new Error(`header ${name} carries a line break`);
-    head += `${name}: ${value}\r\n`;
-  }
-  return `${head}Date: ${httpDate()}\r\nConnection: close\r\n\r\n`;
-}
-
-let dateSecond = -1;
-let dateText = '';
-
-/** The IMF-fixdate of now, formatted once per second (node:http caches it the same way). */
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
-}
-
 export type { StreamSockets };
-export { FIRST_BYTES_WAIT_MS, LINGER_MS, responseHead, serveStreamsOnSockets };
+export { FIRST_BYTES_WAIT_MS, serveStreamsOnSockets };

@@ -11,12 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCors } from '../../../src/http/cors.ts';
 import { NotAcceptableError } from '../../../src/http/errors.ts';
-import {
-  FIRST_BYTES_WAIT_MS,
-  LINGER_MS,
-  serveStreamsOnSockets,
-  type StreamSockets,
-} from '../../../src/http/stream-sockets.ts';
+import { LINGER_MS } from '../../../src/http/closing-answer.ts';
+import { FIRST_BYTES_WAIT_MS, serveStreamsOnSockets, type StreamSockets } from '../../../src/http/stream-sockets.ts';
 import type { StreamExchange, StreamRoutes } from '../../../src/http/streams.ts';
 import { type CapturingLogger, capturingLogger } from '../../support/capturing-logger.ts';
 
