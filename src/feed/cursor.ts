@@ -11,8 +11,14 @@
  * resumed reader re-reads everything after W and skips exactly what it already has. Delivery
  * is immediate; the cost is a cursor that grows with the items of the last settle window.
  *
+ * A cursor lists at most MAX_ENTRIES items. Past that, W rises over the oldest ones; when they
+ * share the stamp at which the read stopped (a large batch is stamped in one millisecond), W
+ * stops just below it and the cursor names the last item id delivered at W + 1 instead: items
+ * of that stamp are delivered in id order (the feed's sort key), so that one id covers them.
+ *
  * Wire format (only `[A-Za-z0-9._~-]`, so it can never break SSE framing):
- *   1.<W base36>[.<stamp − W, base36>~<8-char base64url hash of item id>]…[.~<serial base36>]
+ *   1.<W base36>[_<base64url of the last id delivered at W + 1>]
+ *     [.<stamp − W, base36>~<8-char base64url hash of item id>]…[.~<serial base36>]
  *
  * The serial tells apart events at the same position (a batch's ticker updates and metrics, a
  * heartbeat): every SSE event has an id of its own (`serialId`). It names no position, so
@@ -40,9 +46,17 @@ interface CursorEntry {
 interface FeedCursor {
   /** Every item stamped at or before this instant (epoch ms) has been delivered. */
   readonly watermark: number;
+  /**
+   * Every item stamped `watermark + 1` with an id at or below this one (code-unit order, as the
+   * feed sorts them) has been delivered too; absent when the cursor says nothing of that stamp.
+   */
+  readonly throughId?: string;
   /** Items stamped after the watermark that have been delivered, oldest first. */
   readonly entries: readonly CursorEntry[];
 }
+
+/** What an item id may be (the contract's ItemId): the only ids a cursor can name. */
+const ITEM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** Entry order on the wire: by stamp, then hash (code-unit order, as the canonical check expects). */
 const compareEntries = (a: CursorEntry, b: CursorEntry): number =>
@@ -52,7 +66,8 @@ const compareEntries = (a: CursorEntry, b: CursorEntry): number =>
 const itemHash = (itemId: string): string => createHash('sha256').update(itemId).digest('base64url').slice(0, 8);
 
 function encodeCursor(cursor: FeedCursor): EventId {
-  const parts = [VERSION, cursor.watermark.toString(36)];
+  const through = cursor.throughId === undefined ? '' : `_${Buffer.from(cursor.throughId).toString('base64url')}`;
+  const parts = [VERSION, `${cursor.watermark.toString(36)}${through}`];
   for (const entry of cursor.entries) parts.push(`${(entry.arrivalMs - cursor.watermark).toString(36)}~${entry.hash}`);
   return parts.join('.') as EventId;
 }
@@ -74,7 +89,7 @@ function serialId(id: EventId, serial: number): EventId {
  * parsed. It cannot backtrack badly: every repetition starts with a `.` and has a fixed-width tail.
  */
 const SHAPE = new RegExp(
-  `^${VERSION}\\.[0-9a-z]{1,12}(?:\\.[0-9a-z]{1,12}~[A-Za-z0-9_-]{8}){0,${MAX_ENTRIES}}(?:\\.~[1-9a-z][0-9a-z]{0,11})?$`,
+  `^${VERSION}\\.[0-9a-z]{1,12}(?:_[A-Za-z0-9_-]{2,171})?(?:\\.[0-9a-z]{1,12}~[A-Za-z0-9_-]{8}){0,${MAX_ENTRIES}}(?:\\.~[1-9a-z][0-9a-z]{0,11})?$`,
 );
 /** Longest text worth looking at; the contract allows 1024 and no cursor we write comes near. */
 const MAX_CURSOR_LENGTH = 1024;
@@ -95,9 +110,12 @@ function decodeCursor(text: string): FeedCursor | null {
   if (text.length > MAX_CURSOR_LENGTH || !SHAPE.test(text)) return null;
   const mark = text.indexOf(SERIAL_MARK);
   const position = mark < 0 ? text : text.slice(0, mark);
-  const [, watermarkText = '', ...rest] = position.split('.');
+  const [, head = '', ...rest] = position.split('.');
+  const [watermarkText = '', throughText] = head.split('_');
   const watermark = parseInt(watermarkText, 36);
   if (!Number.isSafeInteger(watermark)) return null;
+  const throughId = throughText === undefined ? undefined : Buffer.from(throughText, 'base64url').toString('latin1');
+  if (throughId !== undefined && !ITEM_ID.test(throughId)) return null;
   const entries: CursorEntry[] = [];
   const hashes = new Set<string>();
   for (const part of rest) {
@@ -110,7 +128,7 @@ function decodeCursor(text: string): FeedCursor | null {
     hashes.add(hash);
     entries.push({ arrivalMs, hash });
   }
-  const cursor = { watermark, entries };
+  const cursor: FeedCursor = { watermark, ...(throughId === undefined ? {} : { throughId }), entries };
   return encodeCursor(cursor) === position ? cursor : null;
 }
 
@@ -127,7 +145,7 @@ type CursorParse =
 function checkCursor(text: string, nowMs: number, retentionMs: number): CursorParse {
   const cursor = decodeCursor(text);
   if (cursor === null) return { ok: false, reason: 'malformed' };
-  const latest = cursor.entries.at(-1)?.arrivalMs ?? cursor.watermark;
+  const latest = cursor.entries.at(-1)?.arrivalMs ?? cursor.watermark + (cursor.throughId === undefined ? 0 : 1);
   if (latest > nowMs + MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'malformed' };
   if (cursor.watermark < nowMs - retentionMs) return { ok: false, reason: 'expired' };
   return { ok: true, cursor };
@@ -153,24 +171,49 @@ function advanceCursor(
   settleMs: number,
   readUpToMs = Number.POSITIVE_INFINITY,
 ): FeedCursor {
-  let watermark = Math.max(cursor.watermark, Math.min(readAtMs - settleMs, readUpToMs));
+  const watermark = Math.max(cursor.watermark, Math.min(readAtMs - settleMs, readUpToMs));
   const byHash = new Map(cursor.entries.map((entry) => [entry.hash, entry]));
   for (const item of items)
     byHash.set(itemHash(item.itemId), { arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
-  let entries = [...byHash.values()].sort(compareEntries);
-  // Under a burst the list would outgrow the id; raise the watermark over the oldest entries.
-  // An item stamped in that span and still invisible after it would be skipped on resume.
-  if (entries.length > MAX_ENTRIES) {
-    const cut = entries[entries.length - MAX_ENTRIES - 1];
-    if (cut !== undefined) watermark = Math.max(watermark, cut.arrivalMs);
-  }
-  entries = entries.filter((entry) => entry.arrivalMs > watermark);
-  return { watermark, entries };
+  const entries = [...byHash.values()].filter((entry) => entry.arrivalMs > watermark).sort(compareEntries);
+  const advanced = {
+    watermark,
+    // The id names items of the stamp right above the watermark: it means nothing once W moved.
+    ...(watermark === cursor.watermark && cursor.throughId !== undefined ? { throughId: cursor.throughId } : {}),
+    entries,
+  };
+  const cut = entries[entries.length - MAX_ENTRIES - 1];
+  return cut === undefined ? advanced : overflow(advanced, cut.arrivalMs, items, readUpToMs);
 }
 
-/** Whether an item is already covered by the cursor (at or below the watermark, or listed). */
+/**
+ * Under a burst the entries would outgrow the id: the watermark rises over the oldest ones, up to
+ * the stamp `cutMs` of the newest entry to go. If the read stopped inside that stamp, items of
+ * it may not have been delivered yet: the watermark stops just below it, and the last id this
+ * read delivered there stands for the entries of that stamp (a read delivers a stamp's items
+ * in id order). An item stamped in the span covered and still invisible after it would be
+ * skipped on resume: a bounded risk, taken only beyond MAX_ENTRIES items in one settle window.
+ */
+function overflow(cursor: FeedCursor, cutMs: number, items: readonly Delivered[], readUpToMs: number): FeedCursor {
+  const lastId = cutMs > readUpToMs ? maxId(items.filter((item) => item.arrivalMs === cutMs)) : undefined;
+  if (lastId === undefined)
+    return { watermark: cutMs, entries: cursor.entries.filter((entry) => entry.arrivalMs > cutMs) };
+  const earlier = cursor.watermark === cutMs - 1 ? cursor.throughId : undefined;
+  const throughId = earlier !== undefined && earlier > lastId ? earlier : lastId;
+  return { watermark: cutMs - 1, throughId, entries: cursor.entries.filter((entry) => entry.arrivalMs > cutMs) };
+}
+
+const maxId = (items: readonly Delivered[]): string | undefined =>
+  items.reduce<string | undefined>(
+    (max, item) => (max === undefined || item.itemId > max ? item.itemId : max),
+    undefined,
+  );
+
+/** Whether an item is already covered by the cursor (at or below the watermark, through the id, or listed). */
 function cursorCovers(cursor: FeedCursor, item: Delivered): boolean {
   if (item.arrivalMs <= cursor.watermark) return true;
+  const { throughId } = cursor;
+  if (throughId !== undefined && item.arrivalMs === cursor.watermark + 1 && item.itemId <= throughId) return true;
   const hash = itemHash(item.itemId);
   return cursor.entries.some((entry) => entry.hash === hash && entry.arrivalMs === item.arrivalMs);
 }

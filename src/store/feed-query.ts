@@ -105,4 +105,4 @@ function mergePages(pages: readonly ShardPage[], ascending: boolean): { rows: Fe
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export type { FeedRowRaw, QueryInput, ShardPage };
-export { mergePages, QueryBudget, queryShards, SHARDS };
+export { compareKeys, mergePages, QueryBudget, queryShards, SHARDS };

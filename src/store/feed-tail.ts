@@ -3,9 +3,11 @@
  * watermark, or the oldest window's start) that reads have seen, kept by feed sort key. Read the
  * way a cursor reads (cursor.ts): every item stamped at or below `watermark` has been seen, since
  * a read that started at time R sees every item stamped at or before R − settle; items above it
- * that were seen are kept, so a later read only adds what it lacks.
+ * that were seen are kept, so a later read only adds what it lacks. On an exclusive store, what
+ * it lacks since its last complete read is often known without a read (feed-activity.ts).
  */
 import type { StoreContext } from './context.ts';
+import type { ActivityMark, FeedActivity } from './feed-activity.ts';
 import { QueryBudget } from './feed-query.ts';
 import { MAX_QUERIES_PER_READ, readRowsAfter, type RowsAfter } from './feed.ts';
 import { parseFeedSortKey } from './keys.ts';
@@ -17,6 +19,7 @@ const TAIL_READS = 8;
 
 class FeedTail {
   readonly #ctx: StoreContext;
+  readonly #activity: FeedActivity;
   readonly #items = new Map<string, TallyItem>();
   /** Every item stamped at or below this is held (or lies at or below the floor). */
   #watermark = Number.NEGATIVE_INFINITY;
@@ -24,9 +27,12 @@ class FeedTail {
   #floor = Number.NEGATIVE_INFINITY;
   /** When the newest read that brought the tail up to its own time started (store clock). */
   #readAt = Number.NEGATIVE_INFINITY;
+  /** Where the feed stood when the newest read the tail holds all of started; undefined before one. */
+  #mark: ActivityMark | undefined;
 
-  constructor(ctx: StoreContext) {
+  constructor(ctx: StoreContext, activity: FeedActivity) {
     this.#ctx = ctx;
+    this.#activity = activity;
   }
 
   get items(): Iterable<TallyItem> {
@@ -46,25 +52,56 @@ class FeedTail {
     for (const [sk, item] of this.#items) if (item.arrivalMs <= floor) this.#items.delete(sk);
   }
 
-  /** Reads what the feed gained after the watermark, a few pages at most; true when it added any. */
+  /**
+   * Takes in what the feed gained after the watermark: the rows the process appended since the
+   * last complete read when it knows them, else a few pages read from the store. True when it
+   * added any item.
+   */
   async read(): Promise<boolean> {
+    const mark = this.#activity.mark();
+    const caught = this.catchUp();
+    if (caught !== undefined) return caught;
     let added = false;
     for (let read = 0; read < TAIL_READS; read++) {
       const budget = new QueryBudget(this.#ctx, undefined, MAX_QUERIES_PER_READ);
       const rows = await readRowsAfter(this.#ctx, this.#watermark, TAIL_PAGE, budget);
       added = this.#take(rows) || added;
-      if (rows.completeUpTo === undefined) return added;
+      if (rows.completeUpTo === undefined) {
+        this.#completeAt(mark);
+        return added;
+      }
     }
     return added;
   }
 
   /**
-   * Takes in another reader's read that started from `fromWatermark`: when that lies at or below
-   * the tail's own, the read saw everything the tail lacks up to where it stopped. True when it
-   * added any item.
+   * Takes in the rows the process appended since the tail's last complete read, when it knows
+   * them (feed-activity.ts): true when that added any item, undefined when only a read can tell.
    */
-  absorb(read: RowsAfter, fromWatermark: number): boolean {
-    return fromWatermark <= this.#watermark && this.#take(read);
+  catchUp(): boolean | undefined {
+    if (this.#mark === undefined) return undefined;
+    const mark = this.#activity.mark();
+    const appended = this.#activity.appendedSince(this.#mark);
+    if (appended === undefined) return undefined;
+    this.#mark = mark;
+    return this.#take({ rows: appended, readAt: this.#ctx.now(), completeUpTo: undefined });
+  }
+
+  /**
+   * Takes in another reader's read that started from `fromWatermark` at `mark`: when that lies at
+   * or below the tail's own, the read saw everything the tail lacks up to where it stopped. True
+   * when it added any item.
+   */
+  absorb(read: RowsAfter, fromWatermark: number, mark: ActivityMark): boolean {
+    if (fromWatermark > this.#watermark) return false;
+    const added = this.#take(read);
+    if (read.completeUpTo === undefined) this.#completeAt(mark);
+    return added;
+  }
+
+  /** The tail holds every row a read started at `mark` could see (a later mark wins). */
+  #completeAt(mark: ActivityMark): void {
+    if (this.#mark === undefined || mark.version > this.#mark.version) this.#mark = mark;
   }
 
   /** Adds the rows the tail lacks; moves its watermark to where the read saw everything. */

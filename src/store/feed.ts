@@ -14,8 +14,15 @@
 import type { FeedEntry, FeedRead, FeedReadOptions } from '../stream/ports.ts';
 import type { StoreContext } from './context.ts';
 import { advanceCursor, cursorCovers, type FeedCursor } from '../feed/cursor.ts';
-import { type FeedRowRaw, mergePages, QueryBudget, queryShards, SHARDS } from './feed-query.ts';
-import { FEED_SHARDS, feedPartition, feedSortKeyAfter, feedSortKeyThrough, parseFeedSortKey } from './keys.ts';
+import { compareKeys, type FeedRowRaw, mergePages, QueryBudget, queryShards, SHARDS } from './feed-query.ts';
+import {
+  FEED_SHARDS,
+  feedPartition,
+  feedSortKey,
+  feedSortKeyAfter,
+  feedSortKeyThrough,
+  parseFeedSortKey,
+} from './keys.ts';
 
 /**
  * Most Queries one read sends, whatever cursor or page token it was given: one page per shard.
@@ -43,12 +50,13 @@ async function readRowsAfter(
   watermark: number,
   perShard: number,
   budget: QueryBudget,
+  throughId?: string,
 ): Promise<RowsAfter> {
   const readAt = ctx.now();
-  const lowerBound = feedSortKeyAfter(Math.max(watermark, readAt - ctx.retentionMs));
+  const from = lowerBound(ctx, readAt, watermark, throughId);
   const pages = await queryShards(budget, (shard) => ({
-    KeyConditionExpression: 'pk = :pk AND sk >= :lo',
-    ExpressionAttributeValues: { ':pk': feedPartition(shard), ':lo': lowerBound },
+    KeyConditionExpression: from.exclusive ? 'pk = :pk AND sk > :lo' : 'pk = :pk AND sk >= :lo',
+    ExpressionAttributeValues: { ':pk': feedPartition(shard), ':lo': from.key },
     ConsistentRead: true,
     ScanIndexForward: true,
     Limit: perShard,
@@ -57,6 +65,19 @@ async function readRowsAfter(
   // Cut at a shard's last row: others may share its stamp, so vouch only below it.
   const completeUpTo = frontier === undefined ? undefined : parseFeedSortKey(frontier).arrivalMs - 1;
   return { rows, readAt, completeUpTo };
+}
+
+/**
+ * Where a read after `watermark` starts: past the retention, and past the last item of stamp
+ * `watermark + 1` a cursor names (`throughId`), so that a stamp with more items than one page
+ * holds is read onward, not from its start again.
+ */
+function lowerBound(ctx: StoreContext, readAt: number, watermark: number, throughId: string | undefined) {
+  const floor = feedSortKeyAfter(Math.max(watermark, readAt - ctx.retentionMs));
+  const through = throughId === undefined ? undefined : feedSortKey(watermark + 1, throughId);
+  return through !== undefined && through > floor
+    ? { key: through, exclusive: true }
+    : { key: floor, exclusive: false };
 }
 
 /** Hears every row a cursor read saw, with the watermark it read from (the aggregate view's tail). */
@@ -82,8 +103,28 @@ async function readAfterWithin(
 ): Promise<FeedRead> {
   // Items spread evenly over the shards; each page also re-reads what the cursor already covers.
   const perShard = Math.min(1000, Math.ceil(limit / FEED_SHARDS) + cursor.entries.length + 1);
-  const rowsAfter = await readRowsAfter(ctx, cursor.watermark, perShard, budget);
-  onRows?.(rowsAfter, cursor.watermark);
+  const rowsAfter = await readRowsAfter(ctx, cursor.watermark, perShard, budget, cursor.throughId);
+  // With an id through stamp W + 1, the rows are complete above W + 1 only.
+  onRows?.(rowsAfter, cursor.watermark + (cursor.throughId === undefined ? 0 : 1));
+  return readFrom(ctx, cursor, limit, rowsAfter);
+}
+
+/**
+ * What a read started now would return, from the rows appended since `cursor` was read to
+ * completely, when the process knows them (feed-activity.ts): every other row above the cursor's
+ * floor was in that read, so it is covered.
+ */
+function readAppended(ctx: StoreContext, cursor: FeedCursor, limit: number, appended: readonly FeedRowRaw[]): FeedRead {
+  const readAt = ctx.now();
+  const from = lowerBound(ctx, readAt, cursor.watermark, cursor.throughId);
+  const rows = appended
+    .filter((row) => (from.exclusive ? row.sk > from.key : row.sk >= from.key))
+    .sort((a, b) => compareKeys(a.sk, b.sk));
+  return readFrom(ctx, cursor, limit, { rows, readAt, completeUpTo: undefined });
+}
+
+/** The read's rows the cursor does not cover, at most `limit`, and the cursor after them. */
+function readFrom(ctx: StoreContext, cursor: FeedCursor, limit: number, rowsAfter: RowsAfter): FeedRead {
   const { rows, readAt, completeUpTo } = rowsAfter;
   const entries: FeedEntry[] = [];
   // The highest stamp this read has seen everything up to; the watermark never passes it.
@@ -184,7 +225,7 @@ async function readShardRange(
   return { rows };
 }
 
-const sortRows = (rows: FeedRowRaw[]): FeedRowRaw[] => rows.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+const sortRows = (rows: FeedRowRaw[]): FeedRowRaw[] => rows.sort((a, b) => compareKeys(a.sk, b.sk));
 
 export type { RowsAfter, RowsListener };
-export { headCursor, MAX_QUERIES_PER_READ, readAfter, readRange, readRowsAfter };
+export { headCursor, MAX_QUERIES_PER_READ, readAfter, readAppended, readRange, readRowsAfter };

@@ -29,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ItemInput } from '../contract/index.ts';
 import type { StoreContext } from './context.ts';
 import { type Claim, claimItem, recheckItem } from './ingest-claim.ts';
-import { writeFeed } from './ingest-feed.ts';
+import { type FeedWriteHooks as IngestHooks, writeFeed } from './ingest-feed.ts';
 import { contentHash, IngestNotConfirmedError, type IngestStatus, type Owned } from './ingest-model.ts';
 
 /**
@@ -37,12 +37,6 @@ import { contentHash, IngestNotConfirmedError, type IngestStatus, type Owned } f
  * writer is almost always another request with the same batch, a few milliseconds ahead.
  */
 const BUSY_WAIT_MS = 1000;
-
-/** What the writes of one ingest tell the rest of the process. */
-interface IngestHooks {
-  /** Called once, right before this request sends its first feed entry. */
-  readonly onFeedWrite?: () => void;
-}
 
 /** Each distinct item of a batch: where it first occurs (later occurrences are re-posts of it). */
 type FirstOccurrences = ReadonlyMap<string, { readonly position: number; readonly input: ItemInput }>;
@@ -118,12 +112,8 @@ async function ingestItems(
 ): Promise<IngestStatus[]> {
   // The same id twice in one batch: the first occurrence claims, later ones are re-posts of it.
   const first = firstOccurrences(items);
-  let announced = false;
   const write = async (owned: readonly Owned[]): Promise<void> => {
-    if (owned.length === 0) return;
-    if (!announced) hooks.onFeedWrite?.();
-    announced = true;
-    await writeFeed(ctx, owned);
+    if (owned.length > 0) await writeFeed(ctx, owned, hooks);
   };
   const claims = await claimAll(ctx, first);
   await write(ownedOf(claims.values()));

@@ -28,7 +28,7 @@ import {
 import type { StoreContext } from './context.ts';
 import { advanceCursor, checkCursor, type CursorParse, encodeCursor, type FeedCursor } from '../feed/cursor.ts';
 import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
-import { headCursor, readAfter, type RowsListener } from './feed.ts';
+import { headCursor, readAfter, readAppended, type RowsAfter } from './feed.ts';
 import { FOLD_INTERVAL_MS, type FoldOptions, type FoldOutcome } from './fold.ts';
 import { type FoldState, readFoldState } from './fold-state.ts';
 import { type IngestStatus, ingestItems } from './ingest.ts';
@@ -96,18 +96,30 @@ interface Store extends FeedSource {
 }
 
 /**
- * `readAfter`, skipping the store when it provably has nothing new: the same cursor as the last
- * complete read, on an exclusive store where no ingest ran or wrote since (feed-activity.ts).
+ * `readAfter`, without the store when the process knows what a read would find: the cursor the
+ * last complete read returned, on an exclusive store that has since appended only rows it
+ * knows (feed-activity.ts; none at all while the server is idle). Any other cursor, or a feed
+ * another writer may have touched, is read from the store, and the view takes in those reads.
  */
-function quietReads(ctx: StoreContext, activity: FeedActivity, onRows: RowsListener) {
+function ledgerReads(
+  ctx: StoreContext,
+  activity: FeedActivity,
+  onRows: (read: RowsAfter, fromWatermark: number, mark: ActivityMark) => void,
+) {
   let last: { readonly cursor: string; readonly mark: ActivityMark } | undefined;
   return async (cursor: FeedCursor, limit: number, options?: FeedReadOptions): Promise<FeedRead> => {
     const mark = activity.mark();
-    const encoded = encodeCursor(cursor);
-    if (last?.cursor === encoded && activity.unchangedSince(last.mark)) {
-      return { entries: [], cursor, readAt: ctx.now(), full: false };
+    const since = last?.cursor === encodeCursor(cursor) ? last.mark : undefined;
+    const appended = since === undefined ? undefined : activity.appendedSince(since);
+    if (since !== undefined && appended !== undefined) {
+      const read = readAppended(ctx, cursor, limit, appended);
+      // Cut at `limit`, the rest is still among the rows appended since the same mark.
+      last = { cursor: encodeCursor(read.cursor), mark: read.full ? since : mark };
+      return read;
     }
-    const read = await readAfter(ctx, cursor, limit, options, onRows);
+    const read = await readAfter(ctx, cursor, limit, options, (rows, from) => {
+      onRows(rows, from, mark);
+    });
     last = read.full ? undefined : { cursor: encodeCursor(read.cursor), mark };
     return read;
   };
@@ -131,18 +143,16 @@ function createStore(options: StoreOptions): Store {
   });
   return {
     ingest: async (items) => {
-      const writes = { sent: false };
-      activity.begin();
+      const report = activity.begin();
       try {
-        return await ingestItems(ctx, items, { onFeedWrite: () => (writes.sent = true) });
+        return await ingestItems(ctx, items, { onFeedSend: report.sending, onFeedWritten: report.written });
       } finally {
-        activity.end(writes.sent);
-        if (writes.sent) view.invalidate();
+        if (report.end()) view.invalidate();
       }
     },
     // The view takes in what the poller's reads see, rather than reading the same rows again.
-    readAfter: quietReads(ctx, activity, (rows, from) => {
-      view.absorb(rows, from);
+    readAfter: ledgerReads(ctx, activity, (rows, from, mark) => {
+      view.absorb(rows, from, mark);
     }),
     headCursor: (readOptions) => headCursor(ctx, readOptions),
     readNewest: (readOptions) => readNewest(ctx, readOptions),

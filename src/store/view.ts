@@ -81,6 +81,8 @@ class AggregateView {
   #refreshedThrough = -1;
   #refreshedAt = Number.NEGATIVE_INFINITY;
   #mark: ActivityMark | undefined;
+  /** Where the feed stood when the fold state was last read. */
+  #stateMark: ActivityMark | undefined;
   /** Answers built from the current refresh; dropped by the next one. */
   #hours: Map<number, MetricsCounts> | undefined;
   #answers = new Map<string, MetricsHistory>();
@@ -95,17 +97,19 @@ class AggregateView {
   constructor(ctx: StoreContext, options: ViewOptions) {
     this.#ctx = ctx;
     this.#options = options;
-    this.#tail = new FeedTail(ctx);
+    this.#tail = new FeedTail(ctx, options.activity);
   }
 
   async aggregates(tickers?: ReadonlySet<string>): Promise<Aggregates> {
     await this.#fresh();
+    this.#catchUp();
     this.#hours ??= this.#mergeHours();
     return summarize(this.#hours, this.#ctx.now(), tickers);
   }
 
   async history(bucket: HistoryBucketSize, ticker?: string): Promise<MetricsHistory> {
     await this.#fresh();
+    this.#catchUp();
     const now = this.#ctx.now();
     const key = `${bucket}|${ticker ?? '*'}|${historyWindow(bucket, now).startMs.toString()}`;
     const cached = this.#answers.get(key);
@@ -129,8 +133,16 @@ class AggregateView {
    * at or below the tail's watermark, it saw everything the tail lacks up to where it stopped, so
    * the view need not read the same rows again.
    */
-  absorb(read: RowsAfter, fromWatermark: number): void {
-    if (this.#tail.absorb(read, fromWatermark)) this.#dropAnswers();
+  absorb(read: RowsAfter, fromWatermark: number, mark: ActivityMark): void {
+    if (this.#tail.absorb(read, fromWatermark, mark)) this.#dropAnswers();
+  }
+
+  /**
+   * On an exclusive store, what another store of the process appended since is known without a
+   * read (the poller's reads then send nothing for the view to take in): the answer counts it.
+   */
+  #catchUp(): void {
+    if (this.#tail.catchUp() === true) this.#dropAnswers();
   }
 
   /** Answers built before no longer count everything the view holds. */
@@ -153,6 +165,7 @@ class AggregateView {
       this.#knownW = folded.w;
       return folded;
     } finally {
+      this.#options.activity.folded();
       this.#changes += 1;
       this.#lastChangeAt = this.#ctx.now();
     }
@@ -186,9 +199,7 @@ class AggregateView {
       this.#options.activity.unchangedSince(this.#mark) &&
       this.#metricsRows?.firstHour === window.firstHour;
     if (!idle) {
-      const state = await readFoldState(this.#ctx);
-      this.#knownW = state.w;
-      const base = state.w ?? Number.NEGATIVE_INFINITY;
+      const base = await this.#foldWatermark(mark);
       if (base !== this.#base || this.#metricsRows?.firstHour !== window.firstHour) {
         const rows = await readMetricsRows(this.#ctx, window.firstHour, window.lastHour);
         this.#metricsRows = { firstHour: window.firstHour, rows: new Map(rows.map((row) => [row.hourMs, row])) };
@@ -204,6 +215,18 @@ class AggregateView {
     this.#refreshedAt = started;
     this.#refreshedThrough = through;
     this.maybeFold();
+  }
+
+  /**
+   * The fold watermark (−∞: never folded). On an exclusive store only this process's rounds move
+   * it, so while none has ended since the last look the view's own is current.
+   */
+  async #foldWatermark(mark: ActivityMark): Promise<number> {
+    if (this.#stateMark !== undefined && this.#options.activity.unfoldedSince(this.#stateMark)) return this.#base;
+    const state = await readFoldState(this.#ctx);
+    this.#knownW = state.w;
+    this.#stateMark = mark;
+    return state.w ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Per arrival hour of the window: the row's counts plus the tail's items above the row's point. */
@@ -281,11 +304,18 @@ class AggregateView {
     this.#foldCheckedAt = started;
     this.#folding = foldRound(this.#ctx, { force: backlog >= MAX_FOLD_ITEMS });
     this.#folding
-      .then((folded) => {
-        this.#knownW = folded.w;
-        if (folded.outcome === 'folded') this.#changes += 1;
-      })
-      .catch((error: unknown) => this.#options.onFoldError?.(error))
+      .then(
+        (folded) => {
+          this.#options.activity.folded();
+          this.#knownW = folded.w;
+          if (folded.outcome === 'folded') this.#changes += 1;
+        },
+        (error: unknown) => {
+          // A round that failed may have moved the watermark before it did.
+          this.#options.activity.folded();
+          this.#options.onFoldError?.(error);
+        },
+      )
       .finally(() => {
         this.#folding = undefined;
       });

@@ -27,17 +27,22 @@ const SSE_SAFE = /^[A-Za-z0-9._~-]+$/;
 
 const hashArb = fc.stringMatching(/^[A-Za-z0-9_-]{8}$/);
 
+/** Any item id the contract allows. */
+const itemIdArb = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/);
+
 /** Any cursor this service could hand out now: inside the retention, no position in the future. */
 const validCursor: fc.Arbitrary<FeedCursor> = fc
   .record({
-    watermark: fc.integer({ min: NOW - RETENTION_MS, max: NOW }),
+    watermark: fc.integer({ min: NOW - RETENTION_MS, max: NOW - 1 }),
+    throughId: fc.option(itemIdArb, { nil: undefined }),
     entries: fc.uniqueArray(fc.record({ offset: fc.integer({ min: 1, max: RETENTION_MS }), hash: hashArb }), {
       maxLength: MAX_ENTRIES,
       selector: (entry) => entry.hash,
     }),
   })
-  .map(({ watermark, entries }) => ({
+  .map(({ watermark, throughId, entries }) => ({
     watermark,
+    ...(throughId === undefined ? {} : { throughId }),
     entries: entries
       .map((entry): CursorEntry => ({ arrivalMs: Math.min(watermark + entry.offset, NOW), hash: entry.hash }))
       .filter((entry) => entry.arrivalMs > watermark)
@@ -133,6 +138,24 @@ describe('cursor wire format', () => {
       `${position}.~A`,
       `1.mhx3k9q0.~1.5~Qm9vYWJj`,
       `${position}.~${'z'.repeat(13)}`,
+    ]) {
+      expect(decodeCursor(text), text).toBeNull();
+    }
+  });
+
+  it('refuses an id through W + 1 that is not an item id, or not in its canonical spelling', () => {
+    const through = (id: string) => `1.mhx3k9q0_${Buffer.from(id).toString('base64url')}.5~Qm9vYWJj`;
+    expect(decodeCursor(through('reuters-2026:aapl.0042'))).toMatchObject({ throughId: 'reuters-2026:aapl.0042' });
+    for (const text of [
+      through('has space'),
+      through('-leading-dash'),
+      through('é'),
+      through('x'.repeat(129)),
+      '1.mhx3k9q0_',
+      '1.mhx3k9q0_QR',
+      '1.mhx3k9q0_QQ==',
+      '1.mhx3k9q0_QQ_QQ',
+      '1_QQ.mhx3k9q0',
     ]) {
       expect(decodeCursor(text), text).toBeNull();
     }
