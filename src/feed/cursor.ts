@@ -12,9 +12,10 @@
  * is immediate; the cost is a cursor that grows with the items of the last settle window.
  *
  * A cursor lists at most MAX_ENTRIES items. Past that, W rises over the oldest ones; when they
- * share the stamp at which the read stopped (a large batch is stamped in one millisecond), W
+ * share a stamp the read has not seen whole (a large batch is stamped in one millisecond), W
  * stops just below it and the cursor names the last item id delivered at W + 1 instead: items
- * of that stamp are delivered in id order (the feed's sort key), so that one id covers them.
+ * of that stamp are delivered in id order (the feed's sort key), so that one id covers them
+ * (`overflow`).
  *
  * Wire format (only `[A-Za-z0-9._~-]`, so it can never break SSE framing):
  *   1.<W base36>[_<base64url of the last id delivered at W + 1>]
@@ -183,24 +184,38 @@ function advanceCursor(
     entries,
   };
   const cut = entries[entries.length - MAX_ENTRIES - 1];
-  return cut === undefined ? advanced : overflow(advanced, cut.arrivalMs, items, readUpToMs);
+  return cut === undefined ? advanced : overflow(advanced, cut.arrivalMs, items);
 }
 
 /**
  * Under a burst the entries would outgrow the id: the watermark rises over the oldest ones, up to
- * the stamp `cutMs` of the newest entry to go. If the read stopped inside that stamp, items of
- * it may not have been delivered yet: the watermark stops just below it, and the last id this
- * read delivered there stands for the entries of that stamp (a read delivers a stamp's items
- * in id order). An item stamped in the span covered and still invisible after it would be
- * skipped on resume: a bounded risk, taken only beyond MAX_ENTRIES items in one settle window.
+ * the stamp `cutMs` of the newest entry to go. That stamp lies above the settled edge (every
+ * entry does), so more of its items may still come: the read stopped inside it, or they are
+ * still being written. Covering it whole would skip them. So the watermark stops just below it,
+ * and the last id this read delivered there stands for this read's items of it: a read
+ * delivers a stamp's items in id order, and an ingest writes them in id order too
+ * (ingest-feed.ts). Entries of that stamp from earlier reads stay listed, so none is delivered
+ * twice. What remains at risk: an item stamped in the span covered and still invisible after it
+ * (a write slower than the settle window, or, within one stamp, a concurrent batch whose lower
+ * ids land after a read passed them), taken only beyond MAX_ENTRIES items in one settle window.
  */
-function overflow(cursor: FeedCursor, cutMs: number, items: readonly Delivered[], readUpToMs: number): FeedCursor {
-  const lastId = cutMs > readUpToMs ? maxId(items.filter((item) => item.arrivalMs === cutMs)) : undefined;
-  if (lastId === undefined)
-    return { watermark: cutMs, entries: cursor.entries.filter((entry) => entry.arrivalMs > cutMs) };
+function overflow(cursor: FeedCursor, cutMs: number, items: readonly Delivered[]): FeedCursor {
+  // The fallback when no id can stand for the stamp: the risk described above, for all of it.
+  const coverWhole = (): FeedCursor => ({
+    watermark: cutMs,
+    entries: cursor.entries.filter((entry) => entry.arrivalMs > cutMs),
+  });
+  const mine = items.filter((item) => item.arrivalMs === cutMs);
+  const lastId = maxId(mine);
+  if (lastId === undefined) return coverWhole();
+  const delivered = new Set(mine.map((item) => itemHash(item.itemId)));
+  const entries = cursor.entries.filter(
+    (entry) => entry.arrivalMs > cutMs || (entry.arrivalMs === cutMs && !delivered.has(entry.hash)),
+  );
+  if (entries.length > MAX_ENTRIES) return coverWhole();
   const earlier = cursor.watermark === cutMs - 1 ? cursor.throughId : undefined;
   const throughId = earlier !== undefined && earlier > lastId ? earlier : lastId;
-  return { watermark: cutMs - 1, throughId, entries: cursor.entries.filter((entry) => entry.arrivalMs > cutMs) };
+  return { watermark: cutMs - 1, throughId, entries };
 }
 
 const maxId = (items: readonly Delivered[]): string | undefined =>

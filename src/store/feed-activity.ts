@@ -72,7 +72,8 @@ class Ledger {
   add(entry: LedgerEntry): void {
     this.#entries.push(entry);
     this.#rows += entry.rows?.length ?? 0;
-    while (this.#rows > LEDGER_ROWS && this.#entries.length > 1) {
+    // Entries are bounded too: an ingest whose rows are unknown, or none, adds no row.
+    while ((this.#rows > LEDGER_ROWS || this.#entries.length > LEDGER_ROWS) && this.#entries.length > 1) {
       const oldest = this.#entries.shift();
       this.#rows -= oldest?.rows?.length ?? 0;
       this.#forgottenThrough = oldest?.version ?? this.#forgottenThrough;

@@ -41,7 +41,8 @@ async function replayOrReconnect(
   startId: EventId,
 ): Promise<void> {
   // The client's own cursor counts as delivered: its newest position bounds what it already has.
-  const covered = Math.max(from.watermark, from.entries.at(-1)?.arrivalMs ?? 0);
+  const through = from.throughId === undefined ? from.watermark : from.watermark + 1;
+  const covered = Math.max(through, from.entries.at(-1)?.arrivalMs ?? 0);
   const progress: Progress = { lastId: startId, itemIds: new Set(), maxArrivalMs: covered };
   subscriber.startReplay();
   try {

@@ -128,6 +128,15 @@ describe('appendedSince', () => {
     expect(activity.appendedSince(second)).toHaveLength(LEDGER_ROWS);
   });
 
+  it(`keeps at most ${LEDGER_ROWS.toString()} ingests, also of those that report no row`, () => {
+    const activity = createFeedActivity({ exclusive: true });
+    const oldest = activity.mark();
+    for (let n = 0; n <= LEDGER_ROWS; n++) ingest(activity, []);
+
+    expect(activity.appendedSince(oldest)).toBeUndefined();
+    expect(activity.appendedSince(activity.mark())).toEqual([]);
+  });
+
   it('keeps the newest ingest whatever its size', () => {
     const activity = createFeedActivity({ exclusive: true });
     const mark = activity.mark();

@@ -1,0 +1,132 @@
+/**
+ * One stamp whose items land in several writes, read between them (found by an adversarial
+ * review of the cursor's id rule, src/feed/cursor.ts `overflow`): a POST of 100 items is four
+ * BatchWrites at one stamp, and a reader may read after any of them. Every item arrives once:
+ * none skipped because a cursor covered the stamp whole, none repeated because a cursor that
+ * names the last id of the stamp forgot what an earlier read had delivered of it. And on an
+ * exclusive store the ledger's answer is the store's.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FeedCursor } from '../../../src/feed/cursor.ts';
+import { createFeedActivity, createStore, type Store } from '../../../src/store/index.ts';
+import { type ProxiedStore, startProxiedStore } from '../../support/proxied-store.ts';
+import type { Action, Hook } from '../../support/store-proxy.ts';
+import { itemInput } from '../../support/test-store.ts';
+
+let t: ProxiedStore;
+const opened: Store[] = [];
+beforeEach(async () => {
+  t = await startProxiedStore({ settleMs: 5000 });
+});
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+  await t.close();
+});
+
+/** Holds the n-th BatchWriteItem (1-based) of the store under test until released. */
+function holdNthBatchWrite(n: number) {
+  let count = 0;
+  const release = Promise.withResolvers<undefined>();
+  const reached = Promise.withResolvers<undefined>();
+  const hook: Hook = async (call): Promise<Action> => {
+    if (call.operation !== 'BatchWriteItem' || ++count !== n) return 'forward';
+    reached.resolve(undefined);
+    await release.promise;
+    return 'forward';
+  };
+  return {
+    hook,
+    reached: reached.promise,
+    release: () => {
+      release.resolve(undefined);
+    },
+  };
+}
+
+const randomItems = (n: number) => Array.from({ length: n }, () => itemInput());
+const named = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => itemInput({ item_id: `${prefix}${String(i).padStart(2, '0')}` }));
+
+/** Reads on from `cursor` with `store` until nothing comes; every item id delivered, in order. */
+async function readOn(store: Store, from: FeedCursor, limit: number, delivered: string[]): Promise<FeedCursor> {
+  let cursor = from;
+  for (let page = 0; page < 20; page++) {
+    const read = await store.readAfter(cursor, limit);
+    delivered.push(...read.entries.map((entry) => entry.item.item_id));
+    cursor = read.cursor;
+    if (read.entries.length === 0) return cursor;
+  }
+  return cursor;
+}
+
+describe('a POST of 100 items (four BatchWrites at one stamp), read while it lands', () => {
+  it.each([
+    [100, 3],
+    [50, 2],
+    [50, 3],
+    [10, 2],
+  ])('with a limit of %i, read after %i BatchWrites began: every item once', async (limit, nth) => {
+    const head = await t.other.headCursor();
+    const held = holdNthBatchWrite(nth);
+    t.proxy.hook = held.hook;
+    const items = randomItems(100);
+    const ingesting = t.store.ingest(items);
+    await held.reached;
+    const delivered: string[] = [];
+    const first = await t.other.readAfter(head, limit);
+    delivered.push(...first.entries.map((entry) => entry.item.item_id));
+    held.release();
+    await ingesting;
+
+    await readOn(t.other, first.cursor, limit, delivered);
+
+    expect(delivered).toHaveLength(100);
+    expect(new Set(delivered)).toEqual(new Set(items.map((item) => item.item_id)));
+  });
+});
+
+describe('two ingests in one millisecond, read in between', () => {
+  it('delivers the 30 of the first read once, and the 70 after it', async () => {
+    const head = await t.other.headCursor();
+    await t.other.ingest(named('k', 30));
+    const delivered: string[] = [];
+    const first = await t.other.readAfter(head, 50);
+    delivered.push(...first.entries.map((entry) => entry.item.item_id));
+    await t.other.ingest(named('a', 70));
+
+    await readOn(t.other, first.cursor, 50, delivered);
+
+    expect(delivered).toHaveLength(100);
+    expect(new Set(delivered).size).toBe(100);
+  });
+
+  it('on an exclusive store, answers from the ledger what a store read answers', async () => {
+    const activity = createFeedActivity({ exclusive: true });
+    const storeOn = () => {
+      const store = createStore({
+        ...t.proxied,
+        tableName: t.tableName,
+        retentionDays: 7,
+        settleMs: 5000,
+        now: () => t.now(),
+        activity,
+      });
+      opened.push(store);
+      return store;
+    };
+    const writer = storeOn();
+    const reader = storeOn();
+    await writer.ingest(named('k', 30));
+    let cursor = (await reader.readAfter(await reader.headCursor(), 50)).cursor;
+    await writer.ingest(named('a', 70));
+    cursor = (await reader.readAfter(cursor, 50)).cursor;
+    const queries = t.proxy.seen('Query');
+
+    const known = await reader.readAfter(cursor, 50);
+    const truth = await t.other.readAfter(cursor, 50);
+
+    expect(t.proxy.seen('Query')).toBe(queries);
+    expect(known.entries.map((entry) => entry.item.item_id)).toEqual(truth.entries.map((entry) => entry.item.item_id));
+    expect(known.entries).toHaveLength(20);
+  });
+});
