@@ -11,11 +11,11 @@
  * resumed reader re-reads everything after W and skips exactly what it already has. Delivery
  * is immediate; the cost is a cursor that grows with the items of the last settle window.
  *
- * A cursor lists at most MAX_ENTRIES items. Past that, W rises over the oldest ones; when they
- * share a stamp the read has not seen whole (a large batch is stamped in one millisecond), W
- * stops just below it and the cursor names the last item id delivered at W + 1 instead: items
- * of that stamp are delivered in id order (the feed's sort key), so that one id covers them
- * (`overflow`).
+ * A cursor lists at most MAX_ENTRIES items. Past that, W rises over the oldest ones, up to the
+ * stamp of the newest to go; W stops just below that stamp (a large batch is stamped in one
+ * millisecond, and more of it may come) and the cursor names the last item id delivered at
+ * W + 1 instead: items of a stamp are delivered in id order (the feed's sort key), so that one
+ * id covers them (`overflow`, with what it still risks).
  *
  * Wire format (only `[A-Za-z0-9._~-]`, so it can never break SSE framing):
  *   1.<W base36>[_<base64url of the last id delivered at W + 1>]
@@ -195,9 +195,10 @@ function advanceCursor(
  * and the last id this read delivered there stands for this read's items of it: a read
  * delivers a stamp's items in id order, and an ingest writes them in id order too
  * (ingest-feed.ts). Entries of that stamp from earlier reads stay listed, so none is delivered
- * twice. What remains at risk: an item stamped in the span covered and still invisible after it
- * (a write slower than the settle window, or, within one stamp, a concurrent batch whose lower
- * ids land after a read passed them), taken only beyond MAX_ENTRIES items in one settle window.
+ * twice. Stamps below it, and it when this read delivered none of it, are covered whole: an
+ * item of them that lands after this read is skipped (overlapping batches, a put of a
+ * BatchWrite visible after its neighbours). A known loss beyond MAX_ENTRIES items in one settle
+ * window, still open (docs/data-model.md, "Known loss, still open").
  */
 function overflow(cursor: FeedCursor, cutMs: number, items: readonly Delivered[]): FeedCursor {
   // The fallback when no id can stand for the stamp: the risk described above, for all of it.

@@ -5,6 +5,10 @@
  * none skipped because a cursor covered the stamp whole, none repeated because a cursor that
  * names the last id of the stamp forgot what an earlier read had delivered of it. And on an
  * exclusive store the ledger's answer is the store's.
+ *
+ * The last case is a known loss, still open (docs/data-model.md, "A stamp with more than 48
+ * items"): it is written as `it.fails`, so that it turns red the day it is fixed and is then
+ * made an ordinary test.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FeedCursor } from '../../../src/feed/cursor.ts';
@@ -128,5 +132,26 @@ describe('two ingests in one millisecond, read in between', () => {
     expect(t.proxy.seen('Query')).toBe(queries);
     expect(known.entries.map((entry) => entry.item.item_id)).toEqual(truth.entries.map((entry) => entry.item.item_id));
     expect(known.entries).toHaveLength(20);
+  });
+});
+
+describe('two POSTs of 100 that overlap, read while the first is between its BatchWrites', () => {
+  it.fails('KNOWN LOSS, open: every item of both once (the first POST loses 75)', async () => {
+    const head = await t.other.headCursor();
+    const held = holdNthBatchWrite(2);
+    t.proxy.hook = held.hook;
+    const first = t.store.ingest(named('a', 100));
+    await held.reached;
+    const delivered: string[] = [];
+    let cursor = await readOn(t.other, head, 100, delivered);
+    t.advance(1);
+    await t.other.ingest(named('b', 100));
+    cursor = await readOn(t.other, cursor, 100, delivered);
+    held.release();
+    await first;
+
+    await readOn(t.other, cursor, 100, delivered);
+
+    expect(delivered).toHaveLength(200);
   });
 });
