@@ -5,7 +5,7 @@
  * Both share one controllable clock.
  */
 import { createDynamoClients, createStore, ensureTable, startEmbeddedDynalite } from '../../src/store/index.ts';
-import type { DynamoClients, EmbeddedDynalite, Store } from '../../src/store/index.ts';
+import type { DynamoClients, EmbeddedDynalite, Store, StoreOptions } from '../../src/store/index.ts';
 import { type Action, startStoreProxy, type StoreProxy } from './store-proxy.ts';
 
 interface ProxiedStore {
@@ -20,6 +20,8 @@ interface ProxiedStore {
   readonly proxied: DynamoClients;
   readonly dynalite: EmbeddedDynalite;
   readonly tableName: string;
+  /** Another store of the process under test, through the proxy, on the shared clock; closed by `close`. */
+  storeWith(options: Partial<StoreOptions>): Store;
   now(): number;
   advance(ms: number): void;
   close(): Promise<void>;
@@ -33,8 +35,10 @@ async function startProxiedStore(options: { readonly settleMs?: number } = {}): 
   const proxy = await startStoreProxy(dynalite.endpoint);
   const proxied = createDynamoClients(proxy.endpoint);
   let time = Date.parse('2026-11-21T09:30:00.000Z');
+  const settleMs = options.settleMs ?? 5000;
   const storeOn = (clients: DynamoClients) =>
-    createStore({ ...clients, tableName, retentionDays: 7, settleMs: options.settleMs ?? 5000, now: () => time });
+    createStore({ ...clients, tableName, retentionDays: 7, settleMs, now: () => time });
+  const opened: Store[] = [];
   return {
     store: storeOn(proxied),
     proxy,
@@ -43,11 +47,24 @@ async function startProxiedStore(options: { readonly settleMs?: number } = {}): 
     proxied,
     dynalite,
     tableName,
+    storeWith: (storeOptions) => {
+      const store = createStore({
+        ...proxied,
+        tableName,
+        retentionDays: 7,
+        settleMs,
+        now: () => time,
+        ...storeOptions,
+      });
+      opened.push(store);
+      return store;
+    },
     now: () => time,
     advance: (ms) => {
       time += ms;
     },
     close: async () => {
+      for (const store of opened.splice(0)) await store.close();
       proxied.client.destroy();
       direct.client.destroy();
       await proxy.close();

@@ -15,10 +15,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ItemInput } from '../../../src/contract/index.ts';
 import {
   createFeedActivity,
-  createStore,
   type FeedActivity,
   MAX_QUERIES_PER_READ,
   type Store,
+  type StoreOptions,
 } from '../../../src/store/index.ts';
 import type { FeedCursor } from '../../../src/feed/cursor.ts';
 import { FOLD_STATE_KEY } from '../../../src/store/keys.ts';
@@ -28,34 +28,21 @@ import { itemInput } from '../../support/test-store.ts';
 
 const SETTLE_MS = 5000;
 let t: ProxiedStore;
-const opened: Store[] = [];
 beforeEach(async () => {
   t = await startProxiedStore({ settleMs: SETTLE_MS });
 });
 afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
   await t.close();
 });
 
 /** A store of the process under test (through the proxy) on `activity`. */
-function storeOn(activity: FeedActivity, folds = false): Store {
-  const store = createStore({
-    ...t.proxied,
-    tableName: t.tableName,
-    retentionDays: 7,
-    settleMs: SETTLE_MS,
-    now: () => t.now(),
-    activity,
-    folds,
-  });
-  opened.push(store);
-  return store;
-}
+const storeOn = (activity: FeedActivity, options: Partial<StoreOptions> = {}): Store =>
+  t.storeWith({ activity, ...options });
 
 /** The process under test: a store that ingests and one that reads (the poller's), sharing what they know. */
 function exclusiveProcess(folds = false) {
   const activity = createFeedActivity({ exclusive: true });
-  return { writer: storeOn(activity, folds), reader: storeOn(activity) };
+  return { writer: storeOn(activity, { folds }), reader: storeOn(activity) };
 }
 
 const isFoldState = (call: StoreCall): boolean =>
@@ -131,16 +118,7 @@ describe('a view of another store of the process', () => {
   it('counts what the process appended at once, without a read, however long it may keep an answer', async () => {
     const activity = createFeedActivity({ exclusive: true });
     const writer = storeOn(activity);
-    const reader = createStore({
-      ...t.proxied,
-      tableName: t.tableName,
-      retentionDays: 7,
-      settleMs: SETTLE_MS,
-      now: () => t.now(),
-      activity,
-      aggregatesMaxAgeMs: 60_000,
-    });
-    opened.push(reader);
+    const reader = storeOn(activity, { aggregatesMaxAgeMs: 60_000 });
     const first = await reader.readAfter(await reader.headCursor(), 10);
     expect((await reader.aggregates()).metrics.total).toBe(0);
     const calls = t.proxy.seen('Query') + t.proxy.seen('GetItem');

@@ -12,18 +12,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FeedCursor } from '../../../src/feed/cursor.ts';
-import { createFeedActivity, createStore, type Store } from '../../../src/store/index.ts';
+import { createFeedActivity, type Store } from '../../../src/store/index.ts';
 import { type ProxiedStore, startProxiedStore } from '../../support/proxied-store.ts';
 import type { Action, Hook } from '../../support/store-proxy.ts';
 import { itemInput } from '../../support/test-store.ts';
 
 let t: ProxiedStore;
-const opened: Store[] = [];
 beforeEach(async () => {
   t = await startProxiedStore({ settleMs: 5000 });
 });
 afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
   await t.close();
 });
 
@@ -106,18 +104,7 @@ describe('two ingests in one millisecond, read in between', () => {
 
   it('on an exclusive store, answers from the ledger what a store read answers', async () => {
     const activity = createFeedActivity({ exclusive: true });
-    const storeOn = () => {
-      const store = createStore({
-        ...t.proxied,
-        tableName: t.tableName,
-        retentionDays: 7,
-        settleMs: 5000,
-        now: () => t.now(),
-        activity,
-      });
-      opened.push(store);
-      return store;
-    };
+    const storeOn = () => t.storeWith({ activity });
     const writer = storeOn();
     const reader = storeOn();
     await writer.ingest(named('k', 30));

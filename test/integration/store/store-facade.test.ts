@@ -16,13 +16,7 @@
  */
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createFeedActivity,
-  createStore,
-  MAX_QUERIES_PER_READ,
-  type Store,
-  type StoreOptions,
-} from '../../../src/store/index.ts';
+import { createFeedActivity, MAX_QUERIES_PER_READ, type Store, type StoreOptions } from '../../../src/store/index.ts';
 import { FOLD_INTERVAL_MS } from '../../../src/store/fold.ts';
 import { FOLD_STATE_KEY } from '../../../src/store/keys.ts';
 import { dynamoError, type ProxiedStore, startProxiedStore } from '../../support/proxied-store.ts';
@@ -31,28 +25,15 @@ import { itemInput } from '../../support/test-store.ts';
 
 const SETTLE_MS = 5000;
 let t: ProxiedStore;
-const opened: Store[] = [];
 beforeEach(async () => {
   t = await startProxiedStore({ settleMs: SETTLE_MS });
 });
 afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
   await t.close();
 });
 
 /** Another store of the process under test, through the proxy, with `options`. */
-function storeWith(options: Partial<StoreOptions>): Store {
-  const store = createStore({
-    ...t.proxied,
-    tableName: t.tableName,
-    retentionDays: 7,
-    settleMs: SETTLE_MS,
-    now: () => t.now(),
-    ...options,
-  });
-  opened.push(store);
-  return store;
-}
+const storeWith = (options: Partial<StoreOptions>): Store => t.storeWith(options);
 
 const OPERATIONS = ['Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'DescribeTable'];
 /** Every call the store under test has sent so far. */
