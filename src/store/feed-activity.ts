@@ -11,7 +11,7 @@
  * (`appendedSince`): exactly those rows, provided no ingest is running now (one in flight may
  * have written rows it has not reported) and every ingest since the mark knows what it wrote (a
  * BatchWrite that failed may or may not have been applied). Anything else is answered
- * `undefined`, and the reader reads the store. The same holds for fold rounds (`foldedSince`).
+ * `undefined`, and the reader reads the store. The same holds for fold rounds (`unfoldedSince`).
  */
 import type { FeedRowRaw } from './feed-query.ts';
 

@@ -53,10 +53,10 @@ async function readRowsAfter(
   throughId?: string,
 ): Promise<RowsAfter> {
   const readAt = ctx.now();
-  const from = lowerBound(ctx, readAt, watermark, throughId);
+  const after = lowerBound(ctx, readAt, watermark, throughId);
   const pages = await queryShards(budget, (shard) => ({
-    KeyConditionExpression: from.exclusive ? 'pk = :pk AND sk > :lo' : 'pk = :pk AND sk >= :lo',
-    ExpressionAttributeValues: { ':pk': feedPartition(shard), ':lo': from.key },
+    KeyConditionExpression: 'pk = :pk AND sk > :lo',
+    ExpressionAttributeValues: { ':pk': feedPartition(shard), ':lo': after },
     ConsistentRead: true,
     ScanIndexForward: true,
     Limit: perShard,
@@ -68,16 +68,15 @@ async function readRowsAfter(
 }
 
 /**
- * Where a read after `watermark` starts: past the retention, and past the last item of stamp
- * `watermark + 1` a cursor names (`throughId`), so that a stamp with more items than one page
- * holds is read onward, not from its start again.
+ * The key a read after `watermark` starts strictly after: past the retention, and past the last
+ * item of stamp `watermark + 1` a cursor names (`throughId`), so that a stamp with more items
+ * than one page holds is read onward, not from its start again. (`feedSortKeyAfter` is a bare
+ * stamp no row has as its key, so "after" it is "from" it.)
  */
-function lowerBound(ctx: StoreContext, readAt: number, watermark: number, throughId: string | undefined) {
+function lowerBound(ctx: StoreContext, readAt: number, watermark: number, throughId: string | undefined): string {
   const floor = feedSortKeyAfter(Math.max(watermark, readAt - ctx.retentionMs));
   const through = throughId === undefined ? undefined : feedSortKey(watermark + 1, throughId);
-  return through !== undefined && through > floor
-    ? { key: through, exclusive: true }
-    : { key: floor, exclusive: false };
+  return through !== undefined && through > floor ? through : floor;
 }
 
 /** Hears every row a cursor read saw, with the watermark it read from (the aggregate view's tail). */
@@ -116,10 +115,8 @@ async function readAfterWithin(
  */
 function readAppended(ctx: StoreContext, cursor: FeedCursor, limit: number, appended: readonly FeedRowRaw[]): FeedRead {
   const readAt = ctx.now();
-  const from = lowerBound(ctx, readAt, cursor.watermark, cursor.throughId);
-  const rows = appended
-    .filter((row) => (from.exclusive ? row.sk > from.key : row.sk >= from.key))
-    .sort((a, b) => compareKeys(a.sk, b.sk));
+  const after = lowerBound(ctx, readAt, cursor.watermark, cursor.throughId);
+  const rows = appended.filter((row) => row.sk > after).sort((a, b) => compareKeys(a.sk, b.sk));
   return readFrom(ctx, cursor, limit, { rows, readAt, completeUpTo: undefined });
 }
 
