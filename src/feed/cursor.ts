@@ -11,11 +11,13 @@
  * resumed reader re-reads everything after W and skips exactly what it already has. Delivery
  * is immediate; the cost is a cursor that grows with the items of the last settle window.
  *
- * A cursor lists at most MAX_ENTRIES items. Past that, W rises over the oldest ones, up to the
- * stamp of the newest to go; W stops just below that stamp (a large batch is stamped in one
- * millisecond, and more of it may come) and the cursor names the last item id delivered at
- * W + 1 instead: items of a stamp are delivered in id order (the feed's sort key), so that one
- * id covers them (`overflow`, with what it still risks).
+ * A cursor in memory lists every item it delivered above W, however many; as text it lists at
+ * most MAX_ENTRIES (`encodeCursor`: a text cut short repeats items on resume, never skips one).
+ * A read that stops inside a settled stamp (a batch of 100 is stamped in one millisecond) names
+ * the last item id it saw there instead of listing the stamp's items: every item of a settled
+ * stamp is visible, and a read lists them in id order (`advanceCursor`). A client's REST cursor
+ * must be exact as text, so such a read delivers at most what its text can list above the
+ * settled edge (store/feed.ts, `readFrom`).
  *
  * Wire format (only `[A-Za-z0-9._~-]`, so it can never break SSE framing):
  *   1.<W base36>[_<base64url of the last id delivered at W + 1>]
@@ -66,10 +68,18 @@ const compareEntries = (a: CursorEntry, b: CursorEntry): number =>
 /** Short, stable fingerprint of an item id: 48 bits, ample for the few items of a settle window. */
 const itemHash = (itemId: string): string => createHash('sha256').update(itemId).digest('base64url').slice(0, 8);
 
+/**
+ * The cursor as text. A cursor listing more than MAX_ENTRIES items (a process's own, after a
+ * burst inside the settle window) is written with the newest MAX_ENTRIES: the text then claims
+ * less than the cursor knows, so a client resuming from it gets the items of the dropped entries
+ * a second time, and never misses one. (Claiming more, say by raising the watermark over them,
+ * would skip any item of those stamps still to land.)
+ */
 function encodeCursor(cursor: FeedCursor): EventId {
   const through = cursor.throughId === undefined ? '' : `_${Buffer.from(cursor.throughId).toString('base64url')}`;
   const parts = [VERSION, `${cursor.watermark.toString(36)}${through}`];
-  for (const entry of cursor.entries) parts.push(`${(entry.arrivalMs - cursor.watermark).toString(36)}~${entry.hash}`);
+  const listed = cursor.entries.length > MAX_ENTRIES ? cursor.entries.slice(-MAX_ENTRIES) : cursor.entries;
+  for (const entry of listed) parts.push(`${(entry.arrivalMs - cursor.watermark).toString(36)}~${entry.hash}`);
   return parts.join('.') as EventId;
 }
 
@@ -158,86 +168,141 @@ interface Delivered {
 }
 
 /**
- * The cursor after delivering `items` from a read of the feed.
+ * Where a read that stopped early saw every row up to, in feed order: every row stamped below
+ * `arrivalMs`, and of that stamp the rows up to `itemId` when given.
+ */
+interface ReadThrough {
+  readonly arrivalMs: number;
+  readonly itemId?: string;
+}
+
+/**
+ * The cursor after delivering `items` from a read of the feed. Exact and unbounded: it lists
+ * every delivered item above the watermark, however many the settle window holds (a process
+ * keeps it in memory; only its text is bounded, `encodeCursor`).
  *
  * @param readAtMs  when the read started: items stamped at or before `readAtMs − settleMs` are
  *                  assumed visible to it, so the watermark may move up to there.
- * @param readUpToMs when the read stopped early (a full page), the highest stamp it may vouch
- *                  for; the watermark never passes it.
+ * @param through   when the read stopped early (a full page, a shard cut short), where it saw
+ *                  every row up to (delivered or already covered). The watermark then stays
+ *                  below that stamp; when the stamp is settled and an id is given, the cursor
+ *                  names it (`throughId`), so that the next read goes on from there.
  */
 function advanceCursor(
   cursor: FeedCursor,
   items: readonly Delivered[],
   readAtMs: number,
   settleMs: number,
-  readUpToMs = Number.POSITIVE_INFINITY,
+  through?: ReadThrough,
 ): FeedCursor {
-  const watermark = Math.max(cursor.watermark, Math.min(readAtMs - settleMs, readUpToMs));
-  const byHash = new Map(cursor.entries.map((entry) => [entry.hash, entry]));
-  for (const item of items)
-    byHash.set(itemHash(item.itemId), { arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
-  const entries = [...byHash.values()].filter((entry) => entry.arrivalMs > watermark).sort(compareEntries);
-  const advanced = {
-    watermark,
-    // The id names items of the stamp right above the watermark: it means nothing once W moved.
-    ...(watermark === cursor.watermark && cursor.throughId !== undefined ? { throughId: cursor.throughId } : {}),
-    entries,
-  };
-  const cut = entries[entries.length - MAX_ENTRIES - 1];
-  return cut === undefined ? advanced : overflow(advanced, cut.arrivalMs, items);
+  const settledMs = readAtMs - settleMs;
+  const upToMs = through === undefined ? Number.POSITIVE_INFINITY : through.arrivalMs - 1;
+  const watermark = Math.max(cursor.watermark, Math.min(settledMs, upToMs));
+  const throughId = throughIdAfter(cursor, watermark, settledMs, through);
+  const byHash = new Map<string, CursorEntry>();
+  for (const entry of cursor.entries) if (entry.arrivalMs > watermark) byHash.set(entry.hash, entry);
+  for (const item of items) {
+    if (item.arrivalMs <= watermark || namedBy(throughId, watermark, item)) continue;
+    const hash = itemHash(item.itemId);
+    byHash.set(hash, { arrivalMs: item.arrivalMs, hash });
+  }
+  const entries = [...byHash.values()].sort(compareEntries);
+  return { watermark, ...(throughId === undefined ? {} : { throughId }), entries };
 }
 
 /**
- * Under a burst the entries would outgrow the id: the watermark rises over the oldest ones, up to
- * the stamp `cutMs` of the newest entry to go. That stamp lies above the settled edge (every
- * entry does), so more of its items may still come: the read stopped inside it, or they are
- * still being written. Covering it whole would skip them. So the watermark stops just below it,
- * and the last id this read delivered there stands for this read's items of it: a read
- * delivers a stamp's items in id order, and an ingest writes them in id order too
- * (ingest-feed.ts). Entries of that stamp from earlier reads stay listed, so none is delivered
- * twice. Stamps below it, and it when this read delivered none of it, are covered whole: an
- * item of them that lands after this read is skipped (overlapping batches, a put of a
- * BatchWrite visible after its neighbours). A known loss beyond MAX_ENTRIES items in one settle
- * window, still open (docs/data-model.md, "Known loss, still open").
+ * The id that stands for stamp `watermark + 1` after a read: the row the read saw everything up
+ * to, when it lies in that stamp and the stamp is settled (every item of it was visible to the
+ * read, which listed them in id order, so every id up to that row's was delivered or covered);
+ * else the cursor's own while the watermark stays. Never an id for an unsettled stamp: more of
+ * its items may still land, below that id.
  */
-function overflow(cursor: FeedCursor, cutMs: number, items: readonly Delivered[]): FeedCursor {
-  // The fallback when no id can stand for the stamp: the risk described above, for all of it.
-  const coverWhole = (): FeedCursor => ({
-    watermark: cutMs,
-    entries: cursor.entries.filter((entry) => entry.arrivalMs > cutMs),
-  });
-  const mine = items.filter((item) => item.arrivalMs === cutMs);
-  const lastId = maxId(mine);
-  if (lastId === undefined) return coverWhole();
-  const delivered = new Set(mine.map((item) => itemHash(item.itemId)));
-  const entries = cursor.entries.filter(
-    (entry) => entry.arrivalMs > cutMs || (entry.arrivalMs === cutMs && !delivered.has(entry.hash)),
-  );
-  if (entries.length > MAX_ENTRIES) return coverWhole();
-  const earlier = cursor.watermark === cutMs - 1 ? cursor.throughId : undefined;
-  const throughId = earlier !== undefined && earlier > lastId ? earlier : lastId;
-  return { watermark: cutMs - 1, throughId, entries };
+function throughIdAfter(
+  cursor: FeedCursor,
+  watermark: number,
+  settledMs: number,
+  through: ReadThrough | undefined,
+): string | undefined {
+  const stamp = watermark + 1;
+  if (through?.itemId !== undefined && through.arrivalMs === stamp && stamp <= settledMs) return through.itemId;
+  return watermark === cursor.watermark ? cursor.throughId : undefined;
 }
 
-const maxId = (items: readonly Delivered[]): string | undefined =>
-  items.reduce<string | undefined>(
-    (max, item) => (max === undefined || item.itemId > max ? item.itemId : max),
-    undefined,
-  );
+/** Whether `item` lies in stamp `watermark + 1` at or below the id that stands for it. */
+const namedBy = (throughId: string | undefined, watermark: number, item: Delivered): boolean =>
+  throughId !== undefined && item.arrivalMs === watermark + 1 && item.itemId <= throughId;
 
-/** Whether an item is already covered by the cursor (at or below the watermark, through the id, or listed). */
-function cursorCovers(cursor: FeedCursor, item: Delivered): boolean {
-  if (item.arrivalMs <= cursor.watermark) return true;
-  const { throughId } = cursor;
-  if (throughId !== undefined && item.arrivalMs === cursor.watermark + 1 && item.itemId <= throughId) return true;
-  const hash = itemHash(item.itemId);
-  return cursor.entries.some((entry) => entry.hash === hash && entry.arrivalMs === item.arrivalMs);
+/**
+ * Whether items are covered by the cursor: at or below the watermark, named by the id, or
+ * listed. Built once per cursor, since a process's own cursor may list thousands of entries and
+ * a read tests every row against it.
+ */
+function coverage(cursor: FeedCursor): (item: Delivered) => boolean {
+  const { watermark, throughId } = cursor;
+  const stamps = new Set(cursor.entries.map((entry) => entry.arrivalMs));
+  const listed = new Set(cursor.entries.map((entry) => `${entry.arrivalMs.toString()}~${entry.hash}`));
+  return (item) =>
+    item.arrivalMs <= watermark ||
+    namedBy(throughId, watermark, item) ||
+    (stamps.has(item.arrivalMs) && listed.has(`${item.arrivalMs.toString()}~${itemHash(item.itemId)}`));
 }
 
-export type { CursorEntry, CursorParse, Delivered, EventId, FeedCursor };
+/** Whether one item is covered by the cursor (`coverage`, for a single test). */
+const cursorCovers = (cursor: FeedCursor, item: Delivered): boolean => coverage(cursor)(item);
+
+/**
+ * The ids of the positions right after each item of one read, in feed order: each `new_item`'s
+ * id. Each covers its item, and its watermark stays below the items that follow (at most
+ * `arrivalMs − 1`), so that resuming from it reads them again. An item of a settled stamp is
+ * covered by naming its id (the read saw all of that stamp up to it); an unsettled one is listed.
+ *
+ * Built item by item in constant time: advancing a whole cursor per item would cost the settle
+ * window's items each time. Keeps only what an id can hold, the newest MAX_ENTRIES entries (see
+ * `encodeCursor` for what resuming from a shortened id costs).
+ */
+class PositionIds {
+  #watermark: number;
+  #throughId: string | undefined;
+  readonly #settledMs: number;
+  /** The newest entries, in wire order, at most MAX_ENTRIES. */
+  readonly #newest: CursorEntry[];
+
+  constructor(from: FeedCursor, readAtMs: number, settleMs: number) {
+    this.#watermark = from.watermark;
+    this.#throughId = from.throughId;
+    this.#settledMs = readAtMs - settleMs;
+    this.#newest = from.entries.slice(-MAX_ENTRIES);
+  }
+
+  /** The id right after `item`, the read's next delivered item (not covered by the position so far). */
+  after(item: Delivered): EventId {
+    const watermark = Math.max(this.#watermark, Math.min(this.#settledMs, item.arrivalMs - 1));
+    if (item.arrivalMs <= this.#settledMs) this.#throughId = item.itemId;
+    else {
+      if (watermark !== this.#watermark) this.#throughId = undefined;
+      keepNewest(this.#newest, { arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
+    }
+    this.#watermark = watermark;
+    const entries = this.#newest.filter((entry) => entry.arrivalMs > watermark);
+    const throughId = this.#throughId;
+    return encodeCursor({ watermark, ...(throughId === undefined ? {} : { throughId }), entries });
+  }
+}
+
+/** Inserts `entry` in wire order, dropping the oldest when more than MAX_ENTRIES. */
+function keepNewest(newest: CursorEntry[], entry: CursorEntry): void {
+  let at = newest.length;
+  while (at > 0 && compareEntries(newest[at - 1] ?? entry, entry) > 0) at -= 1;
+  if (newest.length === MAX_ENTRIES && at === 0) return;
+  newest.splice(at, 0, entry);
+  if (newest.length > MAX_ENTRIES) newest.shift();
+}
+
+export type { CursorEntry, CursorParse, Delivered, EventId, FeedCursor, ReadThrough };
 export {
   advanceCursor,
   checkCursor,
+  coverage,
   cursorCovers,
   decodeCursor,
   encodeCursor,
@@ -245,5 +310,6 @@ export {
   MAX_CLOCK_SKEW_MS,
   MAX_CURSOR_LENGTH,
   MAX_ENTRIES,
+  PositionIds,
   serialId,
 };

@@ -13,7 +13,14 @@
  */
 import type { FeedEntry, FeedRead, FeedReadOptions } from '../stream/ports.ts';
 import type { StoreContext } from './context.ts';
-import { advanceCursor, cursorCovers, type FeedCursor } from '../feed/cursor.ts';
+import {
+  advanceCursor,
+  coverage,
+  type Delivered,
+  type FeedCursor,
+  MAX_ENTRIES,
+  type ReadThrough,
+} from '../feed/cursor.ts';
 import { compareKeys, type FeedRowRaw, mergePages, QueryBudget, queryShards, SHARDS } from './feed-query.ts';
 import {
   FEED_SHARDS,
@@ -39,6 +46,8 @@ interface RowsAfter {
   readonly readAt: number;
   /** The highest stamp the rows are complete up to when the read was cut; undefined when it was not. */
   readonly completeUpTo: number | undefined;
+  /** When the read was cut, the last row it holds every row up to (a shard's last). */
+  readonly frontier?: Delivered;
 }
 
 /**
@@ -61,10 +70,11 @@ async function readRowsAfter(
     ScanIndexForward: true,
     Limit: perShard,
   }));
-  const { rows, frontier } = mergePages(pages, true);
+  const merged = mergePages(pages, true);
+  if (merged.frontier === undefined) return { rows: merged.rows, readAt, completeUpTo: undefined };
   // Cut at a shard's last row: others may share its stamp, so vouch only below it.
-  const completeUpTo = frontier === undefined ? undefined : parseFeedSortKey(frontier).arrivalMs - 1;
-  return { rows, readAt, completeUpTo };
+  const frontier = parseFeedSortKey(merged.frontier);
+  return { rows: merged.rows, readAt, completeUpTo: frontier.arrivalMs - 1, frontier };
 }
 
 /**
@@ -90,7 +100,8 @@ async function readAfter(
   options: FeedReadOptions = {},
   onRows?: RowsListener,
 ): Promise<FeedRead> {
-  return readAfterWithin(ctx, cursor, limit, new QueryBudget(ctx, options.signal, MAX_QUERIES_PER_READ), onRows);
+  const budget = new QueryBudget(ctx, options.signal, MAX_QUERIES_PER_READ);
+  return readAfterWithin(ctx, cursor, limit, budget, options.exactText === true, onRows);
 }
 
 async function readAfterWithin(
@@ -98,6 +109,7 @@ async function readAfterWithin(
   cursor: FeedCursor,
   limit: number,
   budget: QueryBudget,
+  exactText: boolean,
   onRows?: RowsListener,
 ): Promise<FeedRead> {
   // Items spread evenly over the shards; each page also re-reads what the cursor already covers.
@@ -105,7 +117,7 @@ async function readAfterWithin(
   const rowsAfter = await readRowsAfter(ctx, cursor.watermark, perShard, budget, cursor.throughId);
   // With an id through stamp W + 1, the rows are complete above W + 1 only.
   onRows?.(rowsAfter, cursor.watermark + (cursor.throughId === undefined ? 0 : 1));
-  return readFrom(ctx, cursor, limit, rowsAfter);
+  return readFrom(ctx, cursor, limit, rowsAfter, exactText);
 }
 
 /**
@@ -113,37 +125,74 @@ async function readAfterWithin(
  * completely, when the process knows them (feed-activity.ts): every other row above the cursor's
  * floor was in that read, so it is covered.
  */
-function readAppended(ctx: StoreContext, cursor: FeedCursor, limit: number, appended: readonly FeedRowRaw[]): FeedRead {
+function readAppended(
+  ctx: StoreContext,
+  cursor: FeedCursor,
+  limit: number,
+  appended: readonly FeedRowRaw[],
+  exactText = false,
+): FeedRead {
   const readAt = ctx.now();
   const after = lowerBound(ctx, readAt, cursor.watermark, cursor.throughId);
   const rows = appended.filter((row) => row.sk > after).sort((a, b) => compareKeys(a.sk, b.sk));
-  return readFrom(ctx, cursor, limit, { rows, readAt, completeUpTo: undefined });
+  return readFrom(ctx, cursor, limit, { rows, readAt, completeUpTo: undefined }, exactText);
 }
 
-/** The read's rows the cursor does not cover, at most `limit`, and the cursor after them. */
-function readFrom(ctx: StoreContext, cursor: FeedCursor, limit: number, rowsAfter: RowsAfter): FeedRead {
-  const { rows, readAt, completeUpTo } = rowsAfter;
+/**
+ * The read's rows the cursor does not cover, at most `limit`, and the cursor after them.
+ *
+ * With `exactText` (a cursor a client holds as text, `?after=`), the cursor after the read must
+ * fit its text exactly (MAX_ENTRIES listed): the read stops before an item above the settled
+ * edge that it could not list. The rest comes once its stamps settle (FEED_SETTLE_MS at most),
+ * when the watermark covers them and nothing needs listing. Without it (a process's own reader)
+ * the cursor lists whatever the settle window holds.
+ */
+function readFrom(
+  ctx: StoreContext,
+  cursor: FeedCursor,
+  limit: number,
+  rowsAfter: RowsAfter,
+  exactText: boolean,
+): FeedRead {
+  const { rows, readAt } = rowsAfter;
+  const covered = coverage(cursor);
+  // Above this stamp every delivery is listed; at or below it the watermark takes it over.
+  const edge = Math.max(cursor.watermark, readAt - ctx.settleMs);
+  let listable = exactText
+    ? MAX_ENTRIES - cursor.entries.filter((entry) => entry.arrivalMs > edge).length
+    : Number.POSITIVE_INFINITY;
   const entries: FeedEntry[] = [];
-  // The highest stamp this read has seen everything up to; the watermark never passes it.
-  let upTo = completeUpTo ?? Number.POSITIVE_INFINITY;
+  let seen: Delivered | undefined;
+  let stoppedAt: Delivered | undefined;
   for (const row of rows) {
-    const { arrivalMs, itemId } = parseFeedSortKey(row.sk);
-    if (cursorCovers(cursor, { arrivalMs, itemId })) continue;
-    if (entries.length === limit) {
-      // Stopped at `limit`: others may share the last stamp delivered, so vouch only below it.
-      upTo = Math.min(upTo, (entries.at(-1)?.arrivalMs ?? arrivalMs) - 1);
-      break;
+    const position = parseFeedSortKey(row.sk);
+    if (!covered(position)) {
+      if (entries.length === limit || (position.arrivalMs > edge && listable === 0)) {
+        stoppedAt = position;
+        break;
+      }
+      if (position.arrivalMs > edge) listable -= 1;
+      entries.push({ arrivalMs: position.arrivalMs, item: row.item });
     }
-    entries.push({ arrivalMs, item: row.item });
+    seen = position;
   }
   const delivered = entries.map((entry) => ({ arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }));
+  const through = stoppedAt === undefined ? rowsAfter.frontier : throughBefore(stoppedAt, seen);
   return {
     entries,
-    cursor: advanceCursor(cursor, delivered, readAt, ctx.settleMs, upTo),
+    cursor: advanceCursor(cursor, delivered, readAt, ctx.settleMs, through),
     readAt,
-    full: upTo !== Number.POSITIVE_INFINITY,
+    // Stopped for want of room in the text, reading again now finds nothing it may deliver.
+    full: through !== undefined && (stoppedAt === undefined || entries.length === limit),
   };
 }
+
+/**
+ * What a read that stopped before the row at `stop` saw everything up to: all rows below its
+ * stamp, and of its stamp those up to the last row seen, if that lies in it.
+ */
+const throughBefore = (stop: Delivered, seen: Delivered | undefined): ReadThrough =>
+  seen?.arrivalMs === stop.arrivalMs ? seen : { arrivalMs: stop.arrivalMs };
 
 /**
  * The cursor of the feed's current head: everything stored so far counts as delivered. After a
@@ -154,7 +203,7 @@ async function headCursor(ctx: StoreContext, options: FeedReadOptions = {}): Pro
   const budget = new QueryBudget(ctx, options.signal, HEAD_READS * MAX_QUERIES_PER_READ);
   let cursor: FeedCursor = { watermark: ctx.now() - ctx.settleMs, entries: [] };
   for (;;) {
-    const read = await readAfterWithin(ctx, cursor, 1000, budget);
+    const read = await readAfterWithin(ctx, cursor, 1000, budget, false);
     cursor = read.cursor;
     if (!read.full || budget.left < MAX_QUERIES_PER_READ) return cursor;
   }

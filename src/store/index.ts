@@ -3,7 +3,7 @@ export { MAX_SNAPSHOT_TICKERS } from './aggregates.ts';
 export type { ConfigurationWrite } from './configurations.ts';
 export { MAX_CONFIGURATIONS } from './configurations.ts';
 export type { Delivered, FeedCursor } from '../feed/cursor.ts';
-export { advanceCursor, decodeCursor, encodeCursor } from '../feed/cursor.ts';
+export { decodeCursor, encodeCursor } from '../feed/cursor.ts';
 export { StoreBusyError } from './batch-write.ts';
 export { StoreDataError } from './decode.ts';
 export type { DynamoClients, LocalCredentials } from './dynamo-client.ts';

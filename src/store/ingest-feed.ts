@@ -5,7 +5,7 @@
  */
 import type { StoreContext } from './context.ts';
 import { decodeFeedRow } from './decode.ts';
-import { compareKeys, type FeedRowRaw } from './feed-query.ts';
+import type { FeedRowRaw } from './feed-query.ts';
 import { BATCH_ATTEMPTS, BATCH_SIZE, backoff, type Row, sendPuts, StoreBusyError } from './batch-write.ts';
 import { arrivalOf, type Marker, type Owned } from './ingest-model.ts';
 import { refreshStamps } from './ingest-stamps.ts';
@@ -35,11 +35,10 @@ interface FeedWriteHooks {
  * again.
  */
 async function writeFeed(ctx: StoreContext, owned: readonly Owned[], hooks: FeedWriteHooks = {}): Promise<void> {
-  // In feed order, one BatchWrite after the other: the items of a stamp become visible in id
-  // order, which is what a cursor that names the last id of a stamp relies on (cursor.ts).
-  const inOrder = [...owned].sort((a, b) => compareKeys(a.marker.feed_sk, b.marker.feed_sk));
-  for (let i = 0; i < inOrder.length; i += BATCH_SIZE) {
-    let pending = inOrder.slice(i, i + BATCH_SIZE);
+  // One BatchWrite after the other, in no particular order: readers assume nothing about the
+  // order in which a stamp's items become visible until the stamp has settled (cursor.ts).
+  for (let i = 0; i < owned.length; i += BATCH_SIZE) {
+    let pending = owned.slice(i, i + BATCH_SIZE);
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === BATCH_ATTEMPTS) throw new StoreBusyError('BatchWriteItem kept leaving feed entries unprocessed');
       if (attempt > 0) await backoff(attempt);

@@ -26,7 +26,7 @@ import {
   replaceConfiguration,
 } from './configurations.ts';
 import type { StoreContext } from './context.ts';
-import { advanceCursor, checkCursor, type CursorParse, encodeCursor, type FeedCursor } from '../feed/cursor.ts';
+import { checkCursor, type CursorParse, encodeCursor, type FeedCursor, PositionIds } from '../feed/cursor.ts';
 import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
 import { headCursor, readAfter, readAppended, type RowsAfter } from './feed.ts';
 import { FOLD_INTERVAL_MS, type FoldOptions, type FoldOutcome } from './fold.ts';
@@ -106,21 +106,22 @@ function ledgerReads(
   activity: FeedActivity,
   onRows: (read: RowsAfter, fromWatermark: number, mark: ActivityMark) => void,
 ) {
-  let last: { readonly cursor: string; readonly mark: ActivityMark } | undefined;
+  // The cursor object the last complete read returned: its reader hands the same object back.
+  let last: { readonly cursor: FeedCursor; readonly mark: ActivityMark } | undefined;
   return async (cursor: FeedCursor, limit: number, options?: FeedReadOptions): Promise<FeedRead> => {
     const mark = activity.mark();
-    const since = last?.cursor === encodeCursor(cursor) ? last.mark : undefined;
+    const since = last?.cursor === cursor ? last.mark : undefined;
     const appended = since === undefined ? undefined : activity.appendedSince(since);
     if (since !== undefined && appended !== undefined) {
-      const read = readAppended(ctx, cursor, limit, appended);
-      // Cut at `limit`, the rest is still among the rows appended since the same mark.
-      last = { cursor: encodeCursor(read.cursor), mark: read.full ? since : mark };
+      const read = readAppended(ctx, cursor, limit, appended, options?.exactText);
+      // Cut short, the rest is still among the rows appended since the same mark.
+      last = { cursor: read.cursor, mark: read.full ? since : mark };
       return read;
     }
     const read = await readAfter(ctx, cursor, limit, options, (rows, from) => {
       onRows(rows, from, mark);
     });
-    last = read.full ? undefined : { cursor: encodeCursor(read.cursor), mark };
+    last = read.full ? undefined : { cursor: read.cursor, mark };
     return read;
   };
 }
@@ -167,7 +168,7 @@ function createStore(options: StoreOptions): Store {
     parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs),
     parsePageToken: (text, ticker) => checkPageToken(text, ticker, ctx.now(), ctx.retentionMs),
     encodeCursor,
-    advanceCursor: (cursor, items, readAt, upToMs) => advanceCursor(cursor, items, readAt, ctx.settleMs, upToMs),
+    positionIds: (from, readAt) => new PositionIds(from, readAt, ctx.settleMs),
     listConfigurations: (userId) => listConfigurations(ctx, userId),
     getConfiguration: (userId, configId) => getConfiguration(ctx, userId, configId),
     createConfiguration: (userId, input) => createConfiguration(ctx, userId, input),

@@ -15,7 +15,7 @@
  */
 import type { Item } from '../contract/index.ts';
 import { MAX_PAGES_PER_POLL, POLL_PAGE } from './constants.ts';
-import { entryCursors } from './entry-cursors.ts';
+import { entryIds } from './entry-ids.ts';
 import type { EngineLogger, EventId, FeedCursor, FeedSource, StreamMetrics } from './ports.ts';
 
 interface BatchItem {
@@ -82,9 +82,8 @@ async function readBatch(store: FeedSource, from: FeedCursor, lastReadAt: number
   let readAt = lastReadAt;
   for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
     const read = await store.readAfter(cursor, POLL_PAGE);
-    for (const { entry, cursor: after } of entryCursors(store, cursor, read)) {
-      items.push({ item: entry.item, arrivalMs: entry.arrivalMs, cursor: store.encodeCursor(after) });
-    }
+    for (const { entry, id } of entryIds(store, cursor, read))
+      items.push({ item: entry.item, arrivalMs: entry.arrivalMs, cursor: id });
     cursor = read.cursor;
     readAt = read.readAt;
     if (!read.full) break;

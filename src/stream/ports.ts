@@ -34,6 +34,12 @@ interface FeedRead {
 interface FeedReadOptions {
   /** Aborted when nobody waits for the answer any more (the client left): the read stops. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The cursor after the read goes to a client as text (`?after=`), which lists at most so many
+   * items: deliver only what it can list, the rest once it settles (store/feed.ts, `readFrom`).
+   * A process's own readers keep their cursor in memory and leave it off.
+   */
+  readonly exactText?: boolean;
 }
 
 /** Counters over the metrics window: for a view, all tickers or a configuration's. */
@@ -45,13 +51,18 @@ interface Aggregates {
   readonly topTickers: readonly TickerAggregate[];
 }
 
+/** The id of each event of a read, item after item: the position right after the item. */
+interface PositionIds {
+  after(item: DeliveredItem): EventId;
+}
+
 /** The cursor as pure operations: event ids are encoded cursors; client ids are parsed back. */
 interface CursorOps {
   /** Never throws: the text is client input. */
   parseCursor(text: string): CursorParse;
   encodeCursor(cursor: FeedCursor): EventId;
-  /** The cursor after delivering `items` from a read started at `readAt`, never past `upToMs`. */
-  advanceCursor(cursor: FeedCursor, items: readonly DeliveredItem[], readAt: number, upToMs?: number): FeedCursor;
+  /** The ids of the positions right after each item of a read from `from` started at `readAt`. */
+  positionIds(from: FeedCursor, readAt: number): PositionIds;
 }
 
 /** Where the engine reads the feed, the counters and the configurations being streamed. */
@@ -137,6 +148,7 @@ export type {
   FeedSource,
   HostCloseReason,
   LogFields,
+  PositionIds,
   RejectReason,
   StreamKind,
   StreamMetrics,

@@ -7,7 +7,7 @@
  * replay itself.
  */
 import { REPLAY_PAGE } from './constants.ts';
-import { entryCursors } from './entry-cursors.ts';
+import { entryIds } from './entry-ids.ts';
 import { metricsEvent, newItemEvent } from './events.ts';
 import { Frames } from './frames.ts';
 import type { EngineLogger, EventId, FeedCursor, FeedRead, FeedSource } from './ports.ts';
@@ -91,11 +91,11 @@ function sendPage(
   progress: Progress,
 ): void {
   const page: Frames[] = [];
-  for (const { entry, cursor } of entryCursors(store, from, read)) {
+  for (const { entry, id } of entryIds(store, from, read)) {
     progress.itemIds.add(entry.item.item_id);
     progress.maxArrivalMs = Math.max(progress.maxArrivalMs, entry.arrivalMs);
     if (!viewShows(view, entry.item)) continue;
-    progress.lastId = store.encodeCursor(cursor);
+    progress.lastId = id;
     page.push(newItemEvent(progress.lastId, entry.item));
   }
   subscriber.send(Frames.concat(page));

@@ -10,7 +10,7 @@
  *   quiet stream (heartbeats only) could take days.
  */
 import { randomUUID } from 'node:crypto';
-import { cursorCovers } from '../feed/cursor.ts';
+import { coverage } from '../feed/cursor.ts';
 import type { BatchItem } from './feed-poller.ts';
 import type { BatchFrames, Frames } from './frames.ts';
 import type { EventId } from '../feed/cursor.ts';
@@ -169,10 +169,10 @@ class Subscriber {
   unseen(items: readonly BatchItem[]): readonly BatchItem[] {
     const replay = this.replay;
     if (replay === undefined) return items;
+    const covered = coverage(replay.cursor);
     return items.filter(
       (entry) =>
-        !replay.itemIds.has(entry.item.item_id) &&
-        !cursorCovers(replay.cursor, { arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }),
+        !replay.itemIds.has(entry.item.item_id) && !covered({ arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }),
     );
   }
 

@@ -14,7 +14,7 @@
  * `thawAggregates()`.
  */
 import type { Configuration, Item, ItemInput, TickerAggregate } from '../../src/contract/index.ts';
-import { advanceCursor, checkCursor, cursorCovers, encodeCursor } from '../../src/feed/cursor.ts';
+import { advanceCursor, checkCursor, cursorCovers, encodeCursor, PositionIds } from '../../src/feed/cursor.ts';
 import type {
   Aggregates,
   FeedCursor,
@@ -193,8 +193,8 @@ function createMemoryFeed(startMs = Date.now(), options: MemoryFeedOptions = {})
       const full = pending.length > limit;
       const delivered = entries.map((e) => ({ arrivalMs: e.arrivalMs, itemId: e.item.item_id }));
       // A full page vouches only for stamps below its last item's.
-      const upTo = full ? (entries.at(-1)?.arrivalMs ?? readAt) - 1 : Number.POSITIVE_INFINITY;
-      const read = { entries, cursor: advanceCursor(cursor, delivered, readAt, 0, upTo), readAt, full };
+      const through = full ? { arrivalMs: entries.at(-1)?.arrivalMs ?? readAt } : undefined;
+      const read = { entries, cursor: advanceCursor(cursor, delivered, readAt, 0, through), readAt, full };
       await pausedAt('readAfter', 'after', options);
       return read;
     },
@@ -216,7 +216,7 @@ function createMemoryFeed(startMs = Date.now(), options: MemoryFeedOptions = {})
     },
     parseCursor: (text) => checkCursor(text, clock, RETENTION_MS),
     encodeCursor,
-    advanceCursor: (cursor, items, readAt, upToMs) => advanceCursor(cursor, items, readAt, 0, upToMs),
+    positionIds: (from, readAt) => new PositionIds(from, readAt, 0),
   };
 }
 

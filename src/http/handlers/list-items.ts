@@ -45,7 +45,8 @@ const listItems =
     if (query.after !== undefined) {
       const parsed = deps.store.parseCursor(query.after);
       if (!parsed.ok) throw refusePosition('after', parsed.reason);
-      const read = await deps.store.readAfter(parsed.cursor, limit, { signal });
+      // The answer's cursor goes back as text, so the read delivers only what the text can hold.
+      const read = await deps.store.readAfter(parsed.cursor, limit, { signal, exactText: true });
       const stored = read.entries.map((entry) => entry.item);
       const items = query.ticker === undefined ? stored : stored.filter((item) => item.ticker === query.ticker);
       const body: ItemPage = {

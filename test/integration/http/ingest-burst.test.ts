@@ -23,6 +23,8 @@ import { batchMaker, tickersOf } from '../../support/sentiment-batches.ts';
 import { startTestServer, TEST_INGEST_KEY } from '../../support/test-server.ts';
 
 const TABLE = 'ingest-burst';
+/** The server's settle window (FEED_SETTLE_MS, its default). */
+const SETTLE_MS = 5000;
 let dynalite: EmbeddedDynalite;
 let clients: DynamoClients;
 let server: LocalServer;
@@ -68,18 +70,25 @@ async function postUntilStored(batch: readonly ItemInput[], answers: number[]): 
   }
 }
 
-/** Every item listed (following `after=` cursors from the start of the feed). */
-async function listedIds(): Promise<string[]> {
+/**
+ * Every item listed, following `after=` cursors from the start of the feed as a client drains
+ * it: a page lists at most 48 items stamped within the settle window (the rest come once they
+ * settle), so an empty page before `expected` items means "poll again", for a bounded while.
+ */
+async function listedIds(expected: number): Promise<string[]> {
   const ids: string[] = [];
   let after = startCursor;
+  const giveUpAt = Date.now() + SETTLE_MS + 5000;
   for (let page = 0; page < 1000; page++) {
     const body = (await api.request(`/api/v2/items?after=${after}&limit=100`)).body as {
       items: { item_id: string }[];
       cursor: string;
     };
-    if (body.items.length === 0) return ids;
     ids.push(...body.items.map((item) => item.item_id));
     after = body.cursor;
+    if (body.items.length > 0) continue;
+    if (ids.length >= expected || Date.now() > giveUpAt) return ids;
+    await sleep(250);
   }
   throw new Error('the feed did not end');
 }
@@ -102,7 +111,7 @@ describe('a burst of concurrent valid batches', () => {
       for (const batch of batches) stored.push(...batch);
 
       expect(answers.filter((status) => status >= 500 && status !== 503)).toEqual([]);
-      const ids = await listedIds();
+      const ids = await listedIds(stored.length);
       expect(ids.length).toBe(stored.length);
       expect(new Set(ids).size).toBe(stored.length);
       expect(await countedTotals()).toEqual({ metrics: stored.length, history: stored.length });

@@ -52,7 +52,11 @@ interface Real {
 
 /** Resumes as a reconnecting client does: the cursor crosses the wire and the input check. */
 function reconnect(real: Real, cursor: FeedCursor): void {
-  const parsed = real.store.parseCursor(real.store.encodeCursor(cursor));
+  reconnectFrom(real, real.store.encodeCursor(cursor));
+}
+
+function reconnectFrom(real: Real, id: string): void {
+  const parsed = real.store.parseCursor(id);
   if (!parsed.ok) throw new Error(`a cursor we issued was refused: ${parsed.reason}`);
   real.cursor = parsed.cursor;
 }
@@ -132,15 +136,15 @@ class Read implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(_m: Model, r: Real): Promise<void> {
     const read = await r.store.readAfter(r.cursor, this.limit);
-    // Per-item cursors exactly as the stream engine makes them (each event's id).
-    let itemCursor = r.cursor;
+    // Per-item ids exactly as the stream engine makes them (each event's id).
+    const ids = r.store.positionIds(r.cursor, read.readAt);
+    let itemId = r.store.encodeCursor(r.cursor);
     for (const [index, entry] of read.entries.entries()) {
       if (index === this.keep) {
-        reconnect(r, itemCursor);
+        reconnectFrom(r, itemId);
         return;
       }
-      const delivered = [{ arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }];
-      itemCursor = r.store.advanceCursor(itemCursor, delivered, read.readAt, entry.arrivalMs - 1);
+      itemId = ids.after({ arrivalMs: entry.arrivalMs, itemId: entry.item.item_id });
       r.delivered.push(entry.item.item_id);
     }
     reconnect(r, read.cursor);

@@ -89,7 +89,7 @@ describe('answers from what this process appended', () => {
           if (step.kind === 'advance') t.advance(step.ms);
           if (step.kind === 'read') expect(await read(step.limit)).toBe(0);
           if (step.kind === 'ingest') {
-            // A stamp of its own per ingest: a cursor takes at most 48 items of one stamp (cursor.ts).
+            // A stamp of its own per ingest, as ingests a millisecond apart have.
             t.advance(1);
             const fresh = Array.from({ length: step.fresh }, () => itemInput({ score: Math.random() }));
             const reposts = stored.slice(0, step.reposts);

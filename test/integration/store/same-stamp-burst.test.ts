@@ -1,9 +1,8 @@
 /**
  * A batch of 100 items is stamped in one millisecond, and concurrent batches may share it. Read
- * from dynalite page after page (`GET /api/v2/items?after=` with its limits), such a stamp is
- * delivered whole, once, in feed order: the cursor cannot list more than 48 items, and names the
- * last id delivered in the stamp instead (src/feed/cursor.ts). Half of each batch was skipped
- * before it did.
+ * from dynalite page after page with the limits of `GET /api/v2/items?after=`, such a stamp is
+ * delivered whole, once, in feed order (src/feed/cursor.ts). Half of each batch was skipped
+ * before cursors named the last id a read saw in a stamp.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startProxiedStore, type ProxiedStore } from '../../support/proxied-store.ts';

@@ -205,18 +205,23 @@ describe('advanceCursor', () => {
       }),
       { maxLength: 80, selector: (item) => item.itemId },
     );
-  const readArgs = fc.record({
-    readAt: fc.integer({ min: NOW - 10_000, max: NOW + 10_000 }),
-    upTo: fc.option(fc.integer({ min: NOW - 30_000, max: NOW }), { nil: undefined }),
-  });
+  /** Where a read that stopped early saw everything up to (a stamp, and in it an id, or not). */
+  const throughArb = fc.option(
+    fc.record(
+      { arrivalMs: fc.integer({ min: NOW - 30_000, max: NOW }), itemId: fc.stringMatching(/^[a-z0-9]{1,12}$/) },
+      { requiredKeys: ['arrivalMs'] },
+    ),
+    { nil: undefined },
+  );
+  const readArgs = fc.record({ readAt: fc.integer({ min: NOW - 10_000, max: NOW + 10_000 }), through: throughArb });
   const earlier = fc.tuple(fc.integer({ min: NOW - 30_000, max: NOW - 10_000 }), deliveryOf('a'));
   const start = earlier.map(([watermark, items]) =>
-    advanceCursor({ watermark, entries: [] }, items, watermark, 0, watermark),
+    advanceCursor({ watermark, entries: [] }, items, watermark, 0, { arrivalMs: watermark + 1 }),
   );
   /** A later read: new items, plus some of the earlier ones again (a resumed reader re-reads them). */
   const scenario = earlier.chain(([watermark, first]) =>
     fc.record({
-      cursor: fc.constant(advanceCursor({ watermark, entries: [] }, first, watermark, 0, watermark)),
+      cursor: fc.constant(advanceCursor({ watermark, entries: [] }, first, watermark, 0, { arrivalMs: watermark + 1 })),
       items: fc
         .tuple(deliveryOf('b'), fc.subarray(first))
         .map(([fresh, again]) => [...fresh, ...again].sort((x, y) => x.arrivalMs - y.arrivalMs)),
@@ -227,8 +232,8 @@ describe('advanceCursor', () => {
 
   it('never moves the watermark back, remembers every delivery, and forgets nothing it covered', () => {
     fc.assert(
-      fc.property(scenario, ({ cursor, items, read: { readAt, upTo } }) => {
-        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, upTo);
+      fc.property(scenario, ({ cursor, items, read: { readAt, through } }) => {
+        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, through);
 
         expect(next.watermark).toBeGreaterThanOrEqual(cursor.watermark);
         for (const item of items) expect(cursorCovers(next, item)).toBe(true);
@@ -241,23 +246,51 @@ describe('advanceCursor', () => {
     );
   });
 
-  it('keeps only entries above the watermark, at most MAX_ENTRIES of them, ordered', () => {
+  it('lists every delivery above the watermark, however many, in wire order', () => {
     fc.assert(
-      fc.property(start, delivery, readArgs, (cursor, items, { readAt, upTo }) => {
-        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, upTo);
+      fc.property(start, delivery, readArgs, (cursor, items, { readAt, through }) => {
+        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, through);
 
-        expect(next.entries.length).toBeLessThanOrEqual(MAX_ENTRIES);
         for (const entry of next.entries) expect(entry.arrivalMs).toBeGreaterThan(next.watermark);
-        expect(decodeCursor(encodeCursor(next))).toEqual(next);
+        const named = (item: { arrivalMs: number; itemId: string }) =>
+          next.throughId !== undefined && item.arrivalMs === next.watermark + 1 && item.itemId <= next.throughId;
+        for (const item of items.filter((item) => item.arrivalMs > next.watermark && !named(item)))
+          expect(next.entries).toContainEqual({ arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
+        const wireOrder = [...next.entries].sort((x, y) => x.arrivalMs - y.arrivalMs || (x.hash < y.hash ? -1 : 1));
+        expect(next.entries).toEqual(wireOrder);
+      }),
+    );
+  });
+
+  it('names an id only for a settled stamp right above the watermark', () => {
+    fc.assert(
+      fc.property(start, delivery, readArgs, (cursor, items, { readAt, through }) => {
+        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, through);
+        if (next.throughId === undefined || next.throughId === cursor.throughId) return;
+        expect(through).toEqual({ arrivalMs: next.watermark + 1, itemId: next.throughId });
+        expect(next.watermark + 1).toBeLessThanOrEqual(readAt - SETTLE_MS);
+      }),
+    );
+  });
+
+  it('as text claims no more than it knows: exact up to MAX_ENTRIES, then the newest entries', () => {
+    fc.assert(
+      fc.property(start, delivery, readArgs, (cursor, items, { readAt, through }) => {
+        const next = advanceCursor(cursor, items, readAt, SETTLE_MS, through);
+        const text = decodeCursor(encodeCursor(next));
+
+        if (next.entries.length <= MAX_ENTRIES) expect(text).toEqual(next);
+        else expect(text).toEqual({ ...next, entries: next.entries.slice(-MAX_ENTRIES) });
       }),
     );
   });
 
   it('moves the watermark no further than the read may vouch for', () => {
     fc.assert(
-      fc.property(start, readArgs, (cursor, { readAt, upTo }) => {
-        const next = advanceCursor(cursor, [], readAt, SETTLE_MS, upTo);
-        expect(next.watermark).toBe(Math.max(cursor.watermark, Math.min(readAt - SETTLE_MS, upTo ?? Infinity)));
+      fc.property(start, readArgs, (cursor, { readAt, through }) => {
+        const next = advanceCursor(cursor, [], readAt, SETTLE_MS, through);
+        const upTo = through === undefined ? Infinity : through.arrivalMs - 1;
+        expect(next.watermark).toBe(Math.max(cursor.watermark, Math.min(readAt - SETTLE_MS, upTo)));
       }),
     );
   });
