@@ -44,6 +44,11 @@ interface CursorEntry {
   /** Arrival stamp of the item (epoch ms), always greater than the watermark. */
   readonly arrivalMs: number;
   readonly hash: string;
+  /**
+   * The item's id, when this process delivered it: a cursor in memory tells items apart exactly,
+   * whatever their hashes. A cursor read from text has only the hash.
+   */
+  readonly itemId?: string;
 }
 
 interface FeedCursor {
@@ -65,6 +70,9 @@ const ITEM_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const compareEntries = (a: CursorEntry, b: CursorEntry): number =>
   a.arrivalMs - b.arrivalMs || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0);
 
+/** An entry as text tells it apart: its stamp and its hash. */
+const entryKey = (arrivalMs: number, hash: string): string => `${arrivalMs.toString()}~${hash}`;
+
 /** Short, stable fingerprint of an item id: 48 bits, ample for the few items of a settle window. */
 const itemHash = (itemId: string): string => createHash('sha256').update(itemId).digest('base64url').slice(0, 8);
 
@@ -79,7 +87,13 @@ function encodeCursor(cursor: FeedCursor): EventId {
   const through = cursor.throughId === undefined ? '' : `_${Buffer.from(cursor.throughId).toString('base64url')}`;
   const parts = [VERSION, `${cursor.watermark.toString(36)}${through}`];
   const listed = cursor.entries.length > MAX_ENTRIES ? cursor.entries.slice(-MAX_ENTRIES) : cursor.entries;
-  for (const entry of listed) parts.push(`${(entry.arrivalMs - cursor.watermark).toString(36)}~${entry.hash}`);
+  let previous: CursorEntry | undefined;
+  for (const entry of listed) {
+    // Two items of one stamp whose hashes collide read the same as text: written once.
+    if (previous?.arrivalMs === entry.arrivalMs && previous.hash === entry.hash) continue;
+    parts.push(`${(entry.arrivalMs - cursor.watermark).toString(36)}~${entry.hash}`);
+    previous = entry;
+  }
   return parts.join('.') as EventId;
 }
 
@@ -128,15 +142,16 @@ function decodeCursor(text: string): FeedCursor | null {
   const throughId = throughText === undefined ? undefined : Buffer.from(throughText, 'base64url').toString('latin1');
   if (throughId !== undefined && !ITEM_ID.test(throughId)) return null;
   const entries: CursorEntry[] = [];
-  const hashes = new Set<string>();
+  const listed = new Set<string>();
   for (const part of rest) {
     const [delta = '', hash = ''] = part.split('~');
     const arrivalMs = watermark + parseInt(delta, 36);
     const previous = entries.at(-1)?.arrivalMs ?? watermark;
+    const key = entryKey(arrivalMs, hash);
     // Ties in stamp may come in either hash order: cursors written before the order was fixed.
-    if (!Number.isSafeInteger(arrivalMs) || arrivalMs <= watermark || arrivalMs < previous || hashes.has(hash))
+    if (!Number.isSafeInteger(arrivalMs) || arrivalMs <= watermark || arrivalMs < previous || listed.has(key))
       return null;
-    hashes.add(hash);
+    listed.add(key);
     entries.push({ arrivalMs, hash });
   }
   const cursor: FeedCursor = { watermark, ...(throughId === undefined ? {} : { throughId }), entries };
@@ -152,13 +167,20 @@ type CursorParse =
  * older than the retention is expired; any position beyond `now` plus the clock skew is
  * malformed (no instance wrote it). Together with the per-read query budget (feed.ts) this bounds
  * what any cursor can cost, so cursors need no signature (docs/security.md).
+ *
+ * An id for a stamp not yet settled (`nowMs − settleMs`) is dropped: this version names ids only
+ * in settled stamps, but an earlier one named them in any (docs/data-model.md), and items of
+ * such a stamp may still land below the id. Without it the cursor claims less: at worst items
+ * come again, none is skipped.
  */
-function checkCursor(text: string, nowMs: number, retentionMs: number): CursorParse {
-  const cursor = decodeCursor(text);
-  if (cursor === null) return { ok: false, reason: 'malformed' };
-  const latest = cursor.entries.at(-1)?.arrivalMs ?? cursor.watermark + (cursor.throughId === undefined ? 0 : 1);
+function checkCursor(text: string, nowMs: number, retentionMs: number, settleMs: number): CursorParse {
+  const decoded = decodeCursor(text);
+  if (decoded === null) return { ok: false, reason: 'malformed' };
+  const latest = decoded.entries.at(-1)?.arrivalMs ?? decoded.watermark + (decoded.throughId === undefined ? 0 : 1);
   if (latest > nowMs + MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'malformed' };
-  if (cursor.watermark < nowMs - retentionMs) return { ok: false, reason: 'expired' };
+  if (decoded.watermark < nowMs - retentionMs) return { ok: false, reason: 'expired' };
+  const unsettledId = decoded.throughId !== undefined && decoded.watermark + 1 > nowMs - settleMs;
+  const cursor = unsettledId ? { watermark: decoded.watermark, entries: decoded.entries } : decoded;
   return { ok: true, cursor };
 }
 
@@ -199,14 +221,15 @@ function advanceCursor(
   const upToMs = through === undefined ? Number.POSITIVE_INFINITY : through.arrivalMs - 1;
   const watermark = Math.max(cursor.watermark, Math.min(settledMs, upToMs));
   const throughId = throughIdAfter(cursor, watermark, settledMs, through);
-  const byHash = new Map<string, CursorEntry>();
-  for (const entry of cursor.entries) if (entry.arrivalMs > watermark) byHash.set(entry.hash, entry);
+  // By id where known, else by stamp and hash: items whose hashes collide stay apart.
+  const byItem = new Map<string, CursorEntry>();
+  const keyOf = (entry: CursorEntry): string => entry.itemId ?? entryKey(entry.arrivalMs, entry.hash);
+  for (const entry of cursor.entries) if (entry.arrivalMs > watermark) byItem.set(keyOf(entry), entry);
   for (const item of items) {
     if (item.arrivalMs <= watermark || namedBy(throughId, watermark, item)) continue;
-    const hash = itemHash(item.itemId);
-    byHash.set(hash, { arrivalMs: item.arrivalMs, hash });
+    byItem.set(item.itemId, { arrivalMs: item.arrivalMs, hash: itemHash(item.itemId), itemId: item.itemId });
   }
-  const entries = [...byHash.values()].sort(compareEntries);
+  const entries = [...byItem.values()].sort(compareEntries);
   return { watermark, ...(throughId === undefined ? {} : { throughId }), entries };
 }
 
@@ -239,12 +262,21 @@ const namedBy = (throughId: string | undefined, watermark: number, item: Deliver
  */
 function coverage(cursor: FeedCursor): (item: Delivered) => boolean {
   const { watermark, throughId } = cursor;
-  const stamps = new Set(cursor.entries.map((entry) => entry.arrivalMs));
-  const listed = new Set(cursor.entries.map((entry) => `${entry.arrivalMs.toString()}~${entry.hash}`));
+  const ids = new Set<string>();
+  const hashStamps = new Set<number>();
+  const hashes = new Set<string>();
+  for (const entry of cursor.entries) {
+    if (entry.itemId !== undefined) ids.add(entryKey(entry.arrivalMs, entry.itemId));
+    else {
+      hashStamps.add(entry.arrivalMs);
+      hashes.add(entryKey(entry.arrivalMs, entry.hash));
+    }
+  }
   return (item) =>
     item.arrivalMs <= watermark ||
     namedBy(throughId, watermark, item) ||
-    (stamps.has(item.arrivalMs) && listed.has(`${item.arrivalMs.toString()}~${itemHash(item.itemId)}`));
+    ids.has(entryKey(item.arrivalMs, item.itemId)) ||
+    (hashStamps.has(item.arrivalMs) && hashes.has(entryKey(item.arrivalMs, itemHash(item.itemId))));
 }
 
 /** Whether one item is covered by the cursor (`coverage`, for a single test). */

@@ -83,6 +83,34 @@ async function queryShards(budget: QueryBudget, inputOf: (shard: number) => Quer
 }
 
 /**
+ * Like `queryShards`, but a shard whose page came back cut before it held `wanted` rows that
+ * `isNew` accepts is read on from where it stopped, while the budget lasts. A cursor that lists
+ * thousands of items (a process's own, the settle window of a burst) would otherwise have every
+ * shard page cut inside rows it already covers, and its reads would come back with nothing.
+ */
+async function queryShardsPast(
+  budget: QueryBudget,
+  inputOf: (shard: number) => QueryInput,
+  isNew: (row: FeedRowRaw) => boolean,
+  wanted: number,
+): Promise<ShardPage[]> {
+  return Promise.all(
+    SHARDS.map(async (shard) => {
+      const input = inputOf(shard);
+      let page = await budget.query(input);
+      const rows = [...page.rows];
+      let fresh = page.rows.filter(isNew).length;
+      while (page.next !== undefined && fresh < wanted && budget.left > 0) {
+        page = await budget.query({ ...input, ExclusiveStartKey: page.next });
+        rows.push(...page.rows);
+        fresh += page.rows.filter(isNew).length;
+      }
+      return { rows, cut: page.next !== undefined };
+    }),
+  );
+}
+
+/**
  * The shards' pages in feed order (`ascending`) or newest first, cut at the frontier: the
  * earliest point (in reading order) past which some shard was not read. `frontier` is that
  * shard's last sort key, undefined when every shard was read to its end.
@@ -105,4 +133,4 @@ function mergePages(pages: readonly ShardPage[], ascending: boolean): { rows: Fe
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export type { FeedRowRaw, QueryInput, ShardPage };
-export { compareKeys, mergePages, QueryBudget, queryShards, SHARDS };
+export { compareKeys, mergePages, QueryBudget, queryShards, queryShardsPast, SHARDS };

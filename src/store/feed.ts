@@ -21,7 +21,15 @@ import {
   MAX_ENTRIES,
   type ReadThrough,
 } from '../feed/cursor.ts';
-import { compareKeys, type FeedRowRaw, mergePages, QueryBudget, queryShards, SHARDS } from './feed-query.ts';
+import {
+  compareKeys,
+  type FeedRowRaw,
+  mergePages,
+  QueryBudget,
+  queryShards,
+  queryShardsPast,
+  SHARDS,
+} from './feed-query.ts';
 import {
   FEED_SHARDS,
   feedPartition,
@@ -53,6 +61,7 @@ interface RowsAfter {
 /**
  * One page of every shard after `watermark` (never below the retention), `perShard` rows each,
  * merged: every row up to the frontier. Shared by cursor reads and the aggregate view's tail.
+ * With `past`, a shard page cut inside rows the reader already has is read on (`queryShardsPast`).
  */
 async function readRowsAfter(
   ctx: StoreContext,
@@ -60,16 +69,20 @@ async function readRowsAfter(
   perShard: number,
   budget: QueryBudget,
   throughId?: string,
+  past?: { readonly isNew: (row: FeedRowRaw) => boolean; readonly wanted: number },
 ): Promise<RowsAfter> {
   const readAt = ctx.now();
   const after = lowerBound(ctx, readAt, watermark, throughId);
-  const pages = await queryShards(budget, (shard) => ({
+  const inputOf = (shard: number) => ({
     KeyConditionExpression: 'pk = :pk AND sk > :lo',
     ExpressionAttributeValues: { ':pk': feedPartition(shard), ':lo': after },
     ConsistentRead: true,
     ScanIndexForward: true,
     Limit: perShard,
-  }));
+  });
+  const pages = await (past === undefined
+    ? queryShards(budget, inputOf)
+    : queryShardsPast(budget, inputOf, past.isNew, past.wanted));
   const merged = mergePages(pages, true);
   if (merged.frontier === undefined) return { rows: merged.rows, readAt, completeUpTo: undefined };
   // Cut at a shard's last row: others may share its stamp, so vouch only below it.
@@ -100,9 +113,23 @@ async function readAfter(
   options: FeedReadOptions = {},
   onRows?: RowsListener,
 ): Promise<FeedRead> {
-  const budget = new QueryBudget(ctx, options.signal, MAX_QUERIES_PER_READ);
+  const budget = new QueryBudget(ctx, options.signal, queriesFor(cursor, options.exactText === true));
   return readAfterWithin(ctx, cursor, limit, budget, options.exactText === true, onRows);
 }
+
+/** Rows one Query page may return; DynamoDB may return fewer (1 MB per page). */
+const MAX_PAGE_ROWS = 1000;
+
+/**
+ * The Queries one cursor read may send. A client's text cursor lists at most MAX_ENTRIES items,
+ * so one page per shard holds them: a constant (docs/security.md). A process's own cursor may
+ * list the whole settle window, and reading past what it covers takes a page per MAX_PAGE_ROWS
+ * of it; it is the process's, not a client's, so its size is no client's to choose.
+ */
+const queriesFor = (cursor: FeedCursor, exactText: boolean): number =>
+  exactText || cursor.entries.length <= MAX_ENTRIES
+    ? MAX_QUERIES_PER_READ
+    : MAX_QUERIES_PER_READ + Math.ceil(cursor.entries.length / MAX_PAGE_ROWS) * FEED_SHARDS;
 
 async function readAfterWithin(
   ctx: StoreContext,
@@ -112,12 +139,18 @@ async function readAfterWithin(
   exactText: boolean,
   onRows?: RowsListener,
 ): Promise<FeedRead> {
+  const covered = coverage(cursor);
   // Items spread evenly over the shards; each page also re-reads what the cursor already covers.
-  const perShard = Math.min(1000, Math.ceil(limit / FEED_SHARDS) + cursor.entries.length + 1);
-  const rowsAfter = await readRowsAfter(ctx, cursor.watermark, perShard, budget, cursor.throughId);
+  const wanted = Math.ceil(limit / FEED_SHARDS) + 1;
+  const perShard = Math.min(MAX_PAGE_ROWS, wanted + cursor.entries.length);
+  const isNew = (row: FeedRowRaw) => !covered(parseFeedSortKey(row.sk));
+  const rowsAfter = await readRowsAfter(ctx, cursor.watermark, perShard, budget, cursor.throughId, {
+    isNew,
+    wanted,
+  });
   // With an id through stamp W + 1, the rows are complete above W + 1 only.
   onRows?.(rowsAfter, cursor.watermark + (cursor.throughId === undefined ? 0 : 1));
-  return readFrom(ctx, cursor, limit, rowsAfter, exactText);
+  return readFrom(ctx, cursor, limit, rowsAfter, exactText, covered);
 }
 
 /**
@@ -135,7 +168,7 @@ function readAppended(
   const readAt = ctx.now();
   const after = lowerBound(ctx, readAt, cursor.watermark, cursor.throughId);
   const rows = appended.filter((row) => row.sk > after).sort((a, b) => compareKeys(a.sk, b.sk));
-  return readFrom(ctx, cursor, limit, { rows, readAt, completeUpTo: undefined }, exactText);
+  return readFrom(ctx, cursor, limit, { rows, readAt, completeUpTo: undefined }, exactText, coverage(cursor));
 }
 
 /**
@@ -153,9 +186,9 @@ function readFrom(
   limit: number,
   rowsAfter: RowsAfter,
   exactText: boolean,
+  covered: (item: Delivered) => boolean,
 ): FeedRead {
   const { rows, readAt } = rowsAfter;
-  const covered = coverage(cursor);
   // Above this stamp every delivery is listed; at or below it the watermark takes it over.
   const edge = Math.max(cursor.watermark, readAt - ctx.settleMs);
   let listable = exactText

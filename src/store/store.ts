@@ -110,17 +110,22 @@ function ledgerReads(
   let last: { readonly cursor: FeedCursor; readonly mark: ActivityMark } | undefined;
   return async (cursor: FeedCursor, limit: number, options?: FeedReadOptions): Promise<FeedRead> => {
     const mark = activity.mark();
+    const fromStore = () =>
+      readAfter(ctx, cursor, limit, options, (rows, from) => {
+        onRows(rows, from, mark);
+      });
+    // A client's cursor is read from its text each time, and a read for it may stop short of
+    // rows it neither delivered nor covers (`exactText`): never a ledger read's starting point.
+    if (options?.exactText === true) return fromStore();
     const since = last?.cursor === cursor ? last.mark : undefined;
     const appended = since === undefined ? undefined : activity.appendedSince(since);
     if (since !== undefined && appended !== undefined) {
-      const read = readAppended(ctx, cursor, limit, appended, options?.exactText);
+      const read = readAppended(ctx, cursor, limit, appended);
       // Cut short, the rest is still among the rows appended since the same mark.
       last = { cursor: read.cursor, mark: read.full ? since : mark };
       return read;
     }
-    const read = await readAfter(ctx, cursor, limit, options, (rows, from) => {
-      onRows(rows, from, mark);
-    });
+    const read = await fromStore();
     last = read.full ? undefined : { cursor: read.cursor, mark };
     return read;
   };
@@ -165,7 +170,7 @@ function createStore(options: StoreOptions): Store {
       view.maybeFold();
     },
     close: () => view.close(),
-    parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs),
+    parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs, ctx.settleMs),
     parsePageToken: (text, ticker) => checkPageToken(text, ticker, ctx.now(), ctx.retentionMs),
     encodeCursor,
     positionIds: (from, readAt) => new PositionIds(from, readAt, ctx.settleMs),

@@ -10,7 +10,7 @@
  *   quiet stream (heartbeats only) could take days.
  */
 import { randomUUID } from 'node:crypto';
-import { coverage } from '../feed/cursor.ts';
+import { coverage, type Delivered } from '../feed/cursor.ts';
 import type { BatchItem } from './feed-poller.ts';
 import type { BatchFrames, Frames } from './frames.ts';
 import type { EventId } from '../feed/cursor.ts';
@@ -60,6 +60,8 @@ class Subscriber {
   private current: SubscriberState = 'opening';
   /** Set by `finishReplay`; cleared by `liveFrom` once no replayed item can come again. */
   private replay: ReplayRecord | undefined;
+  /** What the replay's cursor covers, looked up once: it may list a whole settle window. */
+  private replayCovers: ((item: Delivered) => boolean) | undefined;
   /** Opened while the store was down: the next batch brings it the snapshot it missed. */
   private missedSnapshot = false;
   private readonly sink: SseSink;
@@ -169,7 +171,7 @@ class Subscriber {
   unseen(items: readonly BatchItem[]): readonly BatchItem[] {
     const replay = this.replay;
     if (replay === undefined) return items;
-    const covered = coverage(replay.cursor);
+    const covered = (this.replayCovers ??= coverage(replay.cursor));
     return items.filter(
       (entry) =>
         !replay.itemIds.has(entry.item.item_id) && !covered({ arrivalMs: entry.arrivalMs, itemId: entry.item.item_id }),
@@ -200,6 +202,7 @@ class Subscriber {
   liveFrom(watermark: number, id: EventId): void {
     if (this.replay === undefined) return;
     this.replay = watermark >= this.replay.maxArrivalMs ? undefined : { ...this.replay, lastId: id };
+    if (this.replay === undefined) this.replayCovers = undefined;
   }
 
   /** The opening went out without a snapshot (the store did not answer). */

@@ -214,7 +214,7 @@ function createMemoryFeed(startMs = Date.now(), options: MemoryFeedOptions = {})
       await enter('getConfiguration');
       return configurations.get(`${userId}/${configId}`) ?? null;
     },
-    parseCursor: (text) => checkCursor(text, clock, RETENTION_MS),
+    parseCursor: (text) => checkCursor(text, clock, RETENTION_MS, 0),
     encodeCursor,
     positionIds: (from, readAt) => new PositionIds(from, readAt, 0),
   };

@@ -23,6 +23,7 @@ import type { FeedRowRaw } from '../../../src/store/feed-query.ts';
 import { feedSortKey } from '../../../src/store/keys.ts';
 import { entryIds } from '../../../src/stream/entry-ids.ts';
 import type { CursorOps, EventId } from '../../../src/stream/ports.ts';
+import { asText } from '../../support/cursor-text.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const SETTLE_MS = 5000;
@@ -42,7 +43,7 @@ const ctx: StoreContext = {
   now: () => clock,
 };
 const cursors: CursorOps = {
-  parseCursor: (text) => checkCursor(text, clock, ctx.retentionMs),
+  parseCursor: (text) => checkCursor(text, clock, ctx.retentionMs, SETTLE_MS),
   encodeCursor,
   positionIds: (from, readAt) => new PositionIds(from, readAt, SETTLE_MS),
 };
@@ -156,7 +157,7 @@ function pollText(rows: readonly FeedRowRaw[], from: FeedCursor, size: number) {
     const read = readAppended(ctx, cursor, size, rows, true);
     delivered.push(...read.entries.map((entry) => entry.item.item_id));
     text = encodeCursor(read.cursor);
-    expect(resumeFrom(text)).toEqual(read.cursor);
+    expect(resumeFrom(text)).toEqual(asText(read.cursor));
     if (read.entries.length > 0) continue;
     if (delivered.length >= rows.length || clock > NOW) return delivered;
     clock = NOW + SETTLE_MS;

@@ -19,6 +19,7 @@ import {
   MAX_ENTRIES,
   serialId,
 } from '../../../src/feed/cursor.ts';
+import { asText } from '../../support/cursor-text.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const RETENTION_MS = 7 * 86_400_000;
@@ -75,7 +76,7 @@ describe('cursor wire format', () => {
         const text = encodeCursor(cursor);
         expect(decodeCursor(text)).toEqual(cursor);
         expect(encodeCursor(decodeCursor(text) as FeedCursor)).toBe(text);
-        expect(checkCursor(text, NOW, RETENTION_MS)).toEqual({ ok: true, cursor });
+        expect(checkCursor(text, NOW, RETENTION_MS, 0)).toEqual({ ok: true, cursor });
       }),
     );
   });
@@ -94,7 +95,7 @@ describe('cursor wire format', () => {
     fc.assert(
       fc.property(clientText, (text) => {
         const decoded = decodeCursor(text);
-        const checked = checkCursor(text, NOW, RETENTION_MS);
+        const checked = checkCursor(text, NOW, RETENTION_MS, 0);
         if (decoded === null) expect(checked).toEqual({ ok: false, reason: 'malformed' });
         else {
           // Canonical: the position as encoded, then at most a canonical serial.
@@ -118,7 +119,7 @@ describe('cursor wire format', () => {
         expect(id).toMatch(SSE_SAFE);
         expect(id.length).toBeLessThanOrEqual(MAX_CURSOR_LENGTH);
         expect(decodeCursor(id)).toEqual(cursor);
-        expect(checkCursor(id, NOW, RETENTION_MS)).toEqual({ ok: true, cursor });
+        expect(checkCursor(id, NOW, RETENTION_MS, 0)).toEqual({ ok: true, cursor });
         // A serial replaces a serial: the id of a serial id is that of its position.
         expect(serialId(id, b)).toBe(serialId(position, b));
         if (a !== b) expect(serialId(position, b)).not.toBe(id);
@@ -174,7 +175,7 @@ describe('cursor bounds', () => {
   it('calls a watermark older than the retention expired', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: NOW - RETENTION_MS - 1 }), (watermark) => {
-        expect(checkCursor(encodeCursor({ watermark, entries: [] }), NOW, RETENTION_MS)).toEqual({
+        expect(checkCursor(encodeCursor({ watermark, entries: [] }), NOW, RETENTION_MS, 0)).toEqual({
           ok: false,
           reason: 'expired',
         });
@@ -188,8 +189,8 @@ describe('cursor bounds', () => {
       fc.property(future, hashArb, (at, hash) => {
         const inWatermark = encodeCursor({ watermark: at, entries: [] });
         const inEntry = encodeCursor({ watermark: NOW - 1000, entries: [{ arrivalMs: at, hash }] });
-        expect(checkCursor(inWatermark, NOW, RETENTION_MS)).toEqual({ ok: false, reason: 'malformed' });
-        expect(checkCursor(inEntry, NOW, RETENTION_MS)).toEqual({ ok: false, reason: 'malformed' });
+        expect(checkCursor(inWatermark, NOW, RETENTION_MS, 0)).toEqual({ ok: false, reason: 'malformed' });
+        expect(checkCursor(inEntry, NOW, RETENTION_MS, 0)).toEqual({ ok: false, reason: 'malformed' });
       }),
     );
   });
@@ -255,7 +256,7 @@ describe('advanceCursor', () => {
         const named = (item: { arrivalMs: number; itemId: string }) =>
           next.throughId !== undefined && item.arrivalMs === next.watermark + 1 && item.itemId <= next.throughId;
         for (const item of items.filter((item) => item.arrivalMs > next.watermark && !named(item)))
-          expect(next.entries).toContainEqual({ arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
+          expect(asText(next).entries).toContainEqual({ arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
         const wireOrder = [...next.entries].sort((x, y) => x.arrivalMs - y.arrivalMs || (x.hash < y.hash ? -1 : 1));
         expect(next.entries).toEqual(wireOrder);
       }),
@@ -279,8 +280,8 @@ describe('advanceCursor', () => {
         const next = advanceCursor(cursor, items, readAt, SETTLE_MS, through);
         const text = decodeCursor(encodeCursor(next));
 
-        if (next.entries.length <= MAX_ENTRIES) expect(text).toEqual(next);
-        else expect(text).toEqual({ ...next, entries: next.entries.slice(-MAX_ENTRIES) });
+        if (next.entries.length <= MAX_ENTRIES) expect(text).toEqual(asText(next));
+        else expect(text).toEqual(asText({ ...next, entries: next.entries.slice(-MAX_ENTRIES) }));
       }),
     );
   });
