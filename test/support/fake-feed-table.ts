@@ -7,6 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Item } from '../../src/contract/index.ts';
 import type { StoreContext } from '../../src/store/context.ts';
 import { FEED_SHARDS, feedPartition, feedSortKey } from '../../src/store/keys.ts';
+import { itemOf } from './rows-in-memory.ts';
 
 interface StoredRow {
   readonly pk: string;
@@ -15,15 +16,6 @@ interface StoredRow {
   /** When a read first sees it (epoch ms, the reader's clock); 0: at once. */
   readonly visibleAt: number;
 }
-
-const itemOf = (itemId: string): Item => ({
-  item_id: itemId,
-  ticker: 'AAPL',
-  sentiment: 'neutral',
-  score: 0,
-  timestamp: '2026-11-21T09:00:00.000Z',
-  ingested_at: '2026-11-21T09:00:00.000Z',
-});
 
 class FakeFeedTable {
   readonly shards: StoredRow[][] = Array.from({ length: FEED_SHARDS }, () => []);
@@ -93,4 +85,4 @@ class FakeFeedTable {
   }
 }
 
-export { FakeFeedTable, itemOf };
+export { FakeFeedTable };

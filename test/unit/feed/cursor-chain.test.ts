@@ -12,41 +12,22 @@
  * answers from what it appended), with the clock held still, so nothing but the cursor decides
  * what is delivered.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCursor, encodeCursor, type FeedCursor, MAX_ENTRIES, PositionIds } from '../../../src/feed/cursor.ts';
-import type { StoreContext } from '../../../src/store/context.ts';
+import { encodeCursor, type FeedCursor, MAX_ENTRIES } from '../../../src/feed/cursor.ts';
 import { readAppended } from '../../../src/store/feed.ts';
 import type { FeedRowRaw } from '../../../src/store/feed-query.ts';
-import { feedSortKey } from '../../../src/store/keys.ts';
 import { entryIds } from '../../../src/stream/entry-ids.ts';
-import type { CursorOps, EventId } from '../../../src/stream/ports.ts';
+import type { EventId } from '../../../src/stream/ports.ts';
 import { asText } from '../../support/cursor-text.ts';
+import { memoryContext, rowOf } from '../../support/rows-in-memory.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const SETTLE_MS = 5000;
-// Never sent: the reads here answer from rows in memory.
-const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
-afterAll(() => {
-  client.destroy();
-});
 /** The clock the reads see: NOW (every stamp inside the settle window) unless a test moves it. */
 let clock = NOW;
-const ctx: StoreContext = {
-  documents: DynamoDBDocumentClient.from(client),
-  tableName: 'unused',
-  retentionMs: 7 * 86_400_000,
-  settleMs: SETTLE_MS,
-  foldIntervalMs: 60_000,
-  now: () => clock,
-};
-const cursors: CursorOps = {
-  parseCursor: (text) => checkCursor(text, clock, ctx.retentionMs, SETTLE_MS),
-  encodeCursor,
-  positionIds: (from, readAt) => new PositionIds(from, readAt, SETTLE_MS),
-};
+const { ctx, cursors, close } = memoryContext(() => clock, SETTLE_MS);
+afterAll(close);
 /** Runs `check` with every stamp of the feed settled (the clock past the settle window). */
 function settled(check: () => void): void {
   clock = NOW + SETTLE_MS;
@@ -63,18 +44,6 @@ function resumeFrom(id: EventId): FeedCursor {
   if (!parsed.ok) throw new Error(`an id we wrote was refused: ${parsed.reason}`);
   return parsed.cursor;
 }
-
-const rowOf = (arrivalMs: number, itemId: string): FeedRowRaw => ({
-  sk: feedSortKey(arrivalMs, itemId),
-  item: {
-    item_id: itemId,
-    ticker: 'AAPL',
-    sentiment: 'neutral',
-    score: 0,
-    timestamp: '2026-11-21T09:00:00.000Z',
-    ingested_at: '2026-11-21T09:00:00.000Z',
-  },
-});
 
 /** Stamps a little below now, each with up to 300 items (ids of any allowed shape, distinct). */
 const feed = fc

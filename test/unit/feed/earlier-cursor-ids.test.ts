@@ -5,37 +5,15 @@
  * (`checkCursor`): the client gets those items, and the stamp's others again, and loses none.
  * (Found by an adversarial review, with the earlier version's own code.)
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkCursor, encodeCursor } from '../../../src/feed/cursor.ts';
-import type { StoreContext } from '../../../src/store/context.ts';
 import { readAppended } from '../../../src/store/feed.ts';
-import type { FeedRowRaw } from '../../../src/store/feed-query.ts';
-import { feedSortKey } from '../../../src/store/keys.ts';
-import { itemOf } from '../../support/fake-feed-table.ts';
+import { memoryContext, RETENTION_MS, rowOf } from '../../support/rows-in-memory.ts';
 
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const SETTLE_MS = 5000;
-const RETENTION_MS = 7 * 86_400_000;
-// Never sent: the reads here answer from rows in memory.
-const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
-afterAll(() => {
-  client.destroy();
-});
-const ctx: StoreContext = {
-  documents: DynamoDBDocumentClient.from(client),
-  tableName: 'unused',
-  retentionMs: RETENTION_MS,
-  settleMs: SETTLE_MS,
-  foldIntervalMs: 60_000,
-  now: () => NOW,
-};
-const rowOf = (arrivalMs: number, itemId: string): FeedRowRaw => ({
-  sk: feedSortKey(arrivalMs, itemId),
-  item: itemOf(itemId),
-});
-
+const { ctx, close } = memoryContext(() => NOW, SETTLE_MS);
+afterAll(close);
 /** 60 items of a stamp 1 s old, delivered; the earlier version's text then named the last. */
 const STAMP = NOW - 1000;
 const first = Array.from({ length: 60 }, (_, i) => `m${String(i).padStart(2, '0')}`);

@@ -7,43 +7,19 @@
  * text between two colliding items of one stamp still takes the second for the first: see
  * docs/data-model.md.)
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCursor, encodeCursor, type FeedCursor, itemHash, PositionIds } from '../../../src/feed/cursor.ts';
-import type { StoreContext } from '../../../src/store/context.ts';
+import { encodeCursor, type FeedCursor, itemHash } from '../../../src/feed/cursor.ts';
 import { readAppended } from '../../../src/store/feed.ts';
 import type { FeedRowRaw } from '../../../src/store/feed-query.ts';
-import { feedSortKey } from '../../../src/store/keys.ts';
 import { entryIds } from '../../../src/stream/entry-ids.ts';
-import type { CursorOps } from '../../../src/stream/ports.ts';
-import { itemOf } from '../../support/fake-feed-table.ts';
+import { memoryContext, rowOf } from '../../support/rows-in-memory.ts';
 
 const A = 'c5po87';
 const B = 'c9yr55';
 const NOW = Date.parse('2026-11-21T09:30:00.000Z');
 const SETTLE_MS = 5000;
-const client = new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
-afterAll(() => {
-  client.destroy();
-});
-const ctx: StoreContext = {
-  documents: DynamoDBDocumentClient.from(client),
-  tableName: 'unused',
-  retentionMs: 7 * 86_400_000,
-  settleMs: SETTLE_MS,
-  foldIntervalMs: 60_000,
-  now: () => NOW,
-};
-const cursors: CursorOps = {
-  parseCursor: (text) => checkCursor(text, NOW, ctx.retentionMs, SETTLE_MS),
-  encodeCursor,
-  positionIds: (from, readAt) => new PositionIds(from, readAt, SETTLE_MS),
-};
-const rowOf = (arrivalMs: number, itemId: string): FeedRowRaw => ({
-  sk: feedSortKey(arrivalMs, itemId),
-  item: itemOf(itemId),
-});
+const { ctx, cursors, close } = memoryContext(() => NOW, SETTLE_MS);
+afterAll(close);
 const start: FeedCursor = { watermark: NOW - 2 * SETTLE_MS, entries: [] };
 
 function drain(rows: readonly FeedRowRaw[], from: FeedCursor, exactText = false) {
