@@ -20,7 +20,7 @@
  * settled edge (store/feed.ts, `readFrom`).
  *
  * Wire format (only `[A-Za-z0-9._~-]`, so it can never break SSE framing):
- *   1.<W base36>[_<base64url of the last id delivered at W + 1>]
+ *   2.<W base36>[_<base64url of the last id delivered at W + 1>]
  *     [.<stamp − W, base36>~<8-char base64url hash of item id>]…[.~<serial base36>]
  *
  * The serial tells apart events at the same position (a batch's ticker updates and metrics, a
@@ -29,7 +29,13 @@
  */
 import { createHash } from 'node:crypto';
 
-const VERSION = '1';
+/**
+ * The format this version writes. Version 1 had the same grammar, but its id part could name a
+ * stamp that had not settled; such an id is dropped when read (`decodeCursor`).
+ */
+const VERSION = '2';
+/** The earlier format, still read: clients hold its ids across a deploy. */
+const EARLIER_VERSION = '1';
 
 declare const eventIdBrand: unique symbol;
 /**
@@ -114,7 +120,7 @@ function serialId(id: EventId, serial: number): EventId {
  * parsed. It cannot backtrack badly: every repetition starts with a `.` and has a fixed-width tail.
  */
 const SHAPE = new RegExp(
-  `^${VERSION}\\.[0-9a-z]{1,12}(?:_[A-Za-z0-9_-]{2,171})?(?:\\.[0-9a-z]{1,12}~[A-Za-z0-9_-]{8}){0,${MAX_ENTRIES}}(?:\\.~[1-9a-z][0-9a-z]{0,11})?$`,
+  `^[${EARLIER_VERSION}${VERSION}]\\.[0-9a-z]{1,12}(?:_[A-Za-z0-9_-]{2,171})?(?:\\.[0-9a-z]{1,12}~[A-Za-z0-9_-]{8}){0,${MAX_ENTRIES}}(?:\\.~[1-9a-z][0-9a-z]{0,11})?$`,
 );
 /** Longest text worth looking at; the contract allows 1024 and no cursor we write comes near. */
 const MAX_CURSOR_LENGTH = 1024;
@@ -129,7 +135,8 @@ const MAX_CLOCK_SKEW_MS = 60_000;
  * The cursor encoded in `text`, or null when it is not one we could have written (never throws:
  * ids are client input). Only the canonical form is accepted: entries above the watermark, in stamp
  * order, distinct, numbers without leading zeros, so `encodeCursor(decodeCursor(t)) === t` for
- * `t` without a serial. A serial (canonical too) is allowed and ignored.
+ * `t` of this version without a serial. A serial (canonical too) is allowed and ignored. Text of
+ * the earlier version is read too, without its id part.
  */
 function decodeCursor(text: string): FeedCursor | null {
   if (text.length > MAX_CURSOR_LENGTH || !SHAPE.test(text)) return null;
@@ -155,7 +162,11 @@ function decodeCursor(text: string): FeedCursor | null {
     entries.push({ arrivalMs, hash });
   }
   const cursor: FeedCursor = { watermark, ...(throughId === undefined ? {} : { throughId }), entries };
-  return encodeCursor(cursor) === position ? cursor : null;
+  // Canonical in either version: the same text after the version.
+  if (encodeCursor(cursor).slice(VERSION.length) !== position.slice(VERSION.length)) return null;
+  // A version-1 id may name a stamp that had not settled, with items still to land below it:
+  // without it the cursor claims less (that stamp's items come again, none is skipped).
+  return position.startsWith(EARLIER_VERSION) && throughId !== undefined ? { watermark, entries } : cursor;
 }
 
 /** Outcome of reading a client-supplied cursor. */
@@ -167,20 +178,13 @@ type CursorParse =
  * older than the retention is expired; any position beyond `now` plus the clock skew is
  * malformed (no instance wrote it). Together with the per-read query budget (feed.ts) this bounds
  * what any cursor can cost, so cursors need no signature (docs/security.md).
- *
- * An id for a stamp not yet settled (`nowMs − settleMs`) is dropped: this version names ids only
- * in settled stamps, but an earlier one named them in any (docs/data-model.md), and items of
- * such a stamp may still land below the id. Without it the cursor claims less: at worst items
- * come again, none is skipped.
  */
-function checkCursor(text: string, nowMs: number, retentionMs: number, settleMs: number): CursorParse {
-  const decoded = decodeCursor(text);
-  if (decoded === null) return { ok: false, reason: 'malformed' };
-  const latest = decoded.entries.at(-1)?.arrivalMs ?? decoded.watermark + (decoded.throughId === undefined ? 0 : 1);
+function checkCursor(text: string, nowMs: number, retentionMs: number): CursorParse {
+  const cursor = decodeCursor(text);
+  if (cursor === null) return { ok: false, reason: 'malformed' };
+  const latest = cursor.entries.at(-1)?.arrivalMs ?? cursor.watermark + (cursor.throughId === undefined ? 0 : 1);
   if (latest > nowMs + MAX_CLOCK_SKEW_MS) return { ok: false, reason: 'malformed' };
-  if (decoded.watermark < nowMs - retentionMs) return { ok: false, reason: 'expired' };
-  const unsettledId = decoded.throughId !== undefined && decoded.watermark + 1 > nowMs - settleMs;
-  const cursor = unsettledId ? { watermark: decoded.watermark, entries: decoded.entries } : decoded;
+  if (cursor.watermark < nowMs - retentionMs) return { ok: false, reason: 'expired' };
   return { ok: true, cursor };
 }
 
@@ -282,58 +286,11 @@ function coverage(cursor: FeedCursor): (item: Delivered) => boolean {
 /** Whether one item is covered by the cursor (`coverage`, for a single test). */
 const cursorCovers = (cursor: FeedCursor, item: Delivered): boolean => coverage(cursor)(item);
 
-/**
- * The ids of the positions right after each item of one read, in feed order: each `new_item`'s
- * id. Each covers its item, and its watermark stays below the items that follow (at most
- * `arrivalMs − 1`), so that resuming from it reads them again. An item of a settled stamp is
- * covered by naming its id (the read saw all of that stamp up to it); an unsettled one is listed.
- *
- * Built item by item in constant time: advancing a whole cursor per item would cost the settle
- * window's items each time. Keeps only what an id can hold, the newest MAX_ENTRIES entries (see
- * `encodeCursor` for what resuming from a shortened id costs).
- */
-class PositionIds {
-  #watermark: number;
-  #throughId: string | undefined;
-  readonly #settledMs: number;
-  /** The newest entries, in wire order, at most MAX_ENTRIES. */
-  readonly #newest: CursorEntry[];
-
-  constructor(from: FeedCursor, readAtMs: number, settleMs: number) {
-    this.#watermark = from.watermark;
-    this.#throughId = from.throughId;
-    this.#settledMs = readAtMs - settleMs;
-    this.#newest = from.entries.slice(-MAX_ENTRIES);
-  }
-
-  /** The id right after `item`, the read's next delivered item (not covered by the position so far). */
-  after(item: Delivered): EventId {
-    const watermark = Math.max(this.#watermark, Math.min(this.#settledMs, item.arrivalMs - 1));
-    if (item.arrivalMs <= this.#settledMs) this.#throughId = item.itemId;
-    else {
-      if (watermark !== this.#watermark) this.#throughId = undefined;
-      keepNewest(this.#newest, { arrivalMs: item.arrivalMs, hash: itemHash(item.itemId) });
-    }
-    this.#watermark = watermark;
-    const entries = this.#newest.filter((entry) => entry.arrivalMs > watermark);
-    const throughId = this.#throughId;
-    return encodeCursor({ watermark, ...(throughId === undefined ? {} : { throughId }), entries });
-  }
-}
-
-/** Inserts `entry` in wire order, dropping the oldest when more than MAX_ENTRIES. */
-function keepNewest(newest: CursorEntry[], entry: CursorEntry): void {
-  let at = newest.length;
-  while (at > 0 && compareEntries(newest[at - 1] ?? entry, entry) > 0) at -= 1;
-  if (newest.length === MAX_ENTRIES && at === 0) return;
-  newest.splice(at, 0, entry);
-  if (newest.length > MAX_ENTRIES) newest.shift();
-}
-
 export type { CursorEntry, CursorParse, Delivered, EventId, FeedCursor, ReadThrough };
 export {
   advanceCursor,
   checkCursor,
+  compareEntries,
   coverage,
   cursorCovers,
   decodeCursor,
@@ -342,6 +299,5 @@ export {
   MAX_CLOCK_SKEW_MS,
   MAX_CURSOR_LENGTH,
   MAX_ENTRIES,
-  PositionIds,
   serialId,
 };

@@ -94,18 +94,25 @@ async function queryShardsPast(
   isNew: (row: FeedRowRaw) => boolean,
   wanted: number,
 ): Promise<ShardPage[]> {
+  // Once one shard's Query failed the read has failed: the others send no more pages.
+  let failed = false;
   return Promise.all(
     SHARDS.map(async (shard) => {
-      const input = inputOf(shard);
-      let page = await budget.query(input);
-      const rows = [...page.rows];
-      let fresh = page.rows.filter(isNew).length;
-      while (page.next !== undefined && fresh < wanted && budget.left > 0) {
-        page = await budget.query({ ...input, ExclusiveStartKey: page.next });
-        rows.push(...page.rows);
-        fresh += page.rows.filter(isNew).length;
+      try {
+        const input = inputOf(shard);
+        let page = await budget.query(input);
+        const rows = [...page.rows];
+        let fresh = page.rows.filter(isNew).length;
+        while (page.next !== undefined && fresh < wanted && budget.left > 0 && !failed) {
+          page = await budget.query({ ...input, ExclusiveStartKey: page.next });
+          rows.push(...page.rows);
+          fresh += page.rows.filter(isNew).length;
+        }
+        return { rows, cut: page.next !== undefined };
+      } catch (error) {
+        failed = true;
+        throw error;
       }
-      return { rows, cut: page.next !== undefined };
     }),
   );
 }

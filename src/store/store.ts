@@ -26,7 +26,8 @@ import {
   replaceConfiguration,
 } from './configurations.ts';
 import type { StoreContext } from './context.ts';
-import { checkCursor, type CursorParse, encodeCursor, type FeedCursor, PositionIds } from '../feed/cursor.ts';
+import { checkCursor, type CursorParse, encodeCursor, type FeedCursor } from '../feed/cursor.ts';
+import { PositionIds } from '../feed/position-ids.ts';
 import { type ActivityMark, createFeedActivity, type FeedActivity } from './feed-activity.ts';
 import { headCursor, readAfter, readAppended, type RowsAfter } from './feed.ts';
 import { FOLD_INTERVAL_MS, type FoldOptions, type FoldOutcome } from './fold.ts';
@@ -170,7 +171,7 @@ function createStore(options: StoreOptions): Store {
       view.maybeFold();
     },
     close: () => view.close(),
-    parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs, ctx.settleMs),
+    parseCursor: (text) => checkCursor(text, ctx.now(), ctx.retentionMs),
     parsePageToken: (text, ticker) => checkPageToken(text, ticker, ctx.now(), ctx.retentionMs),
     encodeCursor,
     positionIds: (from, readAt) => new PositionIds(from, readAt, ctx.settleMs),

@@ -1,7 +1,7 @@
 /**
  * The per-item id loop, shared by the poller and the replay: each event's id is the position
  * just after its item. It covers the item, and stays below the items that follow, so a client
- * resuming from any event id gets every item after it (cursor.ts, `PositionIds`).
+ * resuming from any event id gets every item after it (feed/position-ids.ts).
  */
 import type { CursorOps, EventId, FeedCursor, FeedEntry, FeedRead } from './ports.ts';
 

@@ -19,7 +19,12 @@ interface StoredRow {
 
 class FakeFeedTable {
   readonly shards: StoredRow[][] = Array.from({ length: FEED_SHARDS }, () => []);
+  /** Queries sent (counted when sent), and answered (counted when answered). */
+  sent = 0;
   queries = 0;
+  /** Shards whose Queries fail, and how long each Query takes. */
+  readonly failing = new Set<number>();
+  latencyMs = 0;
   rowsReturned = 0;
   cuts = 0;
   #next = 0;
@@ -42,7 +47,8 @@ class FakeFeedTable {
 
   readonly documents = {
     send: async (command: { input: Record<string, unknown> }) => {
-      await Promise.resolve();
+      this.sent += 1;
+      await (this.latencyMs > 0 ? new Promise((resolve) => setTimeout(resolve, this.latencyMs)) : Promise.resolve());
       const input = command.input as {
         KeyConditionExpression: string;
         ExpressionAttributeValues: Record<string, string>;
@@ -59,16 +65,19 @@ class FakeFeedTable {
       const start = input.ExclusiveStartKey?.sk;
       const lo = start !== undefined && start > from ? start : from;
       const shard = Number(pk.slice('FEED#'.length));
+      if (this.failing.has(shard)) throw new Error('throttled');
       const now = this.clock();
       const after = (this.shards[shard] ?? []).filter((row) => row.sk > lo && row.visibleAt <= now);
       const limit = input.Limit ?? Number.POSITIVE_INFINITY;
       const page = after.slice(0, limit);
       this.rowsReturned += page.length;
       const last = page.at(-1);
-      if (after.length > limit) this.cuts += 1;
+      // DynamoDB hands back a key whenever a page stops at Limit, whether or not rows follow.
+      const cut = page.length === limit;
+      if (cut) this.cuts += 1;
       return {
         Items: page.map((row) => ({ pk: row.pk, sk: row.sk, item: row.item })),
-        ...(after.length > limit && last !== undefined ? { LastEvaluatedKey: { pk: last.pk, sk: last.sk } } : {}),
+        ...(cut && last !== undefined ? { LastEvaluatedKey: { pk: last.pk, sk: last.sk } } : {}),
       };
     },
   } as unknown as DynamoDBDocumentClient;

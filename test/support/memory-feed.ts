@@ -14,7 +14,8 @@
  * `thawAggregates()`.
  */
 import type { Configuration, Item, ItemInput, TickerAggregate } from '../../src/contract/index.ts';
-import { advanceCursor, checkCursor, cursorCovers, encodeCursor, PositionIds } from '../../src/feed/cursor.ts';
+import { advanceCursor, checkCursor, cursorCovers, encodeCursor } from '../../src/feed/cursor.ts';
+import { PositionIds } from '../../src/feed/position-ids.ts';
 import type {
   Aggregates,
   FeedCursor,
@@ -214,7 +215,7 @@ function createMemoryFeed(startMs = Date.now(), options: MemoryFeedOptions = {})
       await enter('getConfiguration');
       return configurations.get(`${userId}/${configId}`) ?? null;
     },
-    parseCursor: (text) => checkCursor(text, clock, RETENTION_MS, 0),
+    parseCursor: (text) => checkCursor(text, clock, RETENTION_MS),
     encodeCursor,
     positionIds: (from, readAt) => new PositionIds(from, readAt, 0),
   };

@@ -7,7 +7,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Item } from '../../src/contract/index.ts';
-import { checkCursor, encodeCursor, PositionIds } from '../../src/feed/cursor.ts';
+import { checkCursor, encodeCursor } from '../../src/feed/cursor.ts';
+import { PositionIds } from '../../src/feed/position-ids.ts';
 import type { StoreContext } from '../../src/store/context.ts';
 import type { FeedRowRaw } from '../../src/store/feed-query.ts';
 import { feedSortKey } from '../../src/store/keys.ts';
@@ -47,7 +48,7 @@ function memoryContext(now: () => number, settleMs: number): MemoryContext {
     now,
   };
   const cursors: CursorOps = {
-    parseCursor: (text) => checkCursor(text, now(), RETENTION_MS, settleMs),
+    parseCursor: (text) => checkCursor(text, now(), RETENTION_MS),
     encodeCursor,
     positionIds: (from, readAt) => new PositionIds(from, readAt, settleMs),
   };

@@ -183,7 +183,7 @@ describe('the global stream', () => {
     expect(heartbeat?.data).toMatchObject({ status: 'ok' });
     expect(heartbeat?.data.connections).toBeGreaterThanOrEqual(1);
     expect(heartbeat?.data.lag_ms).toBeLessThan(60_000);
-    expect(heartbeat?.id).toMatch(/^1\./);
+    expect(heartbeat?.id).toMatch(/^2\./);
     s.close();
   });
 
