@@ -888,7 +888,7 @@ export interface operations {
                  */
                 ticker?: components["schemas"]["Ticker"];
                 /**
-                 * @description A stream cursor (a stream event `id` or an answer's `cursor`); only items stored after it. Not combinable with `page`. Refused with `400` when it is not one this service issued, lies in the future, or is older than the item retention.
+                 * @description A stream cursor (a stream event `id` or an answer's `cursor`); only items stored after it. Not combinable with `page`. Refused with `400` when it is not one this service issued, lies in the future, or is older than the item retention. After more than 48 items within the last `FEED_SETTLE_MS` (5 s by default), an answer may hold fewer than `limit` items, even none, while more are stored: its `cursor` lists at most 48 recent items, and the rest come on a later poll once they are older than that window. Poll again after a short or empty answer.
                  * @example 1.mhx3k9q0.Qm9vYW
                  */
                 after?: components["schemas"]["Cursor"];
