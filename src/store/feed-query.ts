@@ -72,28 +72,25 @@ class QueryBudget {
 
 const SHARDS = Array.from({ length: FEED_SHARDS }, (_, shard) => shard);
 
-/** One page of every shard, sent together; `inputOf` builds each shard's Query. */
-async function queryShards(budget: QueryBudget, inputOf: (shard: number) => QueryInput): Promise<ShardPage[]> {
-  return Promise.all(
-    SHARDS.map(async (shard) => {
-      const page = await budget.query(inputOf(shard));
-      return { rows: page.rows, cut: page.next !== undefined };
-    }),
-  );
+/** What a reader that already holds rows wants of each shard: `wanted` rows that `isNew` accepts. */
+interface ReadOn {
+  readonly isNew: (row: FeedRowRaw) => boolean;
+  readonly wanted: number;
 }
 
 /**
- * Like `queryShards`, but a shard whose page came back cut before it held `wanted` rows that
- * `isNew` accepts is read on from where it stopped, while the budget lasts. A cursor that lists
- * thousands of items (a process's own, the settle window of a burst) would otherwise have every
- * shard page cut inside rows it already covers, and its reads would come back with nothing.
+ * One page of every shard, sent together; `inputOf` builds each shard's Query. With `readOn`, a
+ * shard whose page came back cut before it held `wanted` rows that `isNew` accepts is read on
+ * from where it stopped, while the budget lasts: a cursor that lists thousands of items (a
+ * process's own, the settle window of a burst) would otherwise have every shard page cut inside
+ * rows it already covers, and its reads would come back with nothing.
  */
-async function queryShardsPast(
+async function queryShards(
   budget: QueryBudget,
   inputOf: (shard: number) => QueryInput,
-  isNew: (row: FeedRowRaw) => boolean,
-  wanted: number,
+  readOn: ReadOn = { isNew: () => true, wanted: 0 },
 ): Promise<ShardPage[]> {
+  const { isNew, wanted } = readOn;
   // Once one shard's Query failed the read has failed: the others send no more pages.
   let failed = false;
   return Promise.all(
@@ -139,5 +136,5 @@ function mergePages(pages: readonly ShardPage[], ascending: boolean): { rows: Fe
 /** Code-unit order, as DynamoDB sorts string keys (ASCII here). */
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-export type { FeedRowRaw, QueryInput, ShardPage };
-export { compareKeys, mergePages, QueryBudget, queryShards, queryShardsPast, SHARDS };
+export type { FeedRowRaw, QueryInput, ReadOn, ShardPage };
+export { compareKeys, mergePages, QueryBudget, queryShards, SHARDS };

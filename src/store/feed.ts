@@ -25,9 +25,9 @@ import {
   compareKeys,
   type FeedRowRaw,
   mergePages,
+  type ReadOn,
   QueryBudget,
   queryShards,
-  queryShardsPast,
   SHARDS,
 } from './feed-query.ts';
 import {
@@ -61,7 +61,7 @@ interface RowsAfter {
 /**
  * One page of every shard after `watermark` (never below the retention), `perShard` rows each,
  * merged: every row up to the frontier. Shared by cursor reads and the aggregate view's tail.
- * With `past`, a shard page cut inside rows the reader already has is read on (`queryShardsPast`).
+ * With `readOn`, a shard page cut inside rows the reader already has is read on (`queryShards`).
  */
 async function readRowsAfter(
   ctx: StoreContext,
@@ -69,7 +69,7 @@ async function readRowsAfter(
   perShard: number,
   budget: QueryBudget,
   throughId?: string,
-  past?: { readonly isNew: (row: FeedRowRaw) => boolean; readonly wanted: number },
+  readOn?: ReadOn,
 ): Promise<RowsAfter> {
   const readAt = ctx.now();
   const after = lowerBound(ctx, readAt, watermark, throughId);
@@ -80,9 +80,7 @@ async function readRowsAfter(
     ScanIndexForward: true,
     Limit: perShard,
   });
-  const pages = await (past === undefined
-    ? queryShards(budget, inputOf)
-    : queryShardsPast(budget, inputOf, past.isNew, past.wanted));
+  const pages = await queryShards(budget, inputOf, readOn);
   const merged = mergePages(pages, true);
   if (merged.frontier === undefined) return { rows: merged.rows, readAt, completeUpTo: undefined };
   // Cut at a shard's last row: others may share its stamp, so vouch only below it.

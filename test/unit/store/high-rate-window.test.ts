@@ -3,7 +3,7 @@
  * to find late writes. With more than a page (1000 rows) of covered rows in a shard, every
  * shard page was cut inside rows the cursor already had: the read delivered nothing, came back
  * `full`, and the next was the same, so a replay never went live (found by an adversarial review
- * at 3,200 items/s). A shard page cut among covered rows is now read on (`queryShardsPast`).
+ * at 3,200 items/s). A shard page cut among covered rows is now read on (`queryShards`).
  * The feed here is an in-memory table answering the store's own Queries with DynamoDB's paging:
  * tens of thousands of rows per run, which dynalite would take minutes to hold.
  */

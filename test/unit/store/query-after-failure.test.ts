@@ -1,6 +1,6 @@
 /**
  * When one shard's Query fails, readAfter rejects at once (Promise.all); the other shards'
- * `queryShardsPast` loops went on reading pages nobody would use, up to the whole budget (found
+ * `queryShards` loops went on reading pages nobody would use, up to the whole budget (found
  * by an adversarial review). They send no more once the read has failed.
  */
 import { describe, expect, it } from 'vitest';
